@@ -1,0 +1,3 @@
+module github.com/goblog/accountservice
+
+go 1.26.8

@@ -1,0 +1,3 @@
+module github.com/goblog/imageservice
+
+go 1.26.8
