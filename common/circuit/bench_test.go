@@ -1,0 +1,53 @@
+package circuit
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// BenchmarkBreakerOverhead compares a GET through Client.Get (hystrix-go
+// command, retry policy, body limit) with the same GET on the plain client,
+// against an in-process server. The difference is the breaker's cost.
+func BenchmarkBreakerOverhead(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"quote":"May the source be with you, always.","ipAddress":"10.0.0.7","language":"en"}`)
+	}))
+	defer srv.Close()
+	httpClient := srv.Client()
+	ctx := context.Background()
+
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp, err := httpClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadAll(resp.Body); err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	})
+
+	b.Run("breaker", func(b *testing.B) {
+		name := "bench-" + b.Name()
+		s := DefaultSettings()
+		s.MaxConcurrentRequests = 1000
+		Configure(name, s)
+		client := NewClient(httpClient)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := client.Get(ctx, name, srv.URL, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,437 @@
+package circuit
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/afex/hystrix-go/hystrix"
+	. "github.com/smartystreets/goconvey/convey"
+)
+
+// circuitName is unique per call: hystrix-go's registry is process-wide.
+func circuitName(t *testing.T) string {
+	return fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())
+}
+
+// downstream is an httptest server answering with status (and counting hits).
+type downstream struct {
+	*httptest.Server
+	hits   atomic.Int32
+	status atomic.Int32
+}
+
+func newDownstream(status int) *downstream {
+	d := &downstream{}
+	d.status.Store(int32(status))
+	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.hits.Add(1)
+		w.WriteHeader(int(d.status.Load()))
+		fmt.Fprint(w, `{"quote":"live"}`)
+	}))
+	return d
+}
+
+// fallbackRecorder is a fallback remembering the error it was called with.
+type fallbackRecorder struct {
+	calls atomic.Int32
+	mu    sync.Mutex
+	err   error
+}
+
+func (f *fallbackRecorder) fn(ctx context.Context, err error) ([]byte, error) {
+	f.calls.Add(1)
+	f.mu.Lock()
+	f.err = err
+	f.mu.Unlock()
+	return []byte(`{"quote":"May the source be with you, always."}`), nil
+}
+
+func (f *fallbackRecorder) lastErr() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func fastSettings() Settings {
+	s := DefaultSettings()
+	s.Timeout = 2 * time.Second
+	s.RequestVolumeThreshold = 4
+	s.SleepWindow = 200 * time.Millisecond
+	return s
+}
+
+func TestGet(t *testing.T) {
+	Convey("Given a client retrying 3 times, 10 ms apart", t, func() {
+		client := NewClient(nil, WithRetryInterval(10*time.Millisecond))
+		name := circuitName(t)
+		Configure(name, fastSettings())
+		fb := &fallbackRecorder{}
+
+		Convey("a healthy downstream's body is returned, fallback unused", func() {
+			d := newDownstream(http.StatusOK)
+			defer d.Close()
+			body, err := client.Get(context.Background(), name, d.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(string(body), ShouldEqual, `{"quote":"live"}`)
+			So(d.hits.Load(), ShouldEqual, 1)
+			So(fb.calls.Load(), ShouldEqual, 0)
+		})
+
+		Convey("a downstream failing with 500 is tried 3 times, then fallback answers", func() {
+			d := newDownstream(http.StatusInternalServerError)
+			defer d.Close()
+			body, err := client.Get(context.Background(), name, d.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(string(body), ShouldContainSubstring, "May the source")
+			So(d.hits.Load(), ShouldEqual, 3)
+			So(fb.calls.Load(), ShouldEqual, 1)
+			var se *StatusError
+			So(errors.As(fb.lastErr(), &se), ShouldBeTrue)
+			So(se.StatusCode, ShouldEqual, http.StatusInternalServerError)
+		})
+
+		Convey("a downstream failing twice then answering succeeds without fallback", func() {
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) <= 2 {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				fmt.Fprint(w, "third time lucky")
+			}))
+			defer srv.Close()
+			body, err := client.Get(context.Background(), name, srv.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(string(body), ShouldEqual, "third time lucky")
+			So(hits.Load(), ShouldEqual, 3)
+			So(fb.calls.Load(), ShouldEqual, 0)
+		})
+
+		Convey("an unreachable downstream is a failure handed to fallback", func() {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			So(err, ShouldBeNil)
+			addr := ln.Addr().String()
+			So(ln.Close(), ShouldBeNil)
+			_, err = client.Get(context.Background(), name, "http://"+addr+"/", fb.fn)
+			So(err, ShouldBeNil)
+			So(fb.calls.Load(), ShouldEqual, 1)
+			var opErr *net.OpError
+			So(errors.As(fb.lastErr(), &opErr), ShouldBeTrue)
+		})
+
+		Convey("a 404 is returned as a *StatusError, once, without fallback", func() {
+			d := newDownstream(http.StatusNotFound)
+			defer d.Close()
+			body, err := client.Get(context.Background(), name, d.URL, fb.fn)
+			So(body, ShouldBeNil)
+			var se *StatusError
+			So(errors.As(err, &se), ShouldBeTrue)
+			So(se.StatusCode, ShouldEqual, http.StatusNotFound)
+			So(se.ClientError(), ShouldBeTrue)
+			So(d.hits.Load(), ShouldEqual, 1)
+			So(fb.calls.Load(), ShouldEqual, 0)
+
+			Convey("and many 404s never open the circuit", func() {
+				for range 10 {
+					_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
+				}
+				waitForMetrics()
+				_, err := client.Get(context.Background(), name, d.URL, fb.fn)
+				So(errors.As(err, &se), ShouldBeTrue)
+				So(d.hits.Load(), ShouldEqual, 12)
+				So(fb.calls.Load(), ShouldEqual, 0)
+			})
+		})
+
+		Convey("without a fallback the failure is returned, wrapped", func() {
+			d := newDownstream(http.StatusBadGateway)
+			defer d.Close()
+			_, err := client.Get(context.Background(), name, d.URL, nil)
+			var se *StatusError
+			So(errors.As(err, &se), ShouldBeTrue)
+			So(se.StatusCode, ShouldEqual, http.StatusBadGateway)
+			So(err.Error(), ShouldContainSubstring, name)
+		})
+
+		Convey("a failing fallback's error is returned with the cause", func() {
+			d := newDownstream(http.StatusInternalServerError)
+			defer d.Close()
+			boom := errors.New("no cached quote")
+			_, err := client.Get(context.Background(), name, d.URL, func(context.Context, error) ([]byte, error) {
+				return nil, boom
+			})
+			So(errors.Is(err, boom), ShouldBeTrue)
+			So(err.Error(), ShouldContainSubstring, "status 500")
+		})
+
+		Convey("a body over the limit is a failure and is not retried", func() {
+			d := newDownstream(http.StatusOK)
+			defer d.Close()
+			small := NewClient(nil, WithRetryInterval(10*time.Millisecond), WithMaxBodySize(4))
+			_, err := small.Get(context.Background(), name, d.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(errors.Is(fb.lastErr(), errBodyTooLarge), ShouldBeTrue)
+			So(d.hits.Load(), ShouldEqual, 1)
+		})
+	})
+}
+
+func TestTimeoutAndRejection(t *testing.T) {
+	Convey("Given a downstream that hangs until its request is cancelled", t, func() {
+		arrived := make(chan struct{}, 8)
+		cancelled := make(chan struct{}, 8)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			<-r.Context().Done()
+			cancelled <- struct{}{}
+		}))
+		defer srv.Close()
+		fb := &fallbackRecorder{}
+		client := NewClient(nil, WithRetryInterval(10*time.Millisecond))
+
+		Convey("a call beyond the circuit timeout gets the fallback and its request is cancelled", func() {
+			name := circuitName(t)
+			s := fastSettings()
+			s.Timeout = 100 * time.Millisecond
+			Configure(name, s)
+
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, _ = client.Get(context.Background(), name, srv.URL, fb.fn)
+			}()
+			So(waitFor(done, 10*time.Second), ShouldBeTrue)
+			So(fb.calls.Load(), ShouldEqual, 1)
+			So(errors.Is(fb.lastErr(), hystrix.ErrTimeout), ShouldBeTrue)
+			So(waitFor(cancelled, 10*time.Second), ShouldBeTrue)
+		})
+
+		Convey("a call beyond MaxConcurrentRequests is rejected to the fallback", func() {
+			name := circuitName(t)
+			s := fastSettings()
+			s.MaxConcurrentRequests = 1
+			s.Timeout = 5 * time.Second
+			Configure(name, s)
+
+			ctx, cancel := context.WithCancel(context.Background())
+			first := make(chan struct{})
+			go func() {
+				defer close(first)
+				_, _ = client.Get(ctx, name, srv.URL, nil)
+			}()
+			// The first call holds the only ticket once its request arrived.
+			So(waitFor(arrived, 10*time.Second), ShouldBeTrue)
+
+			_, err := client.Get(context.Background(), name, srv.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(errors.Is(fb.lastErr(), hystrix.ErrMaxConcurrency), ShouldBeTrue)
+			cancel()
+			So(waitFor(first, 10*time.Second), ShouldBeTrue)
+		})
+	})
+}
+
+func TestCircuitOpensAndCloses(t *testing.T) {
+	Convey("Given a circuit opening after 4 requests at 50% errors, sleeping 200 ms", t, func() {
+		name := circuitName(t)
+		Configure(name, fastSettings())
+		client := NewClient(nil, WithAttempts(1))
+		d := newDownstream(http.StatusInternalServerError)
+		defer d.Close()
+		fb := &fallbackRecorder{}
+
+		Convey("failures open it: calls stop reaching the downstream", func() {
+			opened := eventually(func() bool {
+				_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
+				return errors.Is(fb.lastErr(), hystrix.ErrCircuitOpen)
+			})
+			So(opened, ShouldBeTrue)
+			hits := d.hits.Load()
+			So(hits, ShouldBeGreaterThanOrEqualTo, 4)
+			_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
+			So(d.hits.Load(), ShouldEqual, hits)
+			So(errors.Is(fb.lastErr(), hystrix.ErrCircuitOpen), ShouldBeTrue)
+
+			Convey("and once the downstream recovers, a test request after the sleep window closes it", func() {
+				d.status.Store(http.StatusOK)
+				closed := eventually(func() bool {
+					body, err := client.Get(context.Background(), name, d.URL, fb.fn)
+					return err == nil && string(body) == `{"quote":"live"}`
+				})
+				So(closed, ShouldBeTrue)
+				cb, _, err := hystrix.GetCircuit(name)
+				So(err, ShouldBeNil)
+				So(cb.IsOpen(), ShouldBeFalse)
+			})
+		})
+	})
+}
+
+func TestStreamServer(t *testing.T) {
+	Convey("Given the stream server and a circuit that has run", t, func() {
+		name := circuitName(t)
+		d := newDownstream(http.StatusOK)
+		defer d.Close()
+		_, err := NewClient(nil).Get(context.Background(), name, d.URL, nil)
+		So(err, ShouldBeNil)
+
+		srv := StreamServer("127.0.0.1:0")
+		ln, err := net.Listen("tcp", srv.Addr)
+		So(err, ShouldBeNil)
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }()
+
+		Convey("/hystrix.stream sends Hystrix JSON events naming the circuit", func() {
+			resp, err := http.Get("http://" + ln.Addr().String() + StreamPath)
+			So(err, ShouldBeNil)
+			defer resp.Body.Close()
+			So(resp.Header.Get("Content-Type"), ShouldEqual, "text/event-stream")
+
+			found := make(chan struct{})
+			go func() {
+				sc := bufio.NewScanner(resp.Body)
+				sc.Buffer(make([]byte, 64*1024), 1<<20)
+				for sc.Scan() {
+					line := sc.Text()
+					if strings.HasPrefix(line, "data:") && strings.Contains(line, `"name":"`+name+`"`) &&
+						strings.Contains(line, `"type":"HystrixCommand"`) {
+						close(found)
+						break
+					}
+				}
+				for sc.Scan() {
+				}
+			}()
+			So(waitFor(found, 10*time.Second), ShouldBeTrue)
+
+			Convey("and Shutdown ends the open stream instead of waiting for the client", func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				So(srv.Shutdown(ctx), ShouldBeNil)
+				So(<-served, ShouldEqual, http.ErrServerClosed)
+			})
+		})
+
+		Reset(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		})
+	})
+}
+
+func TestSettingsFrom(t *testing.T) {
+	d := DefaultSettings()
+	cases := []struct {
+		name   string
+		values fakeValues
+		want   Settings
+	}{
+		{name: "nothing configured", values: fakeValues{}, want: d},
+		{
+			name: "every key",
+			values: fakeValues{
+				"hystrix.command.quotes-service.timeout":                1500,
+				"hystrix.command.quotes-service.maxconcurrentrequests":  300,
+				"hystrix.command.quotes-service.errorpercentthreshold":  25,
+				"hystrix.command.quotes-service.requestvolumethreshold": 10,
+				"hystrix.command.quotes-service.sleepwindow":            3000,
+			},
+			want: Settings{
+				Timeout: 1500 * time.Millisecond, MaxConcurrentRequests: 300, ErrorPercentThreshold: 25,
+				RequestVolumeThreshold: 10, SleepWindow: 3 * time.Second,
+			},
+		},
+		{
+			name:   "another circuit's keys are ignored",
+			values: fakeValues{"hystrix.command.imageservice.timeout": 50},
+			want:   d,
+		},
+		{
+			name: "out of range values keep the defaults",
+			values: fakeValues{
+				"hystrix.command.quotes-service.timeout":               0,
+				"hystrix.command.quotes-service.errorpercentthreshold": 150,
+				"hystrix.command.quotes-service.maxconcurrentrequests": -1,
+			},
+			want: d,
+		},
+	}
+	for _, c := range cases {
+		if got := SettingsFrom(c.values, "quotes-service"); got != c.want {
+			t.Errorf("%s: SettingsFrom = %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestDefaultsAndConfigure(t *testing.T) {
+	Convey("DefaultSettings are production-sane", t, func() {
+		d := DefaultSettings()
+		So(d.MaxConcurrentRequests, ShouldEqual, 200)
+		So(d.Timeout, ShouldEqual, time.Second)
+		So(d.SleepWindow, ShouldEqual, 5*time.Second)
+	})
+
+	Convey("Configure fills zero fields with our defaults, not hystrix-go's", t, func() {
+		name := circuitName(t)
+		Configure(name, Settings{Timeout: 250 * time.Microsecond})
+		got := hystrix.GetCircuitSettings()[name]
+		So(got, ShouldNotBeNil)
+		So(got.MaxConcurrentRequests, ShouldEqual, 200)
+		So(got.Timeout, ShouldEqual, time.Millisecond)
+		So(got.SleepWindow, ShouldEqual, 5*time.Second)
+	})
+
+	Convey("An unconfigured circuit used by Get gets DefaultSettings", t, func() {
+		name := circuitName(t)
+		d := newDownstream(http.StatusOK)
+		defer d.Close()
+		_, err := NewClient(nil).Get(context.Background(), name, d.URL, nil)
+		So(err, ShouldBeNil)
+		So(hystrix.GetCircuitSettings()[name].MaxConcurrentRequests, ShouldEqual, 200)
+	})
+}
+
+// fakeValues implements Values over lower-cased keys, as config does.
+type fakeValues map[string]int
+
+func (v fakeValues) Int(key string, def int) int {
+	if n, ok := v[strings.ToLower(key)]; ok {
+		return n
+	}
+	return def
+}
+
+func waitFor[T any](ch <-chan T, limit time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+// eventually polls cond every 20 ms for up to 10 s.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+// waitForMetrics lets hystrix-go's metrics goroutine catch up.
+func waitForMetrics() { time.Sleep(100 * time.Millisecond) }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRun(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/health" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"UP"}`)
+	}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"status":"DOWN","reason":"broker: not connected"}`)
+	}))
+	defer down.Close()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+
+	closedPort := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return portOf(t, ln.Addr().String())
+	}()
+
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr string // "" means success
+	}{
+		{"healthy service", []string{"-port", portOf(t, up.Listener.Addr().String())}, ""},
+		{"unhealthy service", []string{"-port", portOf(t, down.Listener.Addr().String())}, "status 503: {\"status\":\"DOWN\",\"reason\":\"broker: not connected\"}"},
+		{"too slow", []string{"-port", portOf(t, slow.Listener.Addr().String())}, "context deadline exceeded"},
+		{"nothing listening", []string{"-port", closedPort}, "connection refused"},
+		{"no port", nil, "-port must be"},
+		{"port out of range", []string{"-port", "70000"}, "-port must be"},
+		{"bad flag", []string{"-host", "x"}, "flag provided but not defined"},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		err := run(c.args, io.Discard)
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("%s: run hung", c.name)
+		}
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%s: run = %v, want nil", c.name, err)
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("%s: run = %v, want an error containing %q", c.name, err, c.wantErr)
+		}
+	}
+}
+
+func portOf(t *testing.T, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}

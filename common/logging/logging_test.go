@@ -1,0 +1,117 @@
+package logging
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/reporter/recorder"
+	"github.com/sirupsen/logrus"
+	. "github.com/smartystreets/goconvey/convey"
+)
+
+func lines(buf *bytes.Buffer) []map[string]any {
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			m = map[string]any{"unparsable": l}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestLogger(t *testing.T) {
+	Convey("Given a logger for accountservice at level info", t, func() {
+		var buf bytes.Buffer
+		log := NewWithWriter(&buf, "accountservice", "10.0.0.5", "info")
+
+		Convey("each entry is one JSON object with service and instance", func() {
+			log.WithField("accountId", "10000").Info("read account")
+			got := lines(&buf)
+			So(got, ShouldHaveLength, 1)
+			So(got[0]["service"], ShouldEqual, "accountservice")
+			So(got[0]["instance"], ShouldEqual, "10.0.0.5")
+			So(got[0]["accountId"], ShouldEqual, "10000")
+			So(got[0]["msg"], ShouldEqual, "read account")
+			So(got[0]["level"], ShouldEqual, "info")
+		})
+
+		Convey("debug entries are dropped until the level is lowered", func() {
+			log.Debug("hidden")
+			So(SetLevel(log, "DEBUG"), ShouldBeNil)
+			log.Debug("shown")
+			got := lines(&buf)
+			So(got, ShouldHaveLength, 1)
+			So(got[0]["msg"], ShouldEqual, "shown")
+		})
+
+		Convey("an entry made WithContext carries the trace of the span in the context", func() {
+			tracer, err := zipkin.NewTracer(recorder.NewReporter())
+			So(err, ShouldBeNil)
+			sp, ctx := tracer.StartSpanFromContext(context.Background(), "GET /accounts/{id}")
+			WithContext(log, ctx).Info("traced")
+			WithContext(log, context.Background()).Info("untraced")
+
+			got := lines(&buf)
+			So(got, ShouldHaveLength, 2)
+			So(got[0]["traceId"], ShouldEqual, sp.Context().TraceID.String())
+			So(got[0]["spanId"], ShouldEqual, sp.Context().ID.String())
+			So(got[1], ShouldNotContainKey, "traceId")
+		})
+	})
+
+	Convey("Given an invalid level at creation", t, func() {
+		var buf bytes.Buffer
+		log := NewWithWriter(&buf, "vipservice", "host", "loud")
+
+		Convey("the logger stays at info and says why", func() {
+			So(log.GetLevel(), ShouldEqual, logrus.InfoLevel)
+			got := lines(&buf)
+			So(got, ShouldHaveLength, 1)
+			So(got[0]["level"], ShouldEqual, "warning")
+			So(got[0]["error"], ShouldContainSubstring, "loud")
+		})
+	})
+}
+
+func TestSetLevel(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    logrus.Level
+		wantErr bool
+	}{
+		{in: "debug", want: logrus.DebugLevel},
+		{in: "INFO", want: logrus.InfoLevel},
+		{in: " warn ", want: logrus.WarnLevel},
+		{in: "warning", want: logrus.WarnLevel},
+		{in: "error", want: logrus.ErrorLevel},
+		{in: "trace", want: logrus.TraceLevel},
+		{in: "", wantErr: true},
+		{in: "verbose", wantErr: true},
+	}
+	for _, c := range cases {
+		log := logrus.New()
+		log.SetLevel(logrus.PanicLevel)
+		err := SetLevel(log, c.in)
+		if c.wantErr {
+			if err == nil {
+				t.Errorf("SetLevel(%q): want an error", c.in)
+			}
+			if log.GetLevel() != logrus.PanicLevel {
+				t.Errorf("SetLevel(%q) changed the level on error", c.in)
+			}
+			continue
+		}
+		if err != nil || log.GetLevel() != c.want {
+			t.Errorf("SetLevel(%q) = %v, level %v; want %v", c.in, err, log.GetLevel(), c.want)
+		}
+	}
+}

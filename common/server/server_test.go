@@ -1,0 +1,306 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	. "github.com/smartystreets/goconvey/convey"
+)
+
+func quietLogger() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+func serveHealth(h *Health) (int, map[string]string) {
+	rec := httptest.NewRecorder()
+	h.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+	body := map[string]string{}
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	if rec.Header().Get("Content-Type") != "application/json" {
+		body["contentType"] = rec.Header().Get("Content-Type")
+	}
+	return rec.Code, body
+}
+
+func TestHealth(t *testing.T) {
+	Convey("Given a health endpoint", t, func() {
+		h := NewHealth()
+
+		Convey("with no checks it is UP", func() {
+			code, body := serveHealth(h)
+			So(code, ShouldEqual, http.StatusOK)
+			So(body, ShouldResemble, map[string]string{"status": "UP"})
+		})
+
+		Convey("with passing checks it is UP", func() {
+			h.Register("db", func(context.Context) error { return nil })
+			h.Register("broker", func(context.Context) error { return nil })
+			code, body := serveHealth(h)
+			So(code, ShouldEqual, http.StatusOK)
+			So(body["status"], ShouldEqual, "UP")
+		})
+
+		Convey("with failing checks it is DOWN, naming them in registration order", func() {
+			h.Register("db", func(context.Context) error { return errors.New("closed") })
+			h.Register("ok", func(context.Context) error { return nil })
+			h.Register("broker", func(context.Context) error { return errors.New("not connected") })
+			code, body := serveHealth(h)
+			So(code, ShouldEqual, http.StatusServiceUnavailable)
+			So(body, ShouldResemble, map[string]string{"status": "DOWN", "reason": "db: closed; broker: not connected"})
+		})
+
+		Convey("a check that hangs is reported as DOWN instead of hanging /health", func() {
+			release := make(chan struct{})
+			defer close(release)
+			h.Register("stuck", func(context.Context) error { <-release; return nil })
+			done := make(chan struct{})
+			var code int
+			var body map[string]string
+			go func() { code, body = serveHealth(h); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("/health hung")
+			}
+			So(code, ShouldEqual, http.StatusServiceUnavailable)
+			So(body["reason"], ShouldStartWith, "stuck: no answer")
+		})
+
+		Convey("a check that panics is reported as DOWN", func() {
+			h.Register("buggy", func(context.Context) error { panic("oops") })
+			code, body := serveHealth(h)
+			So(code, ShouldEqual, http.StatusServiceUnavailable)
+			So(body["reason"], ShouldEqual, "buggy: panic: oops")
+		})
+	})
+}
+
+func TestNew(t *testing.T) {
+	Convey("New sets every timeout", t, func() {
+		s := New(":6767", http.NotFoundHandler())
+		So(s.Addr, ShouldEqual, ":6767")
+		So(s.ReadHeaderTimeout, ShouldEqual, 5*time.Second)
+		So(s.ReadTimeout, ShouldEqual, 10*time.Second)
+		So(s.WriteTimeout, ShouldEqual, 30*time.Second)
+		So(s.IdleTimeout, ShouldEqual, 120*time.Second)
+	})
+}
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitUntilServing polls addr until it accepts connections.
+func waitUntilServing(addr string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// events records what happened in order, across goroutines.
+type events struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (e *events) add(s string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.list = append(e.list, s)
+}
+
+func (e *events) all() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.list...)
+}
+
+func TestRun(t *testing.T) {
+	Convey("Given a server with a slow handler run by Run", t, func() {
+		var ev events
+		started := make(chan struct{})
+		release := make(chan struct{})
+		mux := http.NewServeMux()
+		mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			<-release
+			ev.add("request finished")
+			WriteJSON(w, http.StatusOK, map[string]string{"done": "yes"})
+		})
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		ran := make(chan error, 1)
+		go func() {
+			ran <- Run(ctx, quietLogger(), []*http.Server{New(addr, mux)},
+				func() error { ev.add("close broker"); return nil },
+				func() error { ev.add("close db"); return errors.New("db already closed") },
+			)
+		}()
+		So(waitUntilServing(addr), ShouldBeTrue)
+
+		Convey("cancelling drains the in-flight request before closing, in order", func() {
+			type result struct {
+				code int
+				body string
+				err  error
+			}
+			got := make(chan result, 1)
+			go func() {
+				resp, err := http.Get("http://" + addr + "/slow")
+				if err != nil {
+					got <- result{err: err}
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				got <- result{code: resp.StatusCode, body: string(b), err: err}
+			}()
+			<-started
+			cancel()
+			// Run must wait for the request: give it time to (wrongly) not wait.
+			time.Sleep(100 * time.Millisecond)
+			So(ev.all(), ShouldBeEmpty)
+			close(release)
+
+			r := <-got
+			So(r.err, ShouldBeNil)
+			So(r.code, ShouldEqual, http.StatusOK)
+			So(r.body, ShouldEqual, "{\"done\":\"yes\"}\n")
+
+			err := <-ran
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldContainSubstring, "db already closed")
+			So(ev.all(), ShouldResemble, []string{"request finished", "close broker", "close db"})
+
+			Convey("and the port is released", func() {
+				_, err := net.Dial("tcp", addr)
+				So(err, ShouldNotBeNil)
+			})
+		})
+	})
+
+	Convey("Given no servers at all (a consumer-only service)", t, func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		closed := make(chan struct{})
+		ran := make(chan error, 1)
+		go func() {
+			ran <- Run(ctx, quietLogger(), nil, func() error { close(closed); return nil })
+		}()
+
+		Convey("Run waits for the context, then runs the closers", func() {
+			select {
+			case <-ran:
+				t.Fatal("Run returned before ctx was cancelled")
+			case <-time.After(50 * time.Millisecond):
+			}
+			cancel()
+			So(<-ran, ShouldBeNil)
+			_, isClosed := <-closed
+			So(isClosed, ShouldBeFalse)
+		})
+	})
+
+	Convey("Given a port that is already taken", t, func() {
+		taken, err := net.Listen("tcp", "127.0.0.1:0")
+		So(err, ShouldBeNil)
+		defer taken.Close()
+		other := freeAddr(t)
+		closed := false
+
+		Convey("Run returns the listen error, stops the other server and still runs closers", func() {
+			ran := make(chan error, 1)
+			go func() {
+				ran <- Run(context.Background(), quietLogger(),
+					[]*http.Server{New(other, http.NotFoundHandler()), New(taken.Addr().String(), http.NotFoundHandler())},
+					func() error { closed = true; return nil })
+			}()
+			select {
+			case err := <-ran:
+				So(err, ShouldNotBeNil)
+				So(err.Error(), ShouldContainSubstring, taken.Addr().String())
+				So(err.Error(), ShouldContainSubstring, "address already in use")
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return")
+			}
+			So(closed, ShouldBeTrue)
+		})
+	})
+}
+
+func TestWriteJSON(t *testing.T) {
+	cases := []struct {
+		name   string
+		write  func(w http.ResponseWriter)
+		status int
+		body   string
+	}{
+		{"value", func(w http.ResponseWriter) { WriteJSON(w, http.StatusCreated, map[string]int{"id": 1}) }, 201, `{"id":1}`},
+		{"error", func(w http.ResponseWriter) { WriteError(w, http.StatusNotFound, "account 1 not found") }, 404, `{"error":"account 1 not found"}`},
+		{"unencodable", func(w http.ResponseWriter) { WriteJSON(w, http.StatusOK, func() {}) }, 500, `{"error":"encoding response"}`},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		c.write(rec)
+		if rec.Code != c.status || strings.TrimSpace(rec.Body.String()) != c.body || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%s: got %d %q (%s), want %d %q", c.name, rec.Code, rec.Body.String(), rec.Header().Get("Content-Type"), c.status, c.body)
+		}
+	}
+}
+
+func TestMiddleware(t *testing.T) {
+	Convey("Given a handler that panics, behind Recover and LogRequests", t, func() {
+		var logs bytes.Buffer
+		log := logrus.New()
+		log.SetOutput(&logs)
+		log.SetFormatter(&logrus.JSONFormatter{})
+		h := LogRequests(log)(Recover(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			panic("nil map")
+		})))
+
+		Convey("the client gets a 500 JSON error and the panic is logged with its stack", func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/accounts/10000", nil))
+			So(rec.Code, ShouldEqual, http.StatusInternalServerError)
+			So(rec.Header().Get("Content-Type"), ShouldEqual, "application/json")
+			So(rec.Body.String(), ShouldContainSubstring, `"error"`)
+			So(logs.String(), ShouldContainSubstring, `"panic":"nil map"`)
+			So(logs.String(), ShouldContainSubstring, `"stack":"goroutine`)
+			So(logs.String(), ShouldContainSubstring, `"status":500`)
+		})
+	})
+
+	Convey("http.ErrAbortHandler goes through Recover untouched", t, func() {
+		h := Recover(quietLogger())(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			panic(http.ErrAbortHandler)
+		}))
+		So(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil)) }, ShouldPanicWith, http.ErrAbortHandler)
+	})
+}

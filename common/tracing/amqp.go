@@ -1,0 +1,81 @@
+package tracing
+
+import (
+	"context"
+	"strings"
+
+	"github.com/openzipkin/zipkin-go"
+	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/propagation/b3"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// InjectAMQP writes the trace context of the span in ctx into headers as B3
+// string values, both the X-B3-* set and the single b3 header, so Brave
+// (Spring) and zipkin-go consumers both read it. headers must not be nil;
+// nothing is written when ctx holds no span.
+func (t *Tracer) InjectAMQP(ctx context.Context, headers amqp.Table) {
+	sp := zipkin.SpanFromContext(ctx)
+	if sp == nil || headers == nil {
+		return
+	}
+	m := b3.Map{}
+	if err := m.Inject(b3.WithSingleAndMultiHeader())(sp.Context()); err != nil {
+		return
+	}
+	for k, v := range m {
+		headers[k] = v
+	}
+}
+
+// ExtractAMQP reads a B3 trace context from AMQP headers, matching header
+// names case-insensitively and accepting string or []byte values. It returns
+// an empty SpanContext when there is none, or it is malformed; use it as
+// zipkin.Parent of the consumer span.
+func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
+	m := b3.Map{}
+	for k, v := range headers {
+		key := strings.ToLower(k)
+		if !isB3Key(key) {
+			continue
+		}
+		switch s := v.(type) {
+		case string:
+			m[key] = s
+		case []byte:
+			m[key] = string(s)
+		}
+	}
+	if len(m) == 0 {
+		return model.SpanContext{}
+	}
+	sc := t.Extract(m.Extract)
+	if sc.Err != nil {
+		return model.SpanContext{}
+	}
+	return sc
+}
+
+// StartConsumerSpan starts a consumer span named name that continues the
+// trace carried by headers (a new trace when there is none) and returns it
+// with a context holding it. Finish the span when the message is handled.
+func (t *Tracer) StartConsumerSpan(ctx context.Context, name string, headers amqp.Table) (zipkin.Span, context.Context) {
+	sp := t.StartSpan(name, zipkin.Kind(model.Consumer), zipkin.Parent(t.ExtractAMQP(headers)))
+	return sp, zipkin.NewContext(ctx, sp)
+}
+
+// StartProducerSpan starts a producer span named name, child of the span in
+// ctx, and returns it with a context holding it: pass that context to
+// InjectAMQP so the consumer continues from the producer span.
+func (t *Tracer) StartProducerSpan(ctx context.Context, name string) (zipkin.Span, context.Context) {
+	return t.StartSpanFromContext(ctx, name, zipkin.Kind(model.Producer))
+}
+
+// isB3Key reports whether k (lower case) is a B3 header name.
+func isB3Key(k string) bool {
+	switch k {
+	case b3.TraceID, b3.SpanID, b3.ParentSpanID, b3.Sampled, b3.Flags, b3.Context:
+		return true
+	}
+	return false
+}

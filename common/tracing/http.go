@@ -1,0 +1,127 @@
+package tracing
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/openzipkin/zipkin-go"
+	zipkinmw "github.com/openzipkin/zipkin-go/middleware/http"
+	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/propagation/b3"
+)
+
+// ClientTimeout bounds a whole exchange of the client HTTPClient returns;
+// shorter deadlines come from the request context.
+const ClientTimeout = 30 * time.Second
+
+// Middleware returns gorilla/mux middleware that continues the B3 trace of
+// the incoming request (multi-header X-B3-* or single b3 header) or starts a
+// new one, in a server span named "METHOD /route/template", e.g.
+// "GET /accounts/{id}". The span is in the request context for handlers and
+// outgoing calls, and is tagged with method, path, route and status code;
+// 5xx responses are tagged as errors.
+func (t *Tracer) Middleware() mux.MiddlewareFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			parent := t.Extract(b3.ExtractHTTP(r))
+			route := routeTemplate(r)
+			name := r.Method
+			if route != "" {
+				name += " " + route
+			}
+			sp := t.StartSpan(name,
+				zipkin.Kind(model.Server),
+				zipkin.Parent(parent),
+				zipkin.RemoteEndpoint(remoteEndpoint(r.RemoteAddr)),
+			)
+			zipkin.TagHTTPMethod.Set(sp, r.Method)
+			zipkin.TagHTTPPath.Set(sp, r.URL.Path)
+			if route != "" {
+				zipkin.TagHTTPRoute.Set(sp, route)
+			}
+
+			rec := &statusRecorder{ResponseWriter: w}
+			defer func() {
+				status := rec.statusCode()
+				zipkin.TagHTTPStatusCode.Set(sp, strconv.Itoa(status))
+				if status >= http.StatusInternalServerError {
+					zipkin.TagError.Set(sp, strconv.Itoa(status))
+				}
+				sp.Finish()
+			}()
+			next.ServeHTTP(rec, r.WithContext(zipkin.NewContext(r.Context(), sp)))
+		})
+	}
+}
+
+// routeTemplate is the path template of the matched mux route, "" outside mux.
+func routeTemplate(r *http.Request) string {
+	route := mux.CurrentRoute(r)
+	if route == nil {
+		return ""
+	}
+	tpl, err := route.GetPathTemplate()
+	if err != nil {
+		return ""
+	}
+	return tpl
+}
+
+// HTTPClient returns a client whose requests are client spans, children of
+// the span in the request context, with the B3 headers injected. base is the
+// transport underneath (nil: http.DefaultTransport), e.g. a discovery
+// transport.
+func (t *Tracer) HTTPClient(base http.RoundTripper) *http.Client {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	rt, err := zipkinmw.NewTransport(t.Tracer,
+		zipkinmw.RoundTripper(base),
+		zipkinmw.TransportLogger(log.New(io.Discard, "", 0)),
+	)
+	if err != nil {
+		// NewTransport fails only for a nil tracer, which New never returns.
+		panic(fmt.Sprintf("tracing: instrumenting transport: %v", err))
+	}
+	return &http.Client{Transport: rt, Timeout: ClientTimeout}
+}
+
+// statusRecorder remembers the status code a handler wrote. Unwrap lets
+// http.ResponseController reach the underlying writer (Flush, deadlines).
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush implements http.Flusher when the underlying writer does.
+func (r *statusRecorder) Flush() {
+	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *statusRecorder) statusCode() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}

@@ -1,0 +1,15 @@
+module github.com/goblog/turbine
+
+go 1.26.8
+
+require (
+	github.com/sirupsen/logrus v1.10.2
+	github.com/smartystreets/goconvey v1.8.1
+)
+
+require (
+	github.com/gopherjs/gopherjs v1.17.2 // indirect
+	github.com/jtolds/gls v4.20.0+incompatible // indirect
+	github.com/smarty/assertions v1.15.0 // indirect
+	golang.org/x/sys v0.13.0 // indirect
+)
