@@ -1,0 +1,123 @@
+// Package account holds the accountservice domain: accounts, the store they
+// live in, and the service that enriches them with a quote and an image.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// VIPID is the account whose every read is announced on the VIP queue.
+const VIPID = "10000"
+
+// MaxNameLength is the longest accepted account name, in characters.
+const MaxNameLength = 100
+
+// Business errors. Handlers map them to 4xx; any other error from the
+// service is a fault of the service or its storage (5xx). Downstream
+// failures never surface here: quotes and images fall back instead.
+var (
+	// ErrNotFound means no account has the requested id.
+	ErrNotFound = errors.New("account not found")
+	// ErrInvalid means the caller sent a malformed id or name.
+	ErrInvalid = errors.New("invalid input")
+)
+
+// Account is what GET /accounts/{id} returns. Only ID and Name are stored;
+// ServedBy, Quote and ImageData are filled in per request.
+type Account struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	ServedBy  string    `json:"servedBy"`
+	Quote     Quote     `json:"quote,omitzero"`
+	ImageData ImageData `json:"imageData,omitzero"`
+}
+
+// Quote is the quotes-service payload.
+type Quote struct {
+	Quote     string `json:"quote"`
+	IPAddress string `json:"ipAddress"`
+	Language  string `json:"language"`
+}
+
+// ImageData is the imageservice payload.
+type ImageData struct {
+	URL      string `json:"url"`
+	ServedBy string `json:"servedBy"`
+}
+
+// Store persists accounts. Implementations are safe for concurrent use.
+type Store interface {
+	// Get returns the stored account (ID and Name) or an error wrapping ErrNotFound.
+	Get(ctx context.Context, id string) (Account, error)
+	// Create stores a new account under the next free id and returns it.
+	// The account is durable when Create returns without error.
+	Create(ctx context.Context, name string) (Account, error)
+	// Seed stores accounts the first time it is called on a store, then
+	// never again, so later changes survive restarts. It never overwrites an
+	// existing id, and reports whether it seeded.
+	Seed(ctx context.Context, accounts []Account) (bool, error)
+}
+
+// SeedAccounts returns the n demo accounts of the landscape:
+// ids 10000, 10001, … named Person_0, Person_1, ….
+func SeedAccounts(n int) []Account {
+	accounts := make([]Account, n)
+	for i := range accounts {
+		accounts[i] = Account{ID: strconv.Itoa(FirstID + i), Name: "Person_" + strconv.Itoa(i)}
+	}
+	return accounts
+}
+
+// FirstID is the lowest account id; stores hand out ids from here on.
+const FirstID = 10000
+
+// ParseID validates an account id: a canonical decimal number (digits only,
+// no sign, no leading zeros) that fits in a uint64.
+func ParseID(s string) (uint64, error) {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: account id %q is out of range", ErrInvalid, s)
+	}
+	return n, nil
+}
+
+// NormalizeName trims surrounding white space and checks the rest: valid
+// UTF-8, 1 to MaxNameLength characters, every one printable
+// (unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the
+// ASCII space; no control characters, no other kinds of space).
+func NormalizeName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("%w: name must be valid UTF-8", ErrInvalid)
+	}
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > MaxNameLength {
+		return "", fmt.Errorf("%w: name must be 1 to %d characters", ErrInvalid, MaxNameLength)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return "", fmt.Errorf("%w: name must contain only printable characters", ErrInvalid)
+		}
+	}
+	return name, nil
+}
+
+// ValidName reports whether name is already normalized and valid.
+func ValidName(name string) bool {
+	got, err := NormalizeName(name)
+	return err == nil && got == name
+}

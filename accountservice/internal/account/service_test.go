@@ -1,0 +1,279 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/memstore"
+)
+
+type fixedQuotes struct{ q account.Quote }
+
+func (f fixedQuotes) Quote(context.Context) account.Quote { return f.q }
+
+type fixedImages struct{}
+
+func (fixedImages) Image(_ context.Context, id string) account.ImageData {
+	return account.ImageData{URL: "http://images/" + id, ServedBy: "img"}
+}
+
+// notification is one call of the fake notifier.
+type notification struct {
+	id     string
+	readAt time.Time
+	ctxErr error // ctx.Err() when the call started
+	hasDL  bool  // ctx had a deadline
+}
+
+// fakeNotifier records calls. When release is non-nil every call signals
+// started and then blocks until release is closed.
+type fakeNotifier struct {
+	mu       sync.Mutex
+	calls    []notification
+	finished int
+	started  chan string
+	release  chan struct{}
+	err      error
+}
+
+func (f *fakeNotifier) NotifyVIP(ctx context.Context, id string, readAt time.Time) error {
+	_, hasDL := ctx.Deadline()
+	f.mu.Lock()
+	f.calls = append(f.calls, notification{id: id, readAt: readAt, ctxErr: ctx.Err(), hasDL: hasDL})
+	f.mu.Unlock()
+	if f.release != nil {
+		f.started <- id
+		<-f.release
+	}
+	f.mu.Lock()
+	f.finished++
+	f.mu.Unlock()
+	return f.err
+}
+
+func (f *fakeNotifier) snapshot() ([]notification, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]notification(nil), f.calls...), f.finished
+}
+
+func newBlockingNotifier() *fakeNotifier {
+	return &fakeNotifier{started: make(chan string, 16), release: make(chan struct{})}
+}
+
+type brokenStore struct{ account.Store }
+
+func (brokenStore) Get(context.Context, string) (account.Account, error) {
+	return account.Account{}, errors.New("disk on fire")
+}
+
+var readAt = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func newService(store account.Store, n account.Notifier, opts ...func(*account.ServiceConfig)) *account.Service {
+	cfg := account.ServiceConfig{
+		Store:    store,
+		Quotes:   fixedQuotes{account.Quote{Quote: "q", IPAddress: "1.2.3.4", Language: "en"}},
+		Images:   fixedImages{},
+		Notifier: n,
+		ServedBy: "10.0.0.7",
+		Now:      func() time.Time { return readAt },
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return account.NewService(cfg)
+}
+
+func seededStore() account.Store {
+	s := memstore.New()
+	if _, err := s.Seed(context.Background(), account.SeedAccounts(100)); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func TestServiceGet(t *testing.T) {
+	ctx := context.Background()
+
+	Convey("Given a service over the seeded accounts", t, func() {
+		notifier := &fakeNotifier{}
+		svc := newService(seededStore(), notifier)
+
+		Convey("an account comes back with quote, image and servedBy", func() {
+			acc, err := svc.Get(ctx, "10042")
+			So(err, ShouldBeNil)
+			So(acc, ShouldResemble, account.Account{
+				ID: "10042", Name: "Person_42", ServedBy: "10.0.0.7",
+				Quote:     account.Quote{Quote: "q", IPAddress: "1.2.3.4", Language: "en"},
+				ImageData: account.ImageData{URL: "http://images/10042", ServedBy: "img"},
+			})
+		})
+
+		Convey("a malformed id is ErrInvalid and never reaches the store", func() {
+			_, err := newService(brokenStore{}, notifier).Get(ctx, "abc")
+			So(errors.Is(err, account.ErrInvalid), ShouldBeTrue)
+		})
+
+		Convey("an unknown id is ErrNotFound", func() {
+			_, err := svc.Get(ctx, "99999")
+			So(errors.Is(err, account.ErrNotFound), ShouldBeTrue)
+		})
+
+		Convey("a storage failure is neither ErrNotFound nor ErrInvalid", func() {
+			_, err := newService(brokenStore{}, notifier).Get(ctx, "10000")
+			So(err, ShouldNotBeNil)
+			So(errors.Is(err, account.ErrNotFound), ShouldBeFalse)
+			So(errors.Is(err, account.ErrInvalid), ShouldBeFalse)
+		})
+
+		Convey("the VIP account is announced once, other accounts never", func() {
+			_, err := svc.Get(ctx, "10001")
+			So(err, ShouldBeNil)
+			_, err = svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			So(svc.Close(ctx), ShouldBeNil)
+
+			calls, _ := notifier.snapshot()
+			So(calls, ShouldHaveLength, 1)
+			So(calls[0].id, ShouldEqual, "10000")
+			So(calls[0].readAt, ShouldEqual, readAt)
+		})
+
+		Convey("a failing notifier does not fail the read", func() {
+			notifier.err = errors.New("broker down")
+			acc, err := svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			So(acc.Name, ShouldEqual, "Person_0")
+			So(svc.Close(ctx), ShouldBeNil)
+		})
+	})
+
+	Convey("Given a notifier that blocks until released", t, func() {
+		notifier := newBlockingNotifier()
+		svc := newService(seededStore(), notifier)
+
+		Convey("the VIP read returns while the notification is still in flight", func() {
+			reqCtx, cancel := context.WithCancel(ctx)
+			acc, err := svc.Get(reqCtx, "10000") // would deadlock if it waited for the notifier
+			cancel()                             // the request is over
+			So(err, ShouldBeNil)
+			So(acc.ID, ShouldEqual, "10000")
+			So(<-notifier.started, ShouldEqual, "10000")
+
+			calls, finished := notifier.snapshot()
+			So(finished, ShouldEqual, 0)
+			So(calls[0].ctxErr, ShouldBeNil) // not cancelled with the request…
+			So(calls[0].hasDL, ShouldBeTrue) // …but bounded by its own timeout
+
+			close(notifier.release)
+			So(svc.Close(ctx), ShouldBeNil)
+		})
+
+		Convey("Close waits for notifications in flight", func() {
+			_, err := svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			<-notifier.started
+
+			closed := make(chan error)
+			go func() { closed <- svc.Close(ctx) }()
+			close(notifier.release)
+			So(<-closed, ShouldBeNil)
+			_, finished := notifier.snapshot()
+			So(finished, ShouldEqual, 1)
+
+			Convey("and no notification starts after Close", func() {
+				_, err := svc.Get(ctx, "10000")
+				So(err, ShouldBeNil)
+				So(svc.Close(ctx), ShouldBeNil)
+				calls, _ := notifier.snapshot()
+				So(calls, ShouldHaveLength, 1)
+			})
+		})
+
+		Convey("Close gives up when its context ends first", func() {
+			_, err := svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			<-notifier.started
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			So(errors.Is(svc.Close(cctx), context.Canceled), ShouldBeTrue)
+			close(notifier.release)
+			So(svc.Close(ctx), ShouldBeNil)
+		})
+
+		Convey("notifications beyond the limit are dropped, reads still succeed", func() {
+			svc := newService(seededStore(), notifier, func(c *account.ServiceConfig) { c.MaxNotifications = 1 })
+			_, err := svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			<-notifier.started
+			_, err = svc.Get(ctx, "10000")
+			So(err, ShouldBeNil)
+			close(notifier.release)
+			So(svc.Close(ctx), ShouldBeNil)
+			calls, _ := notifier.snapshot()
+			So(calls, ShouldHaveLength, 1)
+		})
+	})
+}
+
+// rendezvous fakes prove the quote and image are fetched concurrently: each
+// waits for the other to start, so fetching them one after the other deadlocks.
+type rendezvousQuotes struct{ mine, other chan struct{} }
+
+func (r rendezvousQuotes) Quote(context.Context) account.Quote {
+	close(r.mine)
+	<-r.other
+	return account.Quote{Quote: "together"}
+}
+
+type rendezvousImages struct{ mine, other chan struct{} }
+
+func (r rendezvousImages) Image(context.Context, string) account.ImageData {
+	close(r.mine)
+	<-r.other
+	return account.ImageData{URL: "together"}
+}
+
+func TestServiceFetchesConcurrently(t *testing.T) {
+	Convey("Quote and image are fetched at the same time", t, func() {
+		q, i := make(chan struct{}), make(chan struct{})
+		svc := newService(seededStore(), &fakeNotifier{}, func(c *account.ServiceConfig) {
+			c.Quotes = rendezvousQuotes{mine: q, other: i}
+			c.Images = rendezvousImages{mine: i, other: q}
+		})
+		acc, err := svc.Get(context.Background(), "10001")
+		So(err, ShouldBeNil)
+		So(acc.Quote.Quote, ShouldEqual, "together")
+		So(acc.ImageData.URL, ShouldEqual, "together")
+	})
+}
+
+func TestServiceCreate(t *testing.T) {
+	ctx := context.Background()
+	Convey("Given a service over an empty store", t, func() {
+		store := memstore.New()
+		svc := newService(store, &fakeNotifier{})
+
+		Convey("a valid name is trimmed, stored and returned with servedBy", func() {
+			acc, err := svc.Create(ctx, "  Grace Hopper ")
+			So(err, ShouldBeNil)
+			So(acc, ShouldResemble, account.Account{ID: "10000", Name: "Grace Hopper", ServedBy: "10.0.0.7"})
+			stored, err := store.Get(ctx, acc.ID)
+			So(err, ShouldBeNil)
+			So(stored.Name, ShouldEqual, "Grace Hopper")
+		})
+
+		Convey("an invalid name is ErrInvalid and nothing is stored", func() {
+			_, err := svc.Create(ctx, "bad\nname")
+			So(errors.Is(err, account.ErrInvalid), ShouldBeTrue)
+			_, err = store.Get(ctx, "10000")
+			So(errors.Is(err, account.ErrNotFound), ShouldBeTrue)
+		})
+	})
+}

@@ -1,0 +1,19 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// BenchmarkGetAccountHandler measures GET /accounts/{id} through the whole
+// in-process stack: router, tracing middleware, service, memstore, and both
+// downstream calls over real circuits and HTTP to httptest servers.
+func BenchmarkGetAccountHandler(b *testing.B) {
+	f := newFixture(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := f.do("GET", "/accounts/10001", nil); rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package httpapi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/httpapi"
+	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/accountservice/internal/memstore"
+	"github.com/goblog/accountservice/internal/quotes"
+	"github.com/goblog/common/circuit"
+	"github.com/goblog/common/server"
+	"github.com/goblog/common/tracing"
+)
+
+// Modes of a fake downstream service.
+const (
+	succeed int32 = iota
+	fail          // 500
+	hang          // never answers until the caller gives up
+)
+
+// downstream is a fake quotes-service or imageservice.
+type downstream struct {
+	*httptest.Server
+	mode    atomic.Int32
+	hits    atomic.Int32
+	traceID atomic.Value // X-B3-TraceId of the last request
+}
+
+func newDownstream(tb testing.TB, body string) *downstream {
+	d := &downstream{}
+	stop := make(chan struct{})
+	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.hits.Add(1)
+		d.traceID.Store(r.Header.Get("X-B3-TraceId"))
+		switch d.mode.Load() {
+		case fail:
+			http.Error(w, "boom", http.StatusInternalServerError)
+		case hang:
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}
+	}))
+	tb.Cleanup(func() { close(stop); d.Close() })
+	return d
+}
+
+// notifier is a channel-based fake account.Notifier: every call is sent on
+// calls; when block is set it then waits until release is closed.
+type notifier struct {
+	calls   chan string
+	block   bool
+	release chan struct{}
+	once    sync.Once
+}
+
+// unblock lets blocked and future calls return.
+func (n *notifier) unblock() { n.once.Do(func() { close(n.release) }) }
+
+func newNotifier() *notifier {
+	return &notifier{calls: make(chan string, 64), release: make(chan struct{})}
+}
+
+func (n *notifier) NotifyVIP(_ context.Context, id string, _ time.Time) error {
+	n.calls <- id
+	if n.block {
+		<-n.release
+	}
+	return nil
+}
+
+// failingStore fails every read with a storage error.
+type failingStore struct{ account.Store }
+
+func (failingStore) Get(context.Context, string) (account.Account, error) {
+	return account.Account{}, errors.New("bolt: database not open")
+}
+
+// fixture is the accountservice wired as main wires it, minus the
+// infrastructure: memstore, fake downstreams over real circuits and tracing,
+// a fake notifier.
+type fixture struct {
+	router      http.Handler
+	svc         *account.Service
+	quotes      *downstream
+	images      *downstream
+	notifier    *notifier
+	testability *httpapi.Testability
+	tracer      *tracing.Tracer
+}
+
+type fixtureOption func(*fixtureConfig)
+
+type fixtureConfig struct {
+	store       account.Store
+	testability bool
+}
+
+func withStore(s account.Store) fixtureOption { return func(c *fixtureConfig) { c.store = s } }
+func withoutTestability() fixtureOption       { return func(c *fixtureConfig) { c.testability = false } }
+
+var configureCircuits sync.Once
+
+func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
+	tb.Helper()
+	cfg := fixtureConfig{testability: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.store == nil {
+		s := memstore.New()
+		if _, err := s.Seed(context.Background(), account.SeedAccounts(100)); err != nil {
+			tb.Fatal(err)
+		}
+		cfg.store = s
+	}
+	configureCircuits.Do(func() {
+		// Short timeouts keep the hanging-downstream specs quick; a volume
+		// threshold that is never reached keeps the circuits closed, so the
+		// specs do not depend on each other's order.
+		for _, name := range []string{quotes.CircuitName, images.CircuitName} {
+			circuit.Configure(name, circuit.Settings{Timeout: 300 * time.Millisecond, RequestVolumeThreshold: 1 << 30})
+		}
+	})
+
+	log := logrus.New()
+	log.Out = io.Discard
+	logFor := func(context.Context) logrus.FieldLogger { return log }
+
+	tracer, err := tracing.New("accountservice", "127.0.0.1:6767", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = tracer.Close() })
+
+	f := &fixture{
+		quotes:   newDownstream(tb, `{"quote":"Fake it till you make it","ipAddress":"10.0.0.8","language":"en"}`),
+		images:   newDownstream(tb, `{"url":"http://imageservice:7777/file/cake.jpg","servedBy":"10.0.0.9"}`),
+		notifier: newNotifier(),
+		tracer:   tracer,
+	}
+	breaker := circuit.NewClient(tracer.HTTPClient(nil), circuit.WithRetryInterval(10*time.Millisecond))
+	quotesURL := f.quotes.URL + "/api/quote?strength=4"
+	imagesURL := f.images.URL + "/accounts/"
+	f.svc = account.NewService(account.ServiceConfig{
+		Store:    cfg.store,
+		Quotes:   quotes.New(breaker, func() string { return quotesURL }, logFor),
+		Images:   images.New(breaker, func() string { return imagesURL }, logFor),
+		Notifier: f.notifier,
+		ServedBy: "10.0.0.7",
+		Log:      log,
+	})
+	tb.Cleanup(func() {
+		f.notifier.unblock()
+		_ = f.svc.Close(context.Background())
+	})
+
+	health := server.NewHealth()
+	if cfg.testability {
+		f.testability = &httpapi.Testability{}
+		health.Register("testability", f.testability.Check)
+	}
+	f.router = httpapi.NewRouter(httpapi.Config{
+		Accounts:    f.svc,
+		Health:      health.Handler(),
+		Info:        func(context.Context) any { return map[string]string{"service": "accountservice"} },
+		Testability: f.testability,
+		Middleware:  []mux.MiddlewareFunc{tracer.Middleware()},
+		Log:         logFor,
+	})
+	return f
+}
+
+// do serves one request and returns the recorded response.
+func (f *fixture) do(method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, body)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	f.router.ServeHTTP(rec, req)
+	return rec
+}

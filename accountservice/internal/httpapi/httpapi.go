@@ -1,0 +1,146 @@
+// Package httpapi is the HTTP transport of accountservice: it routes
+// requests to the account service and translates its results and errors to
+// status codes and JSON bodies, all in this one place.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/gorilla/mux"
+	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/common/server"
+)
+
+// Accounts is the business logic behind the routes; *account.Service is one.
+type Accounts interface {
+	Get(ctx context.Context, id string) (account.Account, error)
+	Create(ctx context.Context, name string) (account.Account, error)
+}
+
+// Config holds what the router serves.
+type Config struct {
+	Accounts Accounts
+	// Health answers GET /health.
+	Health http.Handler
+	// Info returns the body of GET /info.
+	Info func(ctx context.Context) any
+	// Testability, when not nil, enables GET /testability/healthy/{state}.
+	Testability *Testability
+	// Middleware wraps every route, e.g. the tracing middleware.
+	Middleware []mux.MiddlewareFunc
+	// Log returns the logger for a request (with its trace ids).
+	Log func(ctx context.Context) logrus.FieldLogger
+}
+
+// NewRouter returns the routes of accountservice.
+func NewRouter(cfg Config) *mux.Router {
+	h := &handlers{accounts: cfg.Accounts, info: cfg.Info, testability: cfg.Testability, log: cfg.Log}
+
+	r := mux.NewRouter()
+	r.Use(cfg.Middleware...)
+	r.HandleFunc("/accounts/{id}", h.getAccount).Methods(http.MethodGet).Name("getAccount")
+	r.HandleFunc("/accounts", h.createAccount).Methods(http.MethodPost).Name("createAccount")
+	r.Handle("/health", cfg.Health).Methods(http.MethodGet).Name("health")
+	r.HandleFunc("/info", h.getInfo).Methods(http.MethodGet).Name("info")
+	if cfg.Testability != nil {
+		r.HandleFunc("/testability/healthy/{state}", h.setHealthy).Methods(http.MethodGet).Name("testability")
+	}
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		server.WriteError(w, http.StatusNotFound, "no such route")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		server.WriteError(w, http.StatusMethodNotAllowed, "method not allowed")
+	})
+	return r
+}
+
+type handlers struct {
+	accounts    Accounts
+	info        func(ctx context.Context) any
+	testability *Testability
+	log         func(ctx context.Context) logrus.FieldLogger
+}
+
+func (h *handlers) getAccount(w http.ResponseWriter, r *http.Request) {
+	acc, err := h.accounts.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		h.writeServiceError(w, r, err)
+		return
+	}
+	server.WriteJSON(w, http.StatusOK, acc)
+}
+
+func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
+	body := http.MaxBytesReader(w, r.Body, MaxCreateBodyBytes)
+	name, err := DecodeCreateAccount(body)
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			server.WriteError(w, http.StatusRequestEntityTooLarge, "request body larger than 65536 bytes")
+			return
+		}
+		server.WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	acc, err := h.accounts.Create(r.Context(), name)
+	if err != nil {
+		h.writeServiceError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/accounts/"+acc.ID)
+	server.WriteJSON(w, http.StatusCreated, acc)
+}
+
+func (h *handlers) getInfo(w http.ResponseWriter, r *http.Request) {
+	server.WriteJSON(w, http.StatusOK, h.info(r.Context()))
+}
+
+func (h *handlers) setHealthy(w http.ResponseWriter, r *http.Request) {
+	var healthy bool
+	switch state := mux.Vars(r)["state"]; state {
+	case "true":
+		healthy = true
+	case "false":
+		healthy = false
+	default:
+		server.WriteError(w, http.StatusBadRequest, `state must be "true" or "false"`)
+		return
+	}
+	h.testability.SetHealthy(healthy)
+	h.log(r.Context()).WithField("healthy", healthy).Warn("health state changed through /testability")
+	server.WriteJSON(w, http.StatusOK, map[string]bool{"healthy": healthy})
+}
+
+// writeServiceError maps the service's errors to status codes. Only
+// business errors reach the client verbatim; anything else is logged and
+// answered with a generic 500.
+func (h *handlers) writeServiceError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, account.ErrInvalid):
+		server.WriteError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, account.ErrNotFound):
+		server.WriteError(w, http.StatusNotFound, "account not found")
+	default:
+		h.log(r.Context()).WithError(err).Error("request failed")
+		server.WriteError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// Testability lets integration tests make the instance unhealthy, so Swarm
+// replaces it.
+type Testability struct{ unhealthy atomic.Bool }
+
+// SetHealthy sets the state the health check reports.
+func (t *Testability) SetHealthy(healthy bool) { t.unhealthy.Store(!healthy) }
+
+// Check is a health check: an error while made unhealthy.
+func (t *Testability) Check(context.Context) error {
+	if t.unhealthy.Load() {
+		return errors.New("made unhealthy through /testability/healthy/false")
+	}
+	return nil
+}

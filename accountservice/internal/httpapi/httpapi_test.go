@@ -1,0 +1,242 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/memstore"
+)
+
+func decode[T any](body string) T {
+	var v T
+	So(json.Unmarshal([]byte(body), &v), ShouldBeNil)
+	return v
+}
+
+func errorBody(rec interface{ Header() http.Header }, body string) string {
+	So(rec.Header().Get("Content-Type"), ShouldStartWith, "application/json")
+	return decode[map[string]string](body)["error"]
+}
+
+func TestGetAccount(t *testing.T) {
+	Convey("Given the accountservice with healthy downstreams", t, func() {
+		f := newFixture(t)
+
+		Convey("GET /accounts/10001 answers the aggregated account", func() {
+			rec := f.do("GET", "/accounts/10001", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(decode[account.Account](rec.Body.String()), ShouldResemble, account.Account{
+				ID: "10001", Name: "Person_1", ServedBy: "10.0.0.7",
+				Quote:     account.Quote{Quote: "Fake it till you make it", IPAddress: "10.0.0.8", Language: "en"},
+				ImageData: account.ImageData{URL: "http://imageservice:7777/file/cake.jpg", ServedBy: "10.0.0.9"},
+			})
+		})
+
+		Convey("the incoming B3 trace continues to both downstream calls", func() {
+			rec := f.do("GET", "/accounts/10002", nil,
+				"X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124", "X-B3-SpanId", "48485a3953bb6124", "X-B3-Sampled", "1")
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(f.quotes.traceID.Load(), ShouldEqual, "463ac35c9f6413ad48485a3953bb6124")
+			So(f.images.traceID.Load(), ShouldEqual, "463ac35c9f6413ad48485a3953bb6124")
+		})
+
+		Convey("a malformed id is 400 with a JSON error", func() {
+			for _, id := range []string{"abc", "010000", "-1", "1e4", "99999999999999999999"} {
+				rec := f.do("GET", "/accounts/"+id, nil)
+				So(rec.Code, ShouldEqual, http.StatusBadRequest)
+				So(errorBody(rec, rec.Body.String()), ShouldContainSubstring, "account id")
+			}
+			So(f.quotes.hits.Load(), ShouldEqual, 0)
+		})
+
+		Convey("an unknown id is 404 with a JSON error", func() {
+			rec := f.do("GET", "/accounts/99999", nil)
+			So(rec.Code, ShouldEqual, http.StatusNotFound)
+			So(errorBody(rec, rec.Body.String()), ShouldEqual, "account not found")
+		})
+
+		Convey("a wrong method is 405 with a JSON error", func() {
+			rec := f.do("DELETE", "/accounts/10000", nil)
+			So(rec.Code, ShouldEqual, http.StatusMethodNotAllowed)
+			So(errorBody(rec, rec.Body.String()), ShouldNotBeEmpty)
+		})
+	})
+
+	Convey("Given a store that fails", t, func() {
+		f := newFixture(t, withStore(failingStore{memstore.New()}))
+
+		Convey("GET is 500 without the internal detail", func() {
+			rec := f.do("GET", "/accounts/10000", nil)
+			So(rec.Code, ShouldEqual, http.StatusInternalServerError)
+			So(errorBody(rec, rec.Body.String()), ShouldEqual, "internal error")
+		})
+	})
+
+	Convey("Given downstreams that fail or hang", t, func() {
+		f := newFixture(t)
+		fallbackQuote := account.Quote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
+		fallbackImage := account.ImageData{URL: "http://path.to.placeholder", ServedBy: "fallback"}
+
+		Convey("5xx answers give 200 with both fallbacks, after retries", func() {
+			f.quotes.mode.Store(fail)
+			f.images.mode.Store(fail)
+			rec := f.do("GET", "/accounts/10003", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			acc := decode[account.Account](rec.Body.String())
+			So(acc.Name, ShouldEqual, "Person_3")
+			So(acc.Quote, ShouldResemble, fallbackQuote)
+			So(acc.ImageData, ShouldResemble, fallbackImage)
+			So(f.quotes.hits.Load(), ShouldEqual, 3)
+		})
+
+		Convey("a hanging quotes-service gives the fallback quote and the real image", func() {
+			f.quotes.mode.Store(hang)
+			rec := f.do("GET", "/accounts/10004", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			acc := decode[account.Account](rec.Body.String())
+			So(acc.Quote, ShouldResemble, fallbackQuote)
+			So(acc.ImageData.ServedBy, ShouldEqual, "10.0.0.9")
+		})
+
+		Convey("an unreachable imageservice gives the placeholder", func() {
+			f.images.Close()
+			rec := f.do("GET", "/accounts/10005", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(decode[account.Account](rec.Body.String()).ImageData, ShouldResemble, fallbackImage)
+		})
+	})
+}
+
+func TestVIPNotification(t *testing.T) {
+	Convey("Given the accountservice", t, func() {
+		f := newFixture(t)
+
+		Convey("reading the VIP account notifies once; other accounts never", func() {
+			So(f.do("GET", "/accounts/10001", nil).Code, ShouldEqual, http.StatusOK)
+			So(f.do("GET", "/accounts/10000", nil).Code, ShouldEqual, http.StatusOK)
+			So(f.do("GET", "/accounts/10099", nil).Code, ShouldEqual, http.StatusOK)
+			So(f.svc.Close(context.Background()), ShouldBeNil) // every notification is done
+			close(f.notifier.calls)
+			var got []string
+			for id := range f.notifier.calls {
+				got = append(got, id)
+			}
+			So(got, ShouldResemble, []string{"10000"})
+		})
+
+		Convey("a notifier that never returns does not delay the response", func() {
+			f.notifier.block = true
+			rec := f.do("GET", "/accounts/10000", nil) // deadlocks if the handler waited
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(<-f.notifier.calls, ShouldEqual, "10000") // …while the notification is still in flight
+			f.notifier.unblock()
+		})
+	})
+}
+
+func TestCreateAccount(t *testing.T) {
+	Convey("Given the accountservice", t, func() {
+		f := newFixture(t)
+		post := func(body string) (int, string, http.Header) {
+			rec := f.do("POST", "/accounts", strings.NewReader(body), "Content-Type", "application/json")
+			return rec.Code, rec.Body.String(), rec.Header()
+		}
+
+		Convey("a valid name is 201 with Location and the stored account", func() {
+			code, body, h := post(`{"name":"  Ada Lovelace "}`)
+			So(code, ShouldEqual, http.StatusCreated)
+			So(h.Get("Location"), ShouldEqual, "/accounts/10100")
+			So(body, ShouldEqual, `{"id":"10100","name":"Ada Lovelace","servedBy":"10.0.0.7"}`+"\n")
+
+			Convey("and the account can be read", func() {
+				rec := f.do("GET", "/accounts/10100", nil)
+				So(rec.Code, ShouldEqual, http.StatusOK)
+				So(decode[account.Account](rec.Body.String()).Name, ShouldEqual, "Ada Lovelace")
+			})
+		})
+
+		Convey("bad requests are 400 with a JSON error and store nothing", func() {
+			for _, body := range []string{
+				``,
+				`{}`,
+				`{"name":null}`,
+				`{"name":""}`,
+				`{"name":"   "}`,
+				`{"name":"` + strings.Repeat("x", 101) + `"}`,
+				`{"name":"line\nbreak"}`,
+				`{"name":"Bob","admin":true}`,
+				`{"name":"Bob"} {"name":"Eve"}`,
+				`{"name":"Bob"}garbage`,
+				`{"name":42}`,
+				`["Bob"]`,
+				`{"name":"Bob"`,
+			} {
+				code, resp, _ := post(body)
+				So(code, ShouldEqual, http.StatusBadRequest)
+				So(decode[map[string]string](resp)["error"], ShouldNotBeEmpty)
+			}
+			rec := f.do("GET", "/accounts/10100", nil)
+			So(rec.Code, ShouldEqual, http.StatusNotFound)
+		})
+
+		Convey("a body over 64 KiB is 413", func() {
+			code, resp, _ := post(`{"name":"` + strings.Repeat("x", 64<<10) + `"}`)
+			So(code, ShouldEqual, http.StatusRequestEntityTooLarge)
+			So(decode[map[string]string](resp)["error"], ShouldContainSubstring, "65536")
+		})
+
+		Convey("a name of exactly 100 characters fits", func() {
+			code, _, _ := post(`{"name":"` + strings.Repeat("é", 100) + `"}`)
+			So(code, ShouldEqual, http.StatusCreated)
+		})
+	})
+}
+
+func TestHealthAndTestability(t *testing.T) {
+	Convey("Given the accountservice with testability enabled", t, func() {
+		f := newFixture(t)
+
+		Convey("it starts healthy", func() {
+			rec := f.do("GET", "/health", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(decode[map[string]string](rec.Body.String())["status"], ShouldEqual, "UP")
+		})
+
+		Convey("/testability/healthy/false makes /health 503 and true restores it", func() {
+			So(f.do("GET", "/testability/healthy/false", nil).Code, ShouldEqual, http.StatusOK)
+			rec := f.do("GET", "/health", nil)
+			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
+			So(decode[map[string]string](rec.Body.String())["status"], ShouldEqual, "DOWN")
+
+			So(f.do("GET", "/testability/healthy/true", nil).Code, ShouldEqual, http.StatusOK)
+			So(f.do("GET", "/health", nil).Code, ShouldEqual, http.StatusOK)
+		})
+
+		Convey("any other state is 400 and changes nothing", func() {
+			rec := f.do("GET", "/testability/healthy/maybe", nil)
+			So(rec.Code, ShouldEqual, http.StatusBadRequest)
+			So(errorBody(rec, rec.Body.String()), ShouldNotBeEmpty)
+			So(f.do("GET", "/health", nil).Code, ShouldEqual, http.StatusOK)
+		})
+
+		Convey("/info answers what the service reports", func() {
+			rec := f.do("GET", "/info", nil)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(decode[map[string]string](rec.Body.String())["service"], ShouldEqual, "accountservice")
+		})
+	})
+
+	Convey("Given the accountservice with testability disabled", t, func() {
+		f := newFixture(t, withoutTestability())
+
+		Convey("the testability route does not exist", func() {
+			So(f.do("GET", "/testability/healthy/false", nil).Code, ShouldEqual, http.StatusNotFound)
+		})
+	})
+}

@@ -1,0 +1,70 @@
+// Package vip announces reads of the VIP account on a RabbitMQ queue, for
+// vipservice to consume.
+package vip
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/openzipkin/zipkin-go"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Event is the message body: {"accountId":"10000","readAt":"<RFC3339 UTC>"}.
+type Event struct {
+	AccountID string `json:"accountId"`
+	ReadAt    string `json:"readAt"`
+}
+
+// Publisher sends a message to a durable queue; *messaging.Client is one.
+type Publisher interface {
+	Publish(ctx context.Context, queue string, body []byte, headers amqp.Table) error
+}
+
+// Tracer starts the producer span and carries the trace in the message
+// headers; *tracing.Tracer is one.
+type Tracer interface {
+	StartProducerSpan(ctx context.Context, name string) (zipkin.Span, context.Context)
+	InjectAMQP(ctx context.Context, headers amqp.Table)
+}
+
+// Notifier publishes VIP events; it implements account.Notifier.
+type Notifier struct {
+	pub    Publisher
+	tracer Tracer
+	queue  string
+}
+
+// NewNotifier returns a Notifier publishing to queue.
+func NewNotifier(pub Publisher, tracer Tracer, queue string) *Notifier {
+	return &Notifier{pub: pub, tracer: tracer, queue: queue}
+}
+
+// NotifyVIP publishes one event in a producer span, child of the span in
+// ctx, whose context travels in the AMQP headers.
+func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.Time) error {
+	span, ctx := n.tracer.StartProducerSpan(ctx, "publish "+n.queue)
+	defer span.Finish()
+	span.Tag("account.id", accountID)
+
+	body, err := json.Marshal(Event{AccountID: accountID, ReadAt: readAt.UTC().Format(time.RFC3339)})
+	if err != nil {
+		return fmt.Errorf("encoding VIP event: %w", err)
+	}
+	headers := amqp.Table{}
+	n.tracer.InjectAMQP(ctx, headers)
+	if err := n.pub.Publish(ctx, n.queue, body, headers); err != nil {
+		zipkin.TagError.Set(span, err.Error())
+		return fmt.Errorf("publishing VIP event for account %s to %s: %w", accountID, n.queue, err)
+	}
+	return nil
+}
+
+// Discard drops every notification; it stands in when no broker is
+// configured (amqp_server_url empty).
+type Discard struct{}
+
+// NotifyVIP does nothing.
+func (Discard) NotifyVIP(context.Context, string, time.Time) error { return nil }
