@@ -1,0 +1,52 @@
+// Package consumer is the AMQP transport of vipservice: it turns deliveries
+// from vip_queue into VIP events, continuing the producer's trace.
+package consumer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/goblog/common/tracing"
+	"github.com/goblog/vipservice/internal/vip"
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/sirupsen/logrus"
+)
+
+// SpanName names the consumer span of one VIP message.
+const SpanName = "vip_queue consume"
+
+// Handler handles the deliveries of vip_queue.
+type Handler struct {
+	tracer *tracing.Tracer
+	stats  *vip.Stats
+	log    logrus.FieldLogger
+}
+
+// New returns a Handler counting into stats.
+func New(tracer *tracing.Tracer, stats *vip.Stats, log logrus.FieldLogger) *Handler {
+	return &Handler{tracer: tracer, stats: stats, log: log}
+}
+
+// Handle has the signature of messaging.Handler. It continues the trace from
+// the message headers in a consumer span, then logs and counts a valid event
+// and returns nil (ack). A malformed message is logged and counted as
+// rejected, and the returned error makes the client reject it without
+// requeue: it goes to the dead-letter exchange when the queue has one, and
+// is dropped otherwise; it is never redelivered.
+func (h *Handler) Handle(ctx context.Context, d amqp.Delivery) error {
+	span, ctx := h.tracer.StartConsumerSpan(ctx, SpanName, d.Headers)
+	defer span.Finish()
+	log := h.log.WithFields(tracing.LogFields(ctx))
+
+	e, err := vip.ParseEvent(d.Body)
+	if err != nil {
+		h.stats.Rejected()
+		span.Tag("error", err.Error())
+		log.WithError(err).WithField("messageId", d.MessageId).Warn("rejecting malformed VIP message")
+		return fmt.Errorf("handling VIP message %q: %w", d.MessageId, err)
+	}
+	span.Tag("accountId", e.AccountID)
+	h.stats.Received()
+	log.WithFields(logrus.Fields{"accountId": e.AccountID, "readAt": e.ReadAt}).Info("VIP account read")
+	return nil
+}

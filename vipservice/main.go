@@ -1,0 +1,157 @@
+// Command vipservice consumes the VIP notifications accountservice publishes
+// on vip_queue, continues their traces, logs and counts them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/goblog/common/bus"
+	"github.com/goblog/common/config"
+	"github.com/goblog/common/logging"
+	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/server"
+	"github.com/goblog/common/tracing"
+	"github.com/goblog/vipservice/internal/api"
+	"github.com/goblog/vipservice/internal/consumer"
+	"github.com/goblog/vipservice/internal/vip"
+	"github.com/sirupsen/logrus"
+)
+
+const app = "vipservice"
+
+func main() {
+	addr := hostAddress()
+	log := logging.New(app, addr, "info")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, log, addr, os.Args[1:])
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		log.WithError(err).Error("vipservice stopped")
+		os.Exit(1)
+	}
+}
+
+// settings is the configuration vipservice reads at start.
+type settings struct {
+	Name, AMQPURL, ZipkinURL, EventBus, VIPQueue, LogLevel string
+	Port                                                   int
+}
+
+func settingsFrom(s *config.Snapshot) settings {
+	return settings{
+		Name:      s.String("server_name", app),
+		Port:      s.Int("server_port", 6868),
+		AMQPURL:   s.String("amqp_server_url", ""),
+		ZipkinURL: s.String("zipkin_server_url", ""),
+		EventBus:  s.String("config_event_bus", "springCloudBus"),
+		VIPQueue:  s.String("vip_queue", "vip_queue"),
+		LogLevel:  s.String("log_level", "info"),
+	}
+}
+
+func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
+	fs := flag.NewFlagSet(app, flag.ContinueOnError)
+	flags := config.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	store := config.NewStore(flags.Loader(app, &http.Client{Timeout: 10 * time.Second}), log)
+	if err := store.LoadWithRetry(ctx, flags.Attempts, time.Second); err != nil {
+		return fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
+	}
+	cfg := settingsFrom(store.Current())
+	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
+		log.WithError(err).Warn("keeping the current log level")
+	}
+	logConfig(log, "configuration resolved", store.Current())
+	if cfg.AMQPURL == "" {
+		return errors.New("amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + cfg.VIPQueue)
+	}
+	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next) })
+
+	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(addr, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("creating tracer: %w", err)
+	}
+	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app))
+
+	stats := &vip.Stats{}
+	handler := consumer.New(tracer, stats, log)
+	// Consume and Listen return once registered: at once while the broker is
+	// unreachable, the client sets them up when it connects, and again after
+	// every reconnect. An error means the broker refused the declaration.
+	if err := broker.Consume(ctx, cfg.VIPQueue, handler.Handle); err != nil {
+		_ = broker.Close()
+		_ = tracer.Close()
+		return fmt.Errorf("consuming %s: %w", cfg.VIPQueue, err)
+	}
+	serviceID := bus.ServiceID(app, flags.Profile, cfg.Port)
+	if err := bus.Listen(ctx, broker, cfg.EventBus, serviceID, store.Reload, log); err != nil {
+		log.WithError(err).Error("configuration refresh over the bus is off")
+	}
+
+	router := api.NewRouter(tracer, stats, broker, log)
+	log.WithField("port", cfg.Port).Info("vipservice listening")
+	// Closers run in reverse order of opening: the broker, then the tracer.
+	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, broker.Close, flushSpans(log, tracer))
+}
+
+// applyLive applies what can change without a restart after a refresh.
+func applyLive(log *logrus.Logger, snap *config.Snapshot) {
+	if err := logging.SetLevel(log, settingsFrom(snap).LogLevel); err != nil {
+		log.WithError(err).Warn("refreshed log_level ignored")
+	}
+	logConfig(log, "configuration refreshed", snap)
+}
+
+// logConfig logs every key of snap, secrets masked, and warns about values
+// that are still encrypted (and so treated as absent).
+func logConfig(log logrus.FieldLogger, msg string, snap *config.Snapshot) {
+	log.WithFields(logrus.Fields{"config": snap.Masked(), "sources": snap.Sources()}).Info(msg)
+	if keys := snap.Undecrypted(); len(keys) > 0 {
+		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
+	}
+}
+
+// hostAddress is the first non-loopback IPv4 address, or the host name: the
+// instance field of every log line and the tracer's local endpoint.
+func hostAddress() string {
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip := n.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+					return ip.String()
+				}
+			}
+		}
+	}
+	if h, err := os.Hostname(); err == nil {
+		return h
+	}
+	return app
+}
+
+// flushSpans closes the tracer at shutdown. Spans that cannot reach Zipkin
+// are lost either way; that is worth a warning, not a failed shutdown.
+func flushSpans(log logrus.FieldLogger, tracer *tracing.Tracer) func() error {
+	return func() error {
+		if err := tracer.Close(); err != nil {
+			log.WithError(err).Warn("last spans not reported")
+		}
+		return nil
+	}
+}
