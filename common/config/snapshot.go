@@ -1,0 +1,389 @@
+// Package config is a Spring Cloud Config client for the Go services.
+//
+// A Loader fetches property sources, most specific first, either from a
+// Spring Cloud Config server (NewRemoteLoader) or from a directory holding the
+// same YAML files as the server's repository (NewLocalLoader). Merge flattens
+// and merges them into an immutable Snapshot (first source wins), and a Store
+// swaps snapshots atomically when the configuration is reloaded.
+//
+// Both loaders yield the property sources the config server would serve:
+// nested YAML is flattened to dotted keys, lists to key[0], key[1]…, a null
+// value to "" (Spring's YamlProcessor rules). Keys are case-insensitive.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PropertySource is one named set of properties, as the config server serves it
+// in "propertySources" (for example "file:/config-repo/accountservice-dev.yml").
+// Source may be flat (dotted keys) or nested; Merge flattens it.
+type PropertySource struct {
+	Name   string
+	Source map[string]any
+}
+
+// cipherPrefix marks a value the config server has not decrypted.
+const cipherPrefix = "{cipher}"
+
+// Snapshot is an immutable, merged view of property sources: for every key the
+// value of the first (most specific) source that has it. Keys are dotted and
+// case-insensitive. The zero value and a nil *Snapshot are empty snapshots.
+//
+// Values keep their types: strings, booleans, int64 and float64. The typed
+// getters convert between them where the conversion is lossless (Int("port")
+// reads 6767 or "6767"), and return the caller's default when the key is
+// absent or its value cannot be converted.
+type Snapshot struct {
+	values      map[string]any
+	undecrypted []string
+	sources     []string
+}
+
+// Merge flattens every source and merges them, the first source winning for
+// each key. Values still starting with "{cipher}" (which the config server
+// could not decrypt, or which were read from local files) and the server's
+// "invalid.<key>": "<n/a>" markers make the key absent; they are listed by
+// Undecrypted. An encrypted value still shadows the same key in less specific
+// sources: falling back to a default there would silently use the wrong secret.
+func Merge(sources []PropertySource) *Snapshot {
+	s := &Snapshot{values: make(map[string]any)}
+	shadowed := make(map[string]bool)
+	for _, src := range sources {
+		s.sources = append(s.sources, src.Name)
+		flat := make(map[string]any, len(src.Source))
+		flattenInto(flat, "", src.Source)
+		keys := make([]string, 0, len(flat))
+		for k := range flat {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // deterministic when one source has "Key" and "key"
+		for _, k := range keys {
+			v := flat[k]
+			key := strings.ToLower(k)
+			if rest, ok := strings.CutPrefix(key, "invalid."); ok && v == "<n/a>" {
+				key, v = rest, cipherPrefix
+			}
+			if _, done := s.values[key]; done || shadowed[key] {
+				continue
+			}
+			if str, ok := v.(string); ok && strings.HasPrefix(str, cipherPrefix) {
+				shadowed[key] = true
+				s.undecrypted = append(s.undecrypted, key)
+				continue
+			}
+			s.values[key] = v
+		}
+	}
+	sort.Strings(s.undecrypted)
+	return s
+}
+
+// flattenInto applies Spring's YamlProcessor flattening: nested maps become
+// dotted keys, lists key[0], key[1]…, an empty list "", a null value "".
+// Scalars are normalized to string, bool, int64 or float64.
+func flattenInto(out map[string]any, prefix string, v any) {
+	join := func(k string) string {
+		switch {
+		case prefix == "":
+			return k
+		case strings.HasPrefix(k, "["):
+			return prefix + k
+		default:
+			return prefix + "." + k
+		}
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			flattenInto(out, join(k), e)
+		}
+	case map[any]any:
+		for k, e := range t {
+			flattenInto(out, join(fmt.Sprint(k)), e)
+		}
+	case []any:
+		if len(t) == 0 {
+			out[prefix] = ""
+			return
+		}
+		for i, e := range t {
+			flattenInto(out, prefix+"["+strconv.Itoa(i)+"]", e)
+		}
+	default:
+		if prefix != "" {
+			out[prefix] = normalize(v)
+		}
+	}
+}
+
+// normalize maps the scalar types of YAML and JSON decoders onto the four
+// types a Snapshot holds, so a local file and the server's JSON for the same
+// file give equal snapshots.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string, bool, int64, float64:
+		return t
+	case int:
+		return int64(t)
+	case int8:
+		return int64(t)
+	case int16:
+		return int64(t)
+	case int32:
+		return int64(t)
+	case uint:
+		return normalizeUint(uint64(t))
+	case uint8:
+		return int64(t)
+	case uint16:
+		return int64(t)
+	case uint32:
+		return int64(t)
+	case uint64:
+		return normalizeUint(t)
+	case float32:
+		return float64(t)
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		if f, err := t.Float64(); err == nil {
+			return f
+		}
+		return t.String()
+	case time.Time:
+		return t.Format(time.RFC3339Nano)
+	case fmt.Stringer:
+		return t.String()
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+func normalizeUint(u uint64) any {
+	if u <= math.MaxInt64 {
+		return int64(u)
+	}
+	return float64(u) // what a JSON decoder makes of it too
+}
+
+func (s *Snapshot) lookup(key string) (any, bool) {
+	if s == nil {
+		return nil, false
+	}
+	v, ok := s.values[strings.ToLower(key)]
+	return v, ok
+}
+
+// Has reports whether key has a (decrypted) value.
+func (s *Snapshot) Has(key string) bool {
+	_, ok := s.lookup(key)
+	return ok
+}
+
+// String returns the value of key as a string, or def when key is absent.
+// Numbers and booleans are formatted ("6767", "true").
+func (s *Snapshot) String(key, def string) string {
+	v, ok := s.lookup(key)
+	if !ok {
+		return def
+	}
+	return formatValue(v)
+}
+
+func formatValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case bool:
+		return strconv.FormatBool(t)
+	case int64:
+		return strconv.FormatInt(t, 10)
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// Int returns the value of key as an int, or def when key is absent or not an
+// integer (a string holding an integer counts).
+func (s *Snapshot) Int(key string, def int) int {
+	v, ok := s.lookup(key)
+	if !ok {
+		return def
+	}
+	switch t := v.(type) {
+	case int64:
+		if t >= math.MinInt && t <= math.MaxInt {
+			return int(t)
+		}
+	case float64:
+		if t == math.Trunc(t) && t >= math.MinInt && t <= math.MaxInt {
+			return int(t)
+		}
+	case string:
+		if i, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return i
+		}
+	}
+	return def
+}
+
+// Bool returns the value of key as a bool, or def when key is absent or not a
+// boolean. Strings true/false, yes/no, on/off and 1/0 (any case) count, as
+// they do for Spring.
+func (s *Snapshot) Bool(key string, def bool) bool {
+	v, ok := s.lookup(key)
+	if !ok {
+		return def
+	}
+	switch t := v.(type) {
+	case bool:
+		return t
+	case int64:
+		if t == 0 || t == 1 {
+			return t == 1
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "yes", "on", "1":
+			return true
+		case "false", "no", "off", "0":
+			return false
+		}
+	}
+	return def
+}
+
+// Duration returns the value of key as a duration, or def when key is absent
+// or not a duration. As in Spring Boot, a plain number means milliseconds
+// (hystrix Timeout: 1000); strings take Go's units ("1.5s", "300ms", "2h45m")
+// and Spring's "d" for days ("7d").
+func (s *Snapshot) Duration(key string, def time.Duration) time.Duration {
+	v, ok := s.lookup(key)
+	if !ok {
+		return def
+	}
+	switch t := v.(type) {
+	case int64:
+		if t <= math.MaxInt64/int64(time.Millisecond) && t >= math.MinInt64/int64(time.Millisecond) {
+			return time.Duration(t) * time.Millisecond
+		}
+	case float64:
+		if ms := t * float64(time.Millisecond); !math.IsNaN(ms) && math.Abs(ms) < math.MaxInt64 {
+			return time.Duration(ms)
+		}
+	case string:
+		if d, ok := parseDuration(strings.TrimSpace(t)); ok {
+			return d
+		}
+	}
+	return def
+}
+
+func parseDuration(s string) (time.Duration, bool) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ms <= math.MaxInt64/int64(time.Millisecond) && ms >= math.MinInt64/int64(time.Millisecond) {
+			return time.Duration(ms) * time.Millisecond, true
+		}
+		return 0, false
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err == nil && n >= 0 && n <= math.MaxInt64/int64(24*time.Hour) {
+			return time.Duration(n) * 24 * time.Hour, true
+		}
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil
+}
+
+// Sub returns the keys under prefix (case-insensitive, without the trailing
+// dot), relative to it and lower-cased, with their values:
+// Sub("hystrix.command.quotes-service") gives {"timeout": int64(1000), …}.
+// The map is a copy; an empty prefix returns every key.
+func (s *Snapshot) Sub(prefix string) map[string]any {
+	out := make(map[string]any)
+	if s == nil {
+		return out
+	}
+	p := strings.ToLower(strings.TrimSuffix(prefix, "."))
+	for k, v := range s.values {
+		if p == "" {
+			out[k] = v
+		} else if rest, ok := strings.CutPrefix(k, p+"."); ok {
+			out[rest] = v
+		}
+	}
+	return out
+}
+
+// Keys returns every key of the snapshot, lower-cased and sorted.
+func (s *Snapshot) Keys() []string {
+	if s == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Undecrypted returns, sorted, the keys whose value still started with
+// "{cipher}" and which the snapshot therefore treats as absent.
+func (s *Snapshot) Undecrypted() []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s.undecrypted...)
+}
+
+// Sources returns the names of the merged property sources, most specific first.
+func (s *Snapshot) Sources() []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s.sources...)
+}
+
+// Masked returns every key with its value formatted for a log line: values of
+// keys that look secret (password, secret, token, credential, private key) are
+// replaced by "*****", and passwords inside URLs are redacted.
+func (s *Snapshot) Masked() map[string]string {
+	out := make(map[string]string)
+	if s == nil {
+		return out
+	}
+	for k, v := range s.values {
+		out[k] = maskValue(k, formatValue(v))
+	}
+	return out
+}
+
+func maskValue(key, value string) string {
+	for _, word := range []string{"password", "passwd", "secret", "token", "credential", "private", "apikey", "api-key", "api_key"} {
+		if strings.Contains(key, word) {
+			return "*****"
+		}
+	}
+	if strings.Contains(value, "://") && strings.Contains(value, "@") {
+		if u, err := url.Parse(value); err == nil && u.User != nil {
+			return u.Redacted()
+		}
+	}
+	return value
+}
