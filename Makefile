@@ -11,7 +11,7 @@ SHELL := /bin/bash
 GO       ?= go
 BIN      := bin
 SERVICES := accountservice vipservice imageservice
-MODULES  := common accountservice vipservice imageservice
+MODULES  := common accountservice vipservice imageservice support/turbine
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
 LDFLAGS  := -s -w
 # How long each fuzz target runs in `make fuzz`.

@@ -162,7 +162,7 @@ func (l *remoteLoader) Load(ctx context.Context) ([]PropertySource, error) {
 		if ps.Source == nil {
 			return nil, fmt.Errorf("property source #%d (%q) of %s has no \"source\" object", i, ps.Name, where)
 		}
-		out = append(out, PropertySource{Name: ps.Name, Source: ps.Source})
+		out = append(out, PropertySource(ps))
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ func configServer(t *testing.T, dir string) *httptest.Server {
 		}
 		out := make([]ps, 0, len(sources))
 		for _, s := range sources {
-			out = append(out, ps{Name: s.Name, Source: s.Source})
+			out = append(out, ps(s))
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
