@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# build-images.sh: every goblog image, tagged goblog/<service>:<git short commit> and :latest.
+#
+#   Go (FROM scratch):  accountservice vipservice imageservice turbine   from bin/<service>
+#   JVM (FROM goblog/base-jre:17):  quotes-service configserver edge-server hystrix-dashboard zipkin
+#                       from support/<service>/target/<service>.jar (or the one jar found there)
+#   rabbitmq (FROM goblog/base-rabbitmq:3.10)
+#
+# Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
+# jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
+# made first when absent (deploy/build-base-images.sh). Each build gets a small context staged in
+# .run/images/<service>/ (hard links), never the whole repository.
+#
+# Usage: deploy/build-images.sh [service...]      (default: all)
+# Environment:
+#   IMAGE_TAG     tag besides latest (default: git short commit, "-dirty" when the tree has changes)
+#   REQUIRE_ALL=1 fail when a binary or jar is missing
+#   GO_IMAGE_MAX_MB  size limit of a Go image (default 20)
+#   BIN_DIR       where the Go binaries are (default bin)
+set -euo pipefail
+
+DEPLOY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$DEPLOY/.." && pwd)
+cd "$ROOT"
+
+GO_SERVICES=(accountservice vipservice imageservice turbine)
+# service:port:health path
+JVM_SERVICES=(
+    quotes-service:8080:/actuator/health
+    configserver:8888:/actuator/health
+    edge-server:8765:/actuator/health
+    hystrix-dashboard:7979:/actuator/health
+    zipkin:9411:/health
+)
+REQUIRE_ALL=${REQUIRE_ALL:-0}
+GO_IMAGE_MAX_MB=${GO_IMAGE_MAX_MB:-20}
+BIN_DIR=${BIN_DIR:-bin}
+
+log() { printf 'build-images: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+image_tag() {
+    if [[ -n ${IMAGE_TAG:-} ]]; then
+        echo "$IMAGE_TAG"
+        return
+    fi
+    local tag
+    tag=$(git rev-parse --short HEAD 2>/dev/null) || die "not a git checkout: set IMAGE_TAG"
+    if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+        tag+=-dirty
+    fi
+    echo "$tag"
+}
+TAG=$(image_tag)
+REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+
+BUILT=()
+SKIPPED=()
+LAST_SIZE=0
+
+skip() { # skip SERVICE REASON
+    if [[ $REQUIRE_ALL == 1 ]]; then
+        die "$1: $2"
+    fi
+    log "SKIP $1: $2"
+    SKIPPED+=("$1 ($2)")
+}
+
+# stage SERVICE FILE...: a fresh build context .run/images/SERVICE; FILE is SRC[=DEST].
+stage() {
+    local ctx=$ROOT/.run/images/$1 spec src dest
+    shift
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    for spec in "$@"; do
+        src=${spec%%=*}
+        dest=${spec#*=}
+        [[ $spec == *=* ]] || dest=$(basename "$src")
+        mkdir -p "$ctx/$(dirname "$dest")"
+        ln "$src" "$ctx/$dest" 2>/dev/null || cp -p "$src" "$ctx/$dest"
+    done
+    echo "$ctx"
+}
+
+# build SERVICE DOCKERFILE CONTEXT [docker build args...]
+build() {
+    local svc=$1 dockerfile=$2 ctx=$3
+    shift 3
+    local start=$SECONDS
+    log "$svc: docker build -f ${dockerfile#"$ROOT"/} -> goblog/$svc:$TAG"
+    if ! docker build -q -f "$dockerfile" "$@" \
+        --label "org.opencontainers.image.revision=$REVISION" \
+        --label "org.opencontainers.image.title=goblog-$svc" \
+        -t "goblog/$svc:$TAG" -t "goblog/$svc:latest" "$ctx" >"$ctx.build.log" 2>&1; then
+        cat "$ctx.build.log" >&2
+        die "$svc: docker build failed"
+    fi
+    local size
+    size=$(docker image inspect --format '{{.Size}}' "goblog/$svc:$TAG")
+    log "$svc: built in $((SECONDS - start))s, $((size / 1000000)) MB"
+    BUILT+=("goblog/$svc:$TAG $((size / 1000000)) MB")
+    LAST_SIZE=$size
+}
+
+build_go() {
+    local svc=$1
+    local bin=$BIN_DIR/$svc
+    [[ -x $bin ]] || { skip "$svc" "$bin is missing: run 'make build'"; return; }
+    [[ -x $BIN_DIR/healthchecker ]] || { skip "$svc" "$BIN_DIR/healthchecker is missing: run 'make build'"; return; }
+    # A dynamically linked binary cannot run FROM scratch.
+    if command -v file >/dev/null 2>&1 && file -L "$bin" | grep -q 'dynamically linked'; then
+        die "$svc: $bin is dynamically linked: build it with CGO_ENABLED=0"
+    fi
+    local ctx
+    ctx=$(stage "$svc" "$bin=bin/$svc" "$BIN_DIR/healthchecker=bin/healthchecker")
+    mkdir -p "$ctx/data" # accountservice's /data; harmless for the others
+    build "$svc" "$DEPLOY/$svc.Dockerfile" "$ctx"
+    if ((LAST_SIZE > GO_IMAGE_MAX_MB * 1000000)); then
+        die "$svc: image is $((LAST_SIZE / 1000000)) MB, more than ${GO_IMAGE_MAX_MB} MB"
+    fi
+}
+
+# find_jar SERVICE: support/SERVICE/target/SERVICE.jar, else the only executable-looking jar there.
+find_jar() {
+    local dir=support/$1/target
+    if [[ -f $dir/$1.jar ]]; then
+        echo "$dir/$1.jar"
+        return
+    fi
+    local jars=()
+    shopt -s nullglob
+    for j in "$dir"/*.jar; do
+        case $j in *-sources.jar | *-javadoc.jar | *-tests.jar | *.original) continue ;; esac
+        jars+=("$j")
+    done
+    shopt -u nullglob
+    ((${#jars[@]} == 1)) && echo "${jars[0]}"
+    return 0
+}
+
+build_jvm() {
+    local svc=$1 port=$2 health=$3 jar ctx
+    jar=$(find_jar "$svc")
+    [[ -n $jar ]] || { skip "$svc" "no jar in support/$svc/target/: run the Maven build"; return; }
+    ctx=$(stage "$svc" "$jar=app.jar" "$DEPLOY/files/http-health=http-health")
+    build "$svc" "$DEPLOY/jvm.Dockerfile" "$ctx" \
+        --build-arg PORT="$port" --build-arg HEALTH_PATH="$health"
+}
+
+build_rabbitmq() {
+    local ctx
+    ctx=$(stage rabbitmq "$DEPLOY/files/rabbitmq.conf=rabbitmq.conf" \
+        "$DEPLOY/files/rabbitmq-entrypoint.sh=rabbitmq-entrypoint.sh")
+    build rabbitmq "$DEPLOY/rabbitmq.Dockerfile" "$ctx"
+}
+
+main() {
+    local want=("$@") all=() s
+    all=("${GO_SERVICES[@]}")
+    for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
+    all+=(rabbitmq)
+    ((${#want[@]})) || want=("${all[@]}")
+    for s in "${want[@]}"; do
+        [[ " ${all[*]} " == *" $s "* ]] || die "unknown service '$s' (${all[*]})"
+    done
+    selected() { [[ " ${want[*]} " == *" $1 "* ]]; }
+
+    "$DEPLOY/ensure-docker.sh"
+    local bases=()
+    for s in "${JVM_SERVICES[@]}"; do selected "${s%%:*}" && { bases+=(jre); break; }; done
+    selected rabbitmq && bases+=(rabbitmq)
+    ((${#bases[@]} == 0)) || "$DEPLOY/build-base-images.sh" "${bases[@]}"
+
+    for s in "${GO_SERVICES[@]}"; do selected "$s" && build_go "$s"; done
+    local spec svc rest
+    for spec in "${JVM_SERVICES[@]}"; do
+        svc=${spec%%:*}
+        rest=${spec#*:}
+        selected "$svc" && build_jvm "$svc" "${rest%%:*}" "${rest#*:}"
+    done
+    selected rabbitmq && build_rabbitmq
+
+    log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
+    for s in "${BUILT[@]}"; do log "  built   $s"; done
+    for s in "${SKIPPED[@]}"; do log "  skipped $s"; done
+}
+
+main "$@"
