@@ -1,18 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/logging"
 )
 
 // Config is what accountservice reads once at start. Values that change
-// live on a refresh (log level, hystrix settings, downstream URLs) are also
-// read from the config store when used.
+// live on a refresh (log level, hystrix settings, downstream URLs) start from
+// here and are then kept in liveValues.
 type Config struct {
 	Profile            string
 	ServerPort         int
@@ -26,39 +30,98 @@ type Config struct {
 	LogLevel           string
 	QuotesURL          string
 	ImagesURL          string
+	Circuits           map[string]circuit.Settings // by circuit name
 }
 
-// configFrom reads and checks the start-time configuration.
+// Schemes the URL keys accept.
+var (
+	httpSchemes = []string{"http", "https"}
+	amqpSchemes = []string{"amqp", "amqps"}
+)
+
+// configFrom reads and checks the start-time configuration. Every value
+// present with the wrong type or out of range is reported, the errors joined,
+// so one failed start lists everything to fix.
 func configFrom(snap *config.Snapshot, profile string) (Config, error) {
-	c := Config{
-		Profile:            profile,
-		ServerPort:         snap.Int("server_port", 6767),
-		HystrixStreamPort:  snap.Int("hystrix_stream_port", 8181),
-		BoltPath:           snap.String("bolt_path", "accounts.db"),
-		TestabilityEnabled: snap.Bool("testability_enabled", false),
-		AMQPURL:            snap.String("amqp_server_url", ""),
-		ZipkinURL:          snap.String("zipkin_server_url", ""),
-		ConfigEventBus:     snap.String("config_event_bus", "springCloudBus"),
-		VIPQueue:           snap.String("vip_queue", "vip_queue"),
-		LogLevel:           snap.String("log_level", "info"),
-		QuotesURL:          snap.String("quotes_service_url", ""),
-		ImagesURL:          snap.String("imageservice_url", ""),
-	}
-	for key, port := range map[string]int{"server_port": c.ServerPort, "hystrix_stream_port": c.HystrixStreamPort} {
-		if port < 1 || port > 65535 {
-			return Config{}, fmt.Errorf("%s %d is not a TCP port", key, port)
+	var errs []error
+	check := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if c.ServerPort == c.HystrixStreamPort {
-		return Config{}, fmt.Errorf("server_port and hystrix_stream_port are both %d", c.ServerPort)
+	portsOK := true
+	port := func(key string, def int) int {
+		v, err := snap.IntE(key, def)
+		if err == nil && (v < 1 || v > 65535) {
+			err = &config.ValueError{Key: key, Value: strconv.Itoa(v), Want: "a TCP port (1-65535)"}
+		}
+		if err != nil {
+			portsOK = false
+			check(err)
+		}
+		return v
 	}
-	if c.BoltPath == "" {
-		return Config{}, fmt.Errorf("bolt_path is empty")
+	urlE := func(key string, schemes []string) string {
+		v, err := snap.URLE(key, "", schemes...)
+		check(err)
+		return v
 	}
-	if c.VIPQueue == "" {
-		return Config{}, fmt.Errorf("vip_queue is empty")
+	c := Config{
+		Profile:           profile,
+		ServerPort:        port("server_port", 6767),
+		HystrixStreamPort: port("hystrix_stream_port", 8181),
+		BoltPath:          snap.String("bolt_path", "accounts.db"),
+		ConfigEventBus:    snap.String("config_event_bus", "springCloudBus"),
+		VIPQueue:          snap.String("vip_queue", "vip_queue"),
+	}
+	var err error
+	c.TestabilityEnabled, err = snap.BoolE("testability_enabled", false)
+	check(err)
+	c.AMQPURL = urlE("amqp_server_url", amqpSchemes)
+	c.ZipkinURL = urlE("zipkin_server_url", httpSchemes)
+	c.LogLevel, err = logLevel(snap)
+	check(err)
+	c.QuotesURL = urlE("quotes_service_url", httpSchemes)
+	c.ImagesURL = urlE("imageservice_url", httpSchemes)
+	c.Circuits, err = circuitSettings(snap)
+	check(err)
+	if portsOK && c.ServerPort == c.HystrixStreamPort {
+		check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", c.ServerPort))
+	}
+	if strings.TrimSpace(c.BoltPath) == "" {
+		check(&config.ValueError{Key: "bolt_path", Value: c.BoltPath, Want: "a file path"})
+	}
+	if strings.TrimSpace(c.VIPQueue) == "" {
+		check(&config.ValueError{Key: "vip_queue", Value: c.VIPQueue, Want: "a queue name"})
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// logLevel reads log_level (info when absent) and checks it is a level.
+func logLevel(snap *config.Snapshot) (string, error) {
+	level := snap.String("log_level", "info")
+	if _, err := logging.ParseLevel(level); err != nil {
+		return "info", &config.ValueError{Key: "log_level", Value: level,
+			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
+	}
+	return level, nil
+}
+
+// circuitSettings reads and checks the settings of every circuit.
+func circuitSettings(snap *config.Snapshot) (map[string]circuit.Settings, error) {
+	out := make(map[string]circuit.Settings)
+	var errs []error
+	for _, name := range circuitNames() {
+		s, err := circuit.SettingsFromChecked(snap, name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out[name] = s
+	}
+	return out, errors.Join(errs...)
 }
 
 // Fields is the configuration for the log, secrets masked.
@@ -76,7 +139,23 @@ func (c Config) Fields() logrus.Fields {
 		"log_level":           c.LogLevel,
 		"quotes_service_url":  c.QuotesURL,
 		"imageservice_url":    c.ImagesURL,
+		"circuits":            circuitFields(c.Circuits),
 	}
+}
+
+// circuitFields formats circuit settings for the log and /info.
+func circuitFields(circuits map[string]circuit.Settings) map[string]any {
+	out := make(map[string]any, len(circuits))
+	for name, s := range circuits {
+		out[name] = map[string]any{
+			"timeoutMs":              s.Timeout.Milliseconds(),
+			"maxConcurrentRequests":  s.MaxConcurrentRequests,
+			"errorPercentThreshold":  s.ErrorPercentThreshold,
+			"requestVolumeThreshold": s.RequestVolumeThreshold,
+			"sleepWindowMs":          s.SleepWindow.Milliseconds(),
+		}
+	}
+	return out
 }
 
 // redactURL hides the password of a URL; a URL that does not parse is

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,10 +81,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}
 	cfg, err := configFrom(cfgStore.Current(), flags.Profile)
 	if err != nil {
-		return fmt.Errorf("checking configuration: %w", err)
+		return err // one "config: <key>: …" line per bad value
 	}
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
-		log.WithError(err).Warn("keeping the log level")
+		return err // checked by configFrom; unreachable
 	}
 	log.WithFields(cfg.Fields()).Info("configuration resolved")
 
@@ -112,16 +114,16 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 100 // the default 2 reopens connections under load
 	breaker := circuit.NewClient(tracer.HTTPClient(discovery.NewTransport(base, net.DefaultResolver, dnsTTL)))
-	configureCircuits(cfgStore.Current())
+	live := newLive(cfg)
+	for name, s := range cfg.Circuits {
+		circuit.Configure(name, s)
+	}
 
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
-	live := func(key string) func() string {
-		return func() string { return cfgStore.Current().String(key, "") }
-	}
 	svc := account.NewService(account.ServiceConfig{
 		Store:         db,
-		Quotes:        quotes.New(breaker, live("quotes_service_url"), reqLog),
-		Images:        images.New(breaker, live("imageservice_url"), reqLog),
+		Quotes:        quotes.New(breaker, func() string { return live.Load().QuotesURL }, reqLog),
+		Images:        images.New(breaker, func() string { return live.Load().ImagesURL }, reqLog),
 		Notifier:      notifier,
 		ServedBy:      servedBy,
 		Log:           log,
@@ -129,7 +131,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	})
 
 	// Live configuration: what a bus refresh changes without a restart.
-	cfgStore.OnChange(func(old, cur *config.Snapshot) { applyRefresh(log, old, cur) })
+	cfgStore.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
 	if broker != nil {
 		id := bus.ServiceID(serviceName, cfg.Profile, cfg.ServerPort)
 		if err := bus.Listen(ctx, broker, cfg.ConfigEventBus, id, cfgStore.Reload, log); err != nil {
@@ -147,7 +149,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	router := httpapi.NewRouter(httpapi.Config{
 		Accounts:    svc,
 		Health:      health.Handler(),
-		Info:        infoFunc(cfg, servedBy, cfgStore, broker),
+		Info:        infoFunc(cfg, servedBy, live, broker),
 		Testability: testability,
 		Middleware:  []mux.MiddlewareFunc{tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
 		Log:         reqLog,
@@ -195,52 +197,86 @@ func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log log
 // circuitNames are the hystrix commands of accountservice.
 func circuitNames() []string { return []string{quotes.CircuitName, images.CircuitName} }
 
-func configureCircuits(snap *config.Snapshot) {
-	for _, name := range circuitNames() {
-		circuit.Configure(name, circuit.SettingsFrom(snap, name))
-	}
+// liveValues are the values a configuration refresh changes without a
+// restart, as last applied. The downstream URLs are read from it on every call.
+type liveValues struct {
+	LogLevel  string
+	QuotesURL string
+	ImagesURL string
+	Circuits  map[string]circuit.Settings // never modified: a refresh stores a new map
 }
 
-// applyRefresh applies a refreshed configuration: log level and circuit
-// settings here; the downstream URLs are read on every call anyway.
-func applyRefresh(log *logrus.Logger, old, cur *config.Snapshot) {
-	if level := cur.String("log_level", "info"); level != old.String("log_level", "info") {
-		if err := logging.SetLevel(log, level); err != nil {
-			log.WithError(err).Warn("refresh: keeping the log level")
+// newLive holds the live values of the start-time configuration.
+func newLive(cfg Config) *atomic.Pointer[liveValues] {
+	live := &atomic.Pointer[liveValues]{}
+	live.Store(&liveValues{LogLevel: cfg.LogLevel, QuotesURL: cfg.QuotesURL, ImagesURL: cfg.ImagesURL, Circuits: cfg.Circuits})
+	return live
+}
+
+// applyRefresh applies a refreshed configuration: the log level, the
+// downstream URLs and the circuit settings. Each is checked as at start; an
+// invalid value is rejected with a warning naming its key and the last good
+// value stays in effect (for a circuit, all its settings), so a bad push never
+// crashes the service nor silently becomes a default. A removed key takes its
+// default, as a restart would.
+func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *config.Snapshot) {
+	old := live.Load()
+	next := *old
+	next.Circuits = maps.Clone(old.Circuits)
+	reject := func(key string, err error) {
+		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
+	}
+	if level, err := logLevel(cur); err != nil {
+		reject("log_level", err)
+	} else {
+		next.LogLevel = level
+	}
+	for _, u := range []struct {
+		key string
+		dst *string
+	}{{"quotes_service_url", &next.QuotesURL}, {"imageservice_url", &next.ImagesURL}} {
+		if v, err := cur.URLE(u.key, "", httpSchemes...); err != nil {
+			reject(u.key, err)
+		} else {
+			*u.dst = v
 		}
 	}
-	configureCircuits(cur)
+	for _, name := range circuitNames() {
+		if s, err := circuit.SettingsFromChecked(cur, name); err != nil {
+			reject("hystrix.command."+name, err)
+		} else {
+			next.Circuits[name] = s
+		}
+	}
+
+	live.Store(&next)
+	if err := logging.SetLevel(log, next.LogLevel); err != nil {
+		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
+	}
+	for name, s := range next.Circuits {
+		circuit.Configure(name, s)
+	}
 	log.WithFields(logrus.Fields{
-		"log_level":          cur.String("log_level", "info"),
-		"quotes_service_url": cur.String("quotes_service_url", ""),
-		"imageservice_url":   cur.String("imageservice_url", ""),
+		"log_level":          next.LogLevel,
+		"quotes_service_url": next.QuotesURL,
+		"imageservice_url":   next.ImagesURL,
+		"circuits":           circuitFields(next.Circuits),
 	}).Info("configuration refreshed")
 }
 
 // infoFunc returns the body of GET /info: who this instance is and the live
-// values a refresh can change, so tests can watch a refresh land. The
-// broker state is reported here, not in /health: a broker outage only
-// delays VIP notifications, and failing the health check of every replica
-// at once would take the whole service out of DNS.
-func infoFunc(cfg Config, servedBy string, cfgStore *config.Store, broker *messaging.Client) func(context.Context) any {
+// values in effect (after the last refresh), so tests can watch a refresh
+// land. The broker state is reported here, not in /health: a broker outage
+// only delays VIP notifications, and failing the health check of every
+// replica at once would take the whole service out of DNS.
+func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client) func(context.Context) any {
 	return func(context.Context) any {
-		snap := cfgStore.Current()
+		values := live.Load()
 		brokerState := "disabled"
 		if broker != nil {
 			brokerState = "UP"
 			if err := broker.Healthy(); err != nil {
 				brokerState = "DOWN: " + err.Error()
-			}
-		}
-		circuits := map[string]any{}
-		for _, name := range circuitNames() {
-			s := circuit.SettingsFrom(snap, name)
-			circuits[name] = map[string]any{
-				"timeoutMs":              s.Timeout.Milliseconds(),
-				"maxConcurrentRequests":  s.MaxConcurrentRequests,
-				"errorPercentThreshold":  s.ErrorPercentThreshold,
-				"requestVolumeThreshold": s.RequestVolumeThreshold,
-				"sleepWindowMs":          s.SleepWindow.Milliseconds(),
 			}
 		}
 		return map[string]any{
@@ -249,11 +285,11 @@ func infoFunc(cfg Config, servedBy string, cfgStore *config.Store, broker *messa
 			"servedBy": servedBy,
 			"broker":   brokerState,
 			"config": map[string]any{
-				"log_level":          snap.String("log_level", "info"),
-				"quotes_service_url": snap.String("quotes_service_url", ""),
-				"imageservice_url":   snap.String("imageservice_url", ""),
+				"log_level":          values.LogLevel,
+				"quotes_service_url": values.QuotesURL,
+				"imageservice_url":   values.ImagesURL,
 			},
-			"circuits": circuits,
+			"circuits": circuitFields(values.Circuits),
 		}
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/afex/hystrix-go/hystrix"
 	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 )
 
@@ -79,8 +83,9 @@ func TestConfigFrom(t *testing.T) {
 			TestabilityEnabled: true, AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
 			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info",
 			QuotesURL: "http://localhost:8080/api/quote?strength=4", ImagesURL: "http://localhost:7777/accounts/",
+			Circuits: map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
 		}
-		if cfg != want {
+		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
 		}
 		if got := cfg.Fields()["amqp_server_url"]; got != "amqp://guest:xxxxx@localhost:5672/" {
@@ -96,16 +101,63 @@ func TestConfigFrom(t *testing.T) {
 	})
 
 	t.Run("rejected values", func(t *testing.T) {
-		for name, src := range map[string]map[string]any{
-			"port out of range": {"server_port": 70000},
-			"same ports":        {"server_port": 8181, "hystrix_stream_port": 8181},
-			"empty bolt path":   {"bolt_path": ""},
+		hystrixKey := func(key string, v any) map[string]any {
+			return map[string]any{"hystrix": map[string]any{"command": map[string]any{"quotes-service": map[string]any{key: v}}}}
+		}
+		for _, tc := range []struct {
+			name string
+			src  map[string]any
+			want string
+		}{
+			{"port not an integer", map[string]any{"server_port": "abc"}, `config: server_port: "abc" is not an integer`},
+			{"port out of range", map[string]any{"server_port": 70000}, `config: server_port: "70000" is not a TCP port (1-65535)`},
+			{"stream port empty", map[string]any{"hystrix_stream_port": nil}, `config: hystrix_stream_port: "" is not an integer`},
+			{"same ports", map[string]any{"server_port": 8181, "hystrix_stream_port": 8181}, "config: server_port and hystrix_stream_port are both 8181"},
+			{"empty bolt path", map[string]any{"bolt_path": ""}, `config: bolt_path: "" is not a file path`},
+			{"empty vip queue", map[string]any{"vip_queue": " "}, `config: vip_queue: " " is not a queue name`},
+			{"testability not a boolean", map[string]any{"testability_enabled": "sometimes"}, `config: testability_enabled: "sometimes" is not a boolean`},
+			{"unknown log level", map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{"quotes URL without scheme", map[string]any{"quotes_service_url": "quotes-service:8080/api/quote"}, `config: quotes_service_url: "quotes-service:8080/api/quote" is not an http or https URL with a host`},
+			{"images URL of another scheme", map[string]any{"imageservice_url": "ftp://imageservice/accounts/"}, `config: imageservice_url: "ftp://imageservice/accounts/" is not an http or https URL`},
+			{"zipkin URL without host", map[string]any{"zipkin_server_url": "http://"}, `config: zipkin_server_url: "http://" is not an http or https URL`},
+			{"AMQP URL over http, password masked", map[string]any{"amqp_server_url": "http://guest:hunter2@rabbitmq:5672/"}, `config: amqp_server_url: "http://guest:xxxxx@rabbitmq:5672/" is not an amqp or amqps URL`},
+			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
+			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
-			if _, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: src}}), "dev"); err == nil {
-				t.Errorf("%s: want an error", name)
+			_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), "dev")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: error %v; want one containing %s", tc.name, err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("%s: the error shows the password: %v", tc.name, err)
 			}
 		}
 	})
+
+	t.Run("every bad value is listed at once", func(t *testing.T) {
+		_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
+			"server_port": "abc", "log_level": "loud", "amqp_server_url": "rabbitmq:5672",
+			"hystrix": map[string]any{"command": map[string]any{"imageservice": map[string]any{"SleepWindow": 0}}},
+		}}}), "dev")
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		want := []string{
+			`config: server_port: "abc" is not an integer`,
+			`config: amqp_server_url: "rabbitmq:5672" is not an amqp or amqps URL with a host`,
+			`config: log_level: "loud" is not a log level (trace, debug, info, warn, error, fatal, panic)`,
+			`config: hystrix.command.imageservice.SleepWindow: "0" is not a positive number of milliseconds`,
+		}
+		if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+			t.Errorf("error lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
+
+// repoCircuit is what support/config-repo/accountservice.yml sets for both circuits.
+var repoCircuit = circuit.Settings{
+	Timeout: time.Second, MaxConcurrentRequests: 200, ErrorPercentThreshold: 50,
+	RequestVolumeThreshold: 10, SleepWindow: 5 * time.Second,
 }
 
 // switchLoader serves one property source that the test replaces.
@@ -140,8 +192,13 @@ func TestRefreshAppliesLive(t *testing.T) {
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	store.OnChange(func(old, cur *config.Snapshot) { applyRefresh(log, old, cur) })
-	info := infoFunc(Config{Profile: "dev"}, "10.0.0.7", store, nil)
+	cfg, err := configFrom(store.Current(), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := newLive(cfg)
+	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
+	info := infoFunc(cfg, "10.0.0.7", live, nil)
 
 	loader.set(map[string]any{
 		"log_level":          "debug",
@@ -172,5 +229,86 @@ func TestRefreshAppliesLive(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/info after refresh lacks %s: %s", want, body)
 		}
+	}
+}
+
+func TestRefreshRejectsInvalidValues(t *testing.T) {
+	ctx := context.Background()
+	log, hook := test.NewNullLogger()
+	good := map[string]any{
+		"log_level":          "debug",
+		"quotes_service_url": "http://quotes-service:8080/api/quote?strength=4",
+		"imageservice_url":   "http://imageservice:7777/accounts/",
+		"hystrix": map[string]any{"command": map[string]any{
+			"quotes-service": map[string]any{"Timeout": 700},
+			"imageservice":   map[string]any{"Timeout": 800},
+		}},
+	}
+	loader := &switchLoader{src: good}
+	store := config.NewStore(loader, log)
+	if err := store.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := configFrom(store.Current(), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := newLive(cfg)
+	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
+	applyRefresh(log, live, store.Current()) // as at start: the good values in effect
+
+	// A refresh with a bad value for every live key, and one good change.
+	loader.set(map[string]any{
+		"log_level":          "loud",
+		"quotes_service_url": "quotes-service:8080/api/quote",
+		"imageservice_url":   "http://imageservice:7777/images/",
+		"hystrix": map[string]any{"command": map[string]any{
+			"quotes-service": map[string]any{"Timeout": "fast"},
+			"imageservice":   map[string]any{"Timeout": 900, "ErrorPercentThreshold": 0},
+		}},
+	})
+	hook.Reset()
+	if err := store.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	got := live.Load()
+	if log.GetLevel() != logrus.DebugLevel || got.LogLevel != "debug" {
+		t.Errorf("log level after a refresh to %q = %v (%q); want debug kept", "loud", log.GetLevel(), got.LogLevel)
+	}
+	if got.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
+		t.Errorf("quotes_service_url after an invalid refresh = %q; want the last good one", got.QuotesURL)
+	}
+	if got.ImagesURL != "http://imageservice:7777/images/" {
+		t.Errorf("imageservice_url after a valid refresh = %q; want the new one", got.ImagesURL)
+	}
+	settings := hystrix.GetCircuitSettings()
+	if d := settings["quotes-service"].Timeout; d != 700*time.Millisecond {
+		t.Errorf("quotes-service timeout after Timeout: fast = %v; want 700ms kept", d)
+	}
+	if d := settings["imageservice"].Timeout; d != 800*time.Millisecond {
+		t.Errorf("imageservice timeout after a refresh with a bad ErrorPercentThreshold = %v; want 800ms kept", d)
+	}
+
+	warned := map[string]string{}
+	for _, e := range hook.AllEntries() {
+		if e.Level == logrus.WarnLevel {
+			key, _ := e.Data["key"].(string)
+			err, _ := e.Data[logrus.ErrorKey].(error)
+			warned[key] = fmt.Sprint(err)
+		}
+	}
+	for key, want := range map[string]string{
+		"log_level":                      `"loud" is not a log level`,
+		"quotes_service_url":             `"quotes-service:8080/api/quote" is not an http or https URL`,
+		"hystrix.command.quotes-service": `hystrix.command.quotes-service.Timeout: "fast" is not an integer`,
+		"hystrix.command.imageservice":   `hystrix.command.imageservice.ErrorPercentThreshold: "0" is not a percentage`,
+	} {
+		if !strings.Contains(warned[key], want) {
+			t.Errorf("warning for %s = %q; want one containing %s", key, warned[key], want)
+		}
+	}
+	if _, ok := warned["imageservice_url"]; ok {
+		t.Errorf("a valid imageservice_url was warned about: %s", warned["imageservice_url"])
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,17 +52,57 @@ type settings struct {
 	Port                                                       int
 }
 
-func settingsFrom(s *config.Snapshot) settings {
-	port := s.Int("server_port", 7777)
-	return settings{
-		Name:         s.String("server_name", app),
-		Port:         port,
-		ImageBaseURL: s.String("image_base_url", "http://localhost:"+strconv.Itoa(port)),
-		AMQPURL:      s.String("amqp_server_url", ""),
-		ZipkinURL:    s.String("zipkin_server_url", ""),
-		EventBus:     s.String("config_event_bus", "springCloudBus"),
-		LogLevel:     s.String("log_level", "info"),
+// settingsFrom reads and checks the start-time configuration. Every bad value
+// is reported, the errors joined, so one failed start lists everything to fix.
+func settingsFrom(s *config.Snapshot) (settings, error) {
+	var errs []error
+	check := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
+	c := settings{
+		Name:     s.String("server_name", app),
+		EventBus: s.String("config_event_bus", "springCloudBus"),
+	}
+	var err error
+	c.Port, err = s.IntE("server_port", 7777)
+	if err == nil && (c.Port < 1 || c.Port > 65535) {
+		err = &config.ValueError{Key: "server_port", Value: strconv.Itoa(c.Port), Want: "a TCP port (1-65535)"}
+	}
+	check(err)
+	c.ImageBaseURL, err = imageBaseURL(s, "http://localhost:"+strconv.Itoa(c.Port))
+	check(err)
+	c.AMQPURL, err = s.URLE("amqp_server_url", "", "amqp", "amqps")
+	check(err)
+	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
+	check(err)
+	c.LogLevel, err = logLevel(s)
+	check(err)
+	if len(errs) > 0 {
+		return settings{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// imageBaseURL reads image_base_url (def when absent): an http(s) URL with a
+// host, since accountservice only accepts absolute image URLs.
+func imageBaseURL(s *config.Snapshot, def string) (string, error) {
+	u, err := s.URLE("image_base_url", def, "http", "https")
+	if err == nil && u == "" {
+		return def, &config.ValueError{Key: "image_base_url", Value: "", Want: "an http or https URL with a host"}
+	}
+	return u, err
+}
+
+// logLevel reads log_level (info when absent) and checks it is a level.
+func logLevel(s *config.Snapshot) (string, error) {
+	level := s.String("log_level", "info")
+	if _, err := logging.ParseLevel(level); err != nil {
+		return "info", &config.ValueError{Key: "log_level", Value: level,
+			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
+	}
+	return level, nil
 }
 
 func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
@@ -75,12 +116,17 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	if err := store.LoadWithRetry(ctx, flags.Attempts, time.Second); err != nil {
 		return fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
-	cfg := settingsFrom(store.Current())
+	cfg, err := settingsFrom(store.Current())
+	if err != nil {
+		return err // one "config: <key>: …" line per bad value
+	}
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
-		log.WithError(err).Warn("keeping the current log level")
+		return err // checked by settingsFrom; unreachable
 	}
 	logConfig(log, "configuration resolved", store.Current())
-	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next) })
+	baseURL := &atomic.Pointer[string]{}
+	baseURL.Store(&cfg.ImageBaseURL)
+	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next, baseURL, cfg.ImageBaseURL) })
 
 	gallery := bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) })
 	if err := gallery.Warm(); err != nil {
@@ -105,7 +151,7 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	}
 
 	handler := api.New(api.Options{
-		BaseURL:  func() string { return store.Current().String("image_base_url", cfg.ImageBaseURL) },
+		BaseURL:  func() string { return *baseURL.Load() },
 		ServedBy: addr,
 		Gallery:  gallery,
 		Log:      log,
@@ -117,12 +163,24 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 }
 
 // applyLive applies what can change without a restart after a refresh: the
-// log level (image_base_url is read per request).
-func applyLive(log *logrus.Logger, snap *config.Snapshot) {
-	if err := logging.SetLevel(log, settingsFrom(snap).LogLevel); err != nil {
-		log.WithError(err).Warn("refreshed log_level ignored")
-	}
+// log level and image_base_url (stored in baseURL, read per request; def when
+// the key is removed, as before). An invalid value is rejected with a warning
+// naming the key, and the last good one stays in effect.
+func applyLive(log *logrus.Logger, snap *config.Snapshot, baseURL *atomic.Pointer[string], def string) {
 	logConfig(log, "configuration refreshed", snap)
+	reject := func(key string, err error) {
+		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
+	}
+	if level, err := logLevel(snap); err != nil {
+		reject("log_level", err)
+	} else if err := logging.SetLevel(log, level); err != nil {
+		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
+	}
+	if u, err := imageBaseURL(snap, def); err != nil {
+		reject("image_base_url", err)
+	} else {
+		baseURL.Store(&u)
+	}
 }
 
 // logConfig logs every key of snap, secrets masked, and warns about values

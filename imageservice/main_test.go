@@ -9,11 +9,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/config"
 )
 
 func freePort(t *testing.T) int {
@@ -81,5 +86,110 @@ func TestRun(t *testing.T) {
 			[]string{"-profile", "test", "-configDir", t.TempDir(), "-configAttempts", "1"})
 		So(err, ShouldNotBeNil)
 		So(err.Error(), ShouldContainSubstring, "configuration")
+	})
+}
+
+func TestSettingsFrom(t *testing.T) {
+	snapOf := func(src map[string]any) *config.Snapshot {
+		return config.Merge([]config.PropertySource{{Name: "imageservice-test.yml", Source: src}})
+	}
+
+	Convey("Given the config repository's profiles, the settings are read without error", t, func() {
+		for profile, base := range map[string]string{"dev": "http://localhost:7777", "swarm": "http://imageservice:7777"} {
+			srcs, err := config.NewLocalLoader("../support/config-repo", app, profile).Load(context.Background())
+			So(err, ShouldBeNil)
+			cfg, err := settingsFrom(config.Merge(srcs))
+			So(err, ShouldBeNil)
+			So(cfg.Port, ShouldEqual, 7777)
+			So(cfg.ImageBaseURL, ShouldEqual, base)
+		}
+	})
+
+	Convey("Given no image_base_url, it defaults to localhost on server_port", t, func() {
+		cfg, err := settingsFrom(snapOf(map[string]any{"server_port": 7788}))
+		So(err, ShouldBeNil)
+		So(cfg.ImageBaseURL, ShouldEqual, "http://localhost:7788")
+	})
+
+	Convey("Given bad values, settingsFrom names each key, its value and what was expected", t, func() {
+		for _, c := range []struct {
+			src  map[string]any
+			want string
+		}{
+			{map[string]any{"server_port": "abc"}, `config: server_port: "abc" is not an integer`},
+			{map[string]any{"server_port": 65536}, `config: server_port: "65536" is not a TCP port (1-65535)`},
+			{map[string]any{"image_base_url": "imageservice:7777"}, `config: image_base_url: "imageservice:7777" is not an http or https URL with a host`},
+			{map[string]any{"image_base_url": nil}, `config: image_base_url: "" is not an http or https URL with a host`},
+			{map[string]any{"amqp_server_url": "amqp://"}, `config: amqp_server_url: "amqp://" is not an amqp or amqps URL with a host`},
+			{map[string]any{"zipkin_server_url": "udp://zipkin:9411"}, `config: zipkin_server_url: "udp://zipkin:9411" is not an http or https URL`},
+			{map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+		} {
+			_, err := settingsFrom(snapOf(c.src))
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldContainSubstring, c.want)
+		}
+	})
+
+	Convey("Given several bad values, all are listed, one line each", t, func() {
+		_, err := settingsFrom(snapOf(map[string]any{"server_port": "abc", "image_base_url": "/images", "log_level": "loud"}))
+		So(err, ShouldNotBeNil)
+		So(strings.Split(err.Error(), "\n"), ShouldResemble, []string{
+			`config: server_port: "abc" is not an integer`,
+			`config: image_base_url: "/images" is not an http or https URL with a host`,
+			`config: log_level: "loud" is not a log level (trace, debug, info, warn, error, fatal, panic)`,
+		})
+	})
+
+	Convey("Given a start with a bad image_base_url, run fails with the key", t, func() {
+		dir := t.TempDir()
+		So(os.WriteFile(filepath.Join(dir, "imageservice-test.yml"), []byte("image_base_url: images.test\n"), 0o644), ShouldBeNil)
+		err := run(context.Background(), quietLogger(), "10.9.8.7",
+			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
+		So(err, ShouldNotBeNil)
+		So(err.Error(), ShouldEqual, `config: image_base_url: "images.test" is not an http or https URL with a host`)
+	})
+}
+
+func TestApplyLive(t *testing.T) {
+	Convey("Given imageservice at log level debug serving http://images.test:7777", t, func() {
+		log, hook := test.NewNullLogger()
+		log.SetLevel(logrus.DebugLevel)
+		const start = "http://images.test:7777"
+		baseURL, first := &atomic.Pointer[string]{}, start
+		baseURL.Store(&first)
+		refresh := func(src map[string]any) {
+			applyLive(log, config.Merge([]config.PropertySource{{Name: "t", Source: src}}), baseURL, start)
+		}
+		warnings := func() map[string]string {
+			out := map[string]string{}
+			for _, e := range hook.AllEntries() {
+				if e.Level == logrus.WarnLevel {
+					out[fmt.Sprint(e.Data["key"])] = fmt.Sprint(e.Data[logrus.ErrorKey])
+				}
+			}
+			return out
+		}
+
+		Convey("a valid refresh applies the level and the base URL", func() {
+			refresh(map[string]any{"log_level": "warn", "image_base_url": "https://edge.test/images"})
+			So(log.GetLevel(), ShouldEqual, logrus.WarnLevel)
+			So(*baseURL.Load(), ShouldEqual, "https://edge.test/images")
+			So(warnings(), ShouldBeEmpty)
+		})
+
+		Convey("invalid values are rejected with a warning naming the key; the last good ones stay", func() {
+			refresh(map[string]any{"log_level": "https://edge.test/images", "image_base_url": "warn"})
+			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
+			So(*baseURL.Load(), ShouldEqual, start)
+			w := warnings()
+			So(w["log_level"], ShouldContainSubstring, `"https://edge.test/images" is not a log level`)
+			So(w["image_base_url"], ShouldContainSubstring, `"warn" is not an http or https URL with a host`)
+		})
+
+		Convey("a blanked image_base_url is rejected too (accountservice needs absolute URLs)", func() {
+			refresh(map[string]any{"image_base_url": nil})
+			So(*baseURL.Load(), ShouldEqual, start)
+			So(warnings()["image_base_url"], ShouldContainSubstring, `"" is not an http or https URL`)
+		})
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,16 +51,52 @@ type settings struct {
 	Port                                                   int
 }
 
-func settingsFrom(s *config.Snapshot) settings {
-	return settings{
-		Name:      s.String("server_name", app),
-		Port:      s.Int("server_port", 6868),
-		AMQPURL:   s.String("amqp_server_url", ""),
-		ZipkinURL: s.String("zipkin_server_url", ""),
-		EventBus:  s.String("config_event_bus", "springCloudBus"),
-		VIPQueue:  s.String("vip_queue", "vip_queue"),
-		LogLevel:  s.String("log_level", "info"),
+// settingsFrom reads and checks the start-time configuration. Every bad value
+// is reported, the errors joined, so one failed start lists everything to fix.
+func settingsFrom(s *config.Snapshot) (settings, error) {
+	var errs []error
+	check := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
+	c := settings{
+		Name:     s.String("server_name", app),
+		EventBus: s.String("config_event_bus", "springCloudBus"),
+		VIPQueue: s.String("vip_queue", "vip_queue"),
+	}
+	var err error
+	c.Port, err = s.IntE("server_port", 6868)
+	if err == nil && (c.Port < 1 || c.Port > 65535) {
+		err = &config.ValueError{Key: "server_port", Value: strconv.Itoa(c.Port), Want: "a TCP port (1-65535)"}
+	}
+	check(err)
+	c.AMQPURL, err = s.URLE("amqp_server_url", "", "amqp", "amqps")
+	check(err)
+	if err == nil && c.AMQPURL == "" {
+		check(errors.New("config: amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + c.VIPQueue))
+	}
+	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
+	check(err)
+	c.LogLevel, err = logLevel(s)
+	check(err)
+	if strings.TrimSpace(c.VIPQueue) == "" {
+		check(&config.ValueError{Key: "vip_queue", Value: c.VIPQueue, Want: "a queue name"})
+	}
+	if len(errs) > 0 {
+		return settings{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// logLevel reads log_level (info when absent) and checks it is a level.
+func logLevel(s *config.Snapshot) (string, error) {
+	level := s.String("log_level", "info")
+	if _, err := logging.ParseLevel(level); err != nil {
+		return "info", &config.ValueError{Key: "log_level", Value: level,
+			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
+	}
+	return level, nil
 }
 
 func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
@@ -73,14 +110,14 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	if err := store.LoadWithRetry(ctx, flags.Attempts, time.Second); err != nil {
 		return fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
-	cfg := settingsFrom(store.Current())
+	cfg, err := settingsFrom(store.Current())
+	if err != nil {
+		return err // one "config: <key>: …" line per bad value
+	}
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
-		log.WithError(err).Warn("keeping the current log level")
+		return err // checked by settingsFrom; unreachable
 	}
 	logConfig(log, "configuration resolved", store.Current())
-	if cfg.AMQPURL == "" {
-		return errors.New("amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + cfg.VIPQueue)
-	}
 	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next) })
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(addr, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
@@ -110,12 +147,19 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, broker.Close, flushSpans(log, tracer))
 }
 
-// applyLive applies what can change without a restart after a refresh.
+// applyLive applies what can change without a restart after a refresh: the
+// log level. An invalid one is rejected with a warning naming the key, and
+// the current level stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot) {
-	if err := logging.SetLevel(log, settingsFrom(snap).LogLevel); err != nil {
-		log.WithError(err).Warn("refreshed log_level ignored")
-	}
 	logConfig(log, "configuration refreshed", snap)
+	level, err := logLevel(snap)
+	if err != nil {
+		log.WithField("key", "log_level").WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
+		return
+	}
+	if err := logging.SetLevel(log, level); err != nil {
+		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
+	}
 }
 
 // logConfig logs every key of snap, secrets masked, and warns about values

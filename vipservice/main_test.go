@@ -9,11 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/config"
 )
 
 func freePort(t *testing.T) int {
@@ -80,5 +84,88 @@ func TestRun(t *testing.T) {
 			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
 		So(err, ShouldNotBeNil)
 		So(err.Error(), ShouldContainSubstring, "amqp_server_url")
+	})
+}
+
+func TestSettingsFrom(t *testing.T) {
+	snapOf := func(src map[string]any) *config.Snapshot {
+		return config.Merge([]config.PropertySource{{Name: "vipservice-test.yml", Source: src}})
+	}
+	const amqp = "amqp://guest:guest@rabbitmq:5672/"
+
+	Convey("Given the config repository's dev profile, the settings are read without error", t, func() {
+		// swarm gets amqp_server_url from the deployment's secret config, not from the repository.
+		srcs, err := config.NewLocalLoader("../support/config-repo", app, "dev").Load(context.Background())
+		So(err, ShouldBeNil)
+		cfg, err := settingsFrom(config.Merge(srcs))
+		So(err, ShouldBeNil)
+		So(cfg, ShouldResemble, settings{
+			Name: "vipservice", AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
+			EventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info", Port: 6868,
+		})
+	})
+
+	Convey("Given bad values, settingsFrom names each key, its value and what was expected", t, func() {
+		for _, c := range []struct {
+			src  map[string]any
+			want string
+		}{
+			{map[string]any{"amqp_server_url": amqp, "server_port": "abc"}, `config: server_port: "abc" is not an integer`},
+			{map[string]any{"amqp_server_url": amqp, "server_port": 0}, `config: server_port: "0" is not a TCP port (1-65535)`},
+			{map[string]any{"amqp_server_url": "http://rabbitmq:5672/"}, `config: amqp_server_url: "http://rabbitmq:5672/" is not an amqp or amqps URL with a host`},
+			{map[string]any{"amqp_server_url": ""}, "config: amqp_server_url is not configured"},
+			{map[string]any{"amqp_server_url": amqp, "zipkin_server_url": "zipkin:9411"}, `config: zipkin_server_url: "zipkin:9411" is not an http or https URL`},
+			{map[string]any{"amqp_server_url": amqp, "log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{map[string]any{"amqp_server_url": amqp, "vip_queue": ""}, `config: vip_queue: "" is not a queue name`},
+		} {
+			_, err := settingsFrom(snapOf(c.src))
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldContainSubstring, c.want)
+		}
+	})
+
+	Convey("Given several bad values, all are listed, one line each", t, func() {
+		_, err := settingsFrom(snapOf(map[string]any{"server_port": "abc", "amqp_server_url": "rabbitmq", "log_level": "loud"}))
+		So(err, ShouldNotBeNil)
+		So(strings.Split(err.Error(), "\n"), ShouldResemble, []string{
+			`config: server_port: "abc" is not an integer`,
+			`config: amqp_server_url: "rabbitmq" is not an amqp or amqps URL with a host`,
+			`config: log_level: "loud" is not a log level (trace, debug, info, warn, error, fatal, panic)`,
+		})
+	})
+
+	Convey("Given a start with a port that is not a number, run fails with the key, not the default port", t, func() {
+		dir := t.TempDir()
+		yml := "server_port: abc\namqp_server_url: amqp://guest:guest@127.0.0.1:1/\n"
+		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
+		err := run(context.Background(), quietLogger(), "10.9.8.7",
+			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
+		So(err, ShouldNotBeNil)
+		So(err.Error(), ShouldEqual, `config: server_port: "abc" is not an integer`)
+	})
+}
+
+func TestApplyLive(t *testing.T) {
+	Convey("Given vipservice at log level debug", t, func() {
+		log, hook := test.NewNullLogger()
+		log.SetLevel(logrus.DebugLevel)
+		snapOf := func(level string) *config.Snapshot {
+			return config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{"log_level": level}}})
+		}
+
+		Convey("a refresh to a valid level applies it", func() {
+			applyLive(log, snapOf("warn"))
+			So(log.GetLevel(), ShouldEqual, logrus.WarnLevel)
+		})
+
+		Convey("a refresh to an invalid level is rejected with a warning naming the key; debug stays", func() {
+			applyLive(log, snapOf("loud"))
+			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
+			warning := hook.LastEntry()
+			So(warning, ShouldNotBeNil)
+			So(warning.Level, ShouldEqual, logrus.WarnLevel)
+			So(warning.Data["key"], ShouldEqual, "log_level")
+			So(fmt.Sprint(warning.Data[logrus.ErrorKey]), ShouldContainSubstring, `"loud" is not a log level`)
+		})
 	})
 }

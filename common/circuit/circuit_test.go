@@ -16,6 +16,8 @@ import (
 
 	"github.com/afex/hystrix-go/hystrix"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/config"
 )
 
 // circuitName is unique per call: hystrix-go's registry is process-wide.
@@ -374,6 +376,89 @@ func TestSettingsFrom(t *testing.T) {
 	}
 }
 
+func TestSettingsFromChecked(t *testing.T) {
+	const p = "hystrix.command.quotes-service."
+	d := DefaultSettings()
+	Convey("Given the hystrix settings of a circuit", t, func() {
+		for _, c := range []struct {
+			name   string
+			values checkedValues
+			want   Settings
+			errs   []string // substrings of the error, one per bad key
+		}{
+			{name: "nothing configured", values: checkedValues{}, want: d},
+			{
+				name: "every key valid, at the edges of the ranges",
+				values: checkedValues{
+					p + "timeout": 1, p + "maxconcurrentrequests": 1, p + "errorpercentthreshold": 100,
+					p + "requestvolumethreshold": 1, p + "sleepwindow": 3000,
+				},
+				want: Settings{Timeout: time.Millisecond, MaxConcurrentRequests: 1, ErrorPercentThreshold: 100,
+					RequestVolumeThreshold: 1, SleepWindow: 3 * time.Second},
+			},
+			{
+				name:   "a value that is not an integer",
+				values: checkedValues{p + "timeout": "fast"},
+				want:   d,
+				errs:   []string{`config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
+			},
+			{
+				name: "every range violated",
+				values: checkedValues{
+					p + "timeout": 0, p + "maxconcurrentrequests": 0, p + "errorpercentthreshold": 101,
+					p + "requestvolumethreshold": -5, p + "sleepwindow": -1,
+				},
+				want: d,
+				errs: []string{
+					`config: hystrix.command.quotes-service.Timeout: "0" is not a positive number of milliseconds`,
+					`config: hystrix.command.quotes-service.MaxConcurrentRequests: "0" is not a number of requests from 1`,
+					`config: hystrix.command.quotes-service.ErrorPercentThreshold: "101" is not a percentage from 1 to 100`,
+					`config: hystrix.command.quotes-service.RequestVolumeThreshold: "-5" is not a number of requests from 1`,
+					`config: hystrix.command.quotes-service.SleepWindow: "-1" is not a positive number of milliseconds`,
+				},
+			},
+			{
+				name:   "ErrorPercentThreshold 0 (Configure would read it as unset) and a good key next to it",
+				values: checkedValues{p + "errorpercentthreshold": 0, p + "timeout": 700},
+				want:   Settings{Timeout: 700 * time.Millisecond, MaxConcurrentRequests: 200, ErrorPercentThreshold: 50, RequestVolumeThreshold: 20, SleepWindow: 5 * time.Second},
+				errs:   []string{`ErrorPercentThreshold: "0" is not a percentage`},
+			},
+		} {
+			Convey(c.name, func() {
+				got, err := SettingsFromChecked(c.values, "quotes-service")
+				So(got, ShouldResemble, c.want)
+				if len(c.errs) == 0 {
+					So(err, ShouldBeNil)
+					return
+				}
+				So(err, ShouldNotBeNil)
+				So(strings.Split(err.Error(), "\n"), ShouldHaveLength, len(c.errs))
+				for _, e := range c.errs {
+					So(err.Error(), ShouldContainSubstring, e)
+				}
+			})
+		}
+	})
+}
+
+func TestSettingsFromSnapshot(t *testing.T) {
+	Convey("Given a config snapshot where a hystrix value has the wrong type", t, func() {
+		snap := config.Merge([]config.PropertySource{{Name: "accountservice.yml", Source: map[string]any{
+			"hystrix": map[string]any{"command": map[string]any{"quotes-service": map[string]any{
+				"Timeout": "fast", "SleepWindow": 3000,
+			}}},
+		}}})
+		Convey("SettingsFromChecked names the key; SettingsFrom keeps the default, as before", func() {
+			_, err := SettingsFromChecked(snap, "quotes-service")
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldEqual, `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`)
+			s := SettingsFrom(snap, "quotes-service")
+			So(s.Timeout, ShouldEqual, time.Second)
+			So(s.SleepWindow, ShouldEqual, 3*time.Second)
+		})
+	})
+}
+
 func TestDefaultsAndConfigure(t *testing.T) {
 	Convey("DefaultSettings are production-sane", t, func() {
 		d := DefaultSettings()
@@ -410,6 +495,21 @@ func (v fakeValues) Int(key string, def int) int {
 		return n
 	}
 	return def
+}
+
+// checkedValues implements CheckedValues over lower-cased keys as config
+// does: ints, or strings that are not integers.
+type checkedValues map[string]any
+
+func (v checkedValues) IntE(key string, def int) (int, error) {
+	switch n := v[strings.ToLower(key)].(type) {
+	case nil:
+		return def, nil
+	case int:
+		return n, nil
+	default:
+		return def, fmt.Errorf("config: %s: %q is not an integer", key, fmt.Sprint(n))
+	}
 }
 
 func waitFor[T any](ch <-chan T, limit time.Duration) bool {

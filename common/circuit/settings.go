@@ -1,6 +1,9 @@
 package circuit
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/afex/hystrix-go/hystrix"
@@ -43,31 +46,68 @@ type Values interface {
 	Int(key string, def int) int
 }
 
+// CheckedValues is the configuration SettingsFromChecked reads;
+// *config.Snapshot implements it. IntE returns def and nil for an absent key,
+// and an error naming the key for a value that is not an integer.
+type CheckedValues interface {
+	IntE(key string, def int) (int, error)
+}
+
+// maxMillis is the largest number of milliseconds a time.Duration holds.
+const maxMillis = math.MaxInt64 / int64(time.Millisecond)
+
 // SettingsFrom reads the settings of circuit name from the keys
 // hystrix.command.<name>.<Timeout|MaxConcurrentRequests|ErrorPercentThreshold|RequestVolumeThreshold|SleepWindow>
-// (durations in milliseconds, as Spring Cloud Netflix writes them). Missing
-// or out-of-range values keep the default.
+// (durations in milliseconds, as Spring Cloud Netflix writes them). Missing,
+// malformed or out-of-range values keep the default; SettingsFromChecked
+// reports them instead.
 func SettingsFrom(v Values, name string) Settings {
+	s, _ := SettingsFromChecked(lenient{v}, name)
+	return s
+}
+
+// lenient reads Values as CheckedValues: type errors become the default.
+type lenient struct{ Values }
+
+func (l lenient) IntE(key string, def int) (int, error) { return l.Int(key, def), nil }
+
+// SettingsFromChecked is SettingsFrom for configuration that must be right:
+// every present value that is not an integer or is out of range is an error
+// naming its key, and the errors are joined. The ranges: Timeout and
+// SleepWindow a positive number of milliseconds, MaxConcurrentRequests 1 to
+// 2^20, ErrorPercentThreshold 1 to 100 (0 would open the circuit on every
+// window, and Configure reads 0 as "unset"), RequestVolumeThreshold 1 to 2^30.
+// With an error, the settings hold the default for each rejected key: a
+// service should fail at start and, on a refresh, keep the settings it has.
+func SettingsFromChecked(v CheckedValues, name string) (Settings, error) {
 	s := DefaultSettings()
 	prefix := "hystrix.command." + name + "."
-	ms := func(key string, def time.Duration) time.Duration {
-		if n := v.Int(prefix+key, -1); n > 0 {
-			return time.Duration(n) * time.Millisecond
+	var errs []error
+	read := func(key string, def, lower, upper int64, want string) int64 {
+		n, err := v.IntE(prefix+key, int(def))
+		if err != nil {
+			errs = append(errs, err)
+			return def
 		}
-		return def
+		if int64(n) < lower || int64(n) > upper {
+			errs = append(errs, fmt.Errorf("config: %s%s: \"%d\" is not %s", prefix, key, n, want))
+			return def
+		}
+		return int64(n)
 	}
-	positive := func(key string, def, upper int) int {
-		if n := v.Int(prefix+key, -1); n > 0 && n <= upper {
-			return n
-		}
-		return def
+	ms := func(key string, def time.Duration) time.Duration {
+		n := read(key, def.Milliseconds(), 1, maxMillis, "a positive number of milliseconds")
+		return time.Duration(n) * time.Millisecond
+	}
+	count := func(key string, def, upper int, want string) int {
+		return int(read(key, int64(def), 1, int64(upper), want))
 	}
 	s.Timeout = ms("Timeout", s.Timeout)
+	s.MaxConcurrentRequests = count("MaxConcurrentRequests", s.MaxConcurrentRequests, 1<<20, "a number of requests from 1 to 1048576")
+	s.ErrorPercentThreshold = count("ErrorPercentThreshold", s.ErrorPercentThreshold, 100, "a percentage from 1 to 100")
+	s.RequestVolumeThreshold = count("RequestVolumeThreshold", s.RequestVolumeThreshold, 1<<30, "a number of requests from 1 to 1073741824")
 	s.SleepWindow = ms("SleepWindow", s.SleepWindow)
-	s.MaxConcurrentRequests = positive("MaxConcurrentRequests", s.MaxConcurrentRequests, 1<<20)
-	s.ErrorPercentThreshold = positive("ErrorPercentThreshold", s.ErrorPercentThreshold, 100)
-	s.RequestVolumeThreshold = positive("RequestVolumeThreshold", s.RequestVolumeThreshold, 1<<30)
-	return s
+	return s, errors.Join(errs...)
 }
 
 // Configure applies s to circuit name in hystrix-go's registry; zero or

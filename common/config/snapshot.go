@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,8 +40,10 @@ const cipherPrefix = "{cipher}"
 //
 // Values keep their types: strings, booleans, int64 and float64. The typed
 // getters convert between them where the conversion is lossless (Int("port")
-// reads 6767 or "6767"), and return the caller's default when the key is
-// absent or its value cannot be converted.
+// reads 6767 or "6767") and return the caller's default when the key is
+// absent. A present value that cannot be converted is an error for the E
+// getters (IntE, BoolE, DurationE, URLE), which start-time configuration
+// uses; Int, Bool and Duration return the default then.
 type Snapshot struct {
 	values      map[string]any
 	undecrypted []string
@@ -216,80 +219,150 @@ func formatValue(v any) string {
 	}
 }
 
-// Int returns the value of key as an int, or def when key is absent or not an
-// integer (a string holding an integer counts).
-func (s *Snapshot) Int(key string, def int) int {
+// ValueError reports a configuration value that is present but unusable: of
+// the wrong type (server_port: abc), out of range, or not the URL it must be.
+// Its message names the key, the value and what was expected:
+//
+//	config: server_port: "abc" is not an integer
+type ValueError struct {
+	Key   string // the key, as the caller spelled it
+	Value string // the value, formatted; masked as in Masked when it may hold a secret
+	Want  string // what the value should be: "an integer", "a TCP port (1-65535)", …
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("config: %s: %q is not %s", e.Key, e.Value, e.Want)
+}
+
+// invalid returns the *ValueError for value v of key, masked.
+func invalid(key string, v any, want string) error {
+	return &ValueError{Key: key, Value: maskValue(strings.ToLower(key), formatValue(v)), Want: want}
+}
+
+// IntE returns the value of key as an int: def and nil when key is absent,
+// the value when it is an integer (a string holding one counts), else def
+// and a *ValueError. An empty value is not an integer.
+func (s *Snapshot) IntE(key string, def int) (int, error) {
 	v, ok := s.lookup(key)
 	if !ok {
-		return def
+		return def, nil
 	}
 	switch t := v.(type) {
 	case int64:
 		if t >= math.MinInt && t <= math.MaxInt {
-			return int(t)
+			return int(t), nil
 		}
 	case float64:
 		if t == math.Trunc(t) && t >= math.MinInt && t <= math.MaxInt {
-			return int(t)
+			return int(t), nil
 		}
 	case string:
 		if i, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
-			return i
+			return i, nil
 		}
 	}
-	return def
+	return def, invalid(key, v, "an integer")
 }
 
-// Bool returns the value of key as a bool, or def when key is absent or not a
-// boolean. Strings true/false, yes/no, on/off and 1/0 (any case) count, as
-// they do for Spring.
-func (s *Snapshot) Bool(key string, def bool) bool {
+// Int is IntE without the error: def when key is absent or not an integer.
+// Start-time configuration should use IntE, so that a typo is reported
+// instead of silently becoming def.
+func (s *Snapshot) Int(key string, def int) int {
+	i, _ := s.IntE(key, def)
+	return i
+}
+
+// BoolE returns the value of key as a bool: def and nil when key is absent,
+// the value when it is a boolean, else def and a *ValueError. Strings
+// true/false, yes/no, on/off and 1/0 (any case) count, as they do for Spring.
+func (s *Snapshot) BoolE(key string, def bool) (bool, error) {
 	v, ok := s.lookup(key)
 	if !ok {
-		return def
+		return def, nil
 	}
 	switch t := v.(type) {
 	case bool:
-		return t
+		return t, nil
 	case int64:
 		if t == 0 || t == 1 {
-			return t == 1
+			return t == 1, nil
 		}
 	case string:
 		switch strings.ToLower(strings.TrimSpace(t)) {
 		case "true", "yes", "on", "1":
-			return true
+			return true, nil
 		case "false", "no", "off", "0":
-			return false
+			return false, nil
 		}
 	}
-	return def
+	return def, invalid(key, v, "a boolean (true/false, yes/no, on/off, 1/0)")
 }
 
-// Duration returns the value of key as a duration, or def when key is absent
-// or not a duration. As in Spring Boot, a plain number means milliseconds
-// (hystrix Timeout: 1000); strings take Go's units ("1.5s", "300ms", "2h45m")
-// and Spring's "d" for days ("7d").
-func (s *Snapshot) Duration(key string, def time.Duration) time.Duration {
+// Bool is BoolE without the error: def when key is absent or not a boolean.
+func (s *Snapshot) Bool(key string, def bool) bool {
+	b, _ := s.BoolE(key, def)
+	return b
+}
+
+// DurationE returns the value of key as a duration: def and nil when key is
+// absent, the value when it is a duration, else def and a *ValueError. As in
+// Spring Boot, a plain number means milliseconds (hystrix Timeout: 1000);
+// strings take Go's units ("1.5s", "300ms", "2h45m") and Spring's "d" for
+// days ("7d").
+func (s *Snapshot) DurationE(key string, def time.Duration) (time.Duration, error) {
 	v, ok := s.lookup(key)
 	if !ok {
-		return def
+		return def, nil
 	}
 	switch t := v.(type) {
 	case int64:
 		if t <= math.MaxInt64/int64(time.Millisecond) && t >= math.MinInt64/int64(time.Millisecond) {
-			return time.Duration(t) * time.Millisecond
+			return time.Duration(t) * time.Millisecond, nil
 		}
 	case float64:
 		if ms := t * float64(time.Millisecond); !math.IsNaN(ms) && math.Abs(ms) < math.MaxInt64 {
-			return time.Duration(ms)
+			return time.Duration(ms), nil
 		}
 	case string:
 		if d, ok := parseDuration(strings.TrimSpace(t)); ok {
-			return d
+			return d, nil
 		}
 	}
-	return def
+	return def, invalid(key, v, "a duration (milliseconds, or with a unit: 1.5s, 300ms, 7d)")
+}
+
+// Duration is DurationE without the error: def when key is absent or not a
+// duration.
+func (s *Snapshot) Duration(key string, def time.Duration) time.Duration {
+	d, _ := s.DurationE(key, def)
+	return d
+}
+
+// URLE returns the value of key as a URL, surrounding space trimmed: def and
+// nil when key is absent; "" and nil when the value is empty (a profile
+// blanking the key: the feature is off, and the caller decides whether that
+// is allowed); the value when it parses as a URL with one of schemes (any
+// scheme when none is given) and a host; else def and a *ValueError, whose
+// Value hides any password.
+func (s *Snapshot) URLE(key, def string, schemes ...string) (string, error) {
+	v, ok := s.lookup(key)
+	if !ok {
+		return def, nil
+	}
+	raw := strings.TrimSpace(formatValue(v))
+	if raw == "" {
+		return "", nil
+	}
+	want := "an absolute URL with a host"
+	if len(schemes) > 0 {
+		want = "an " + strings.Join(schemes, " or ") + " URL with a host"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" ||
+		(len(schemes) > 0 && !slices.Contains(schemes, strings.ToLower(u.Scheme))) || (len(schemes) == 0 && u.Scheme == "") {
+		return def, invalid(key, v, want)
+	}
+	return raw, nil
 }
 
 func parseDuration(s string) (time.Duration, bool) {
@@ -362,7 +435,8 @@ func (s *Snapshot) Sources() []string {
 
 // Masked returns every key with its value formatted for a log line: values of
 // keys that look secret (password, secret, token, credential, private key) are
-// replaced by "*****", and passwords inside URLs are redacted.
+// replaced by "*****", passwords inside URLs are redacted, and a URL with user
+// info that does not parse is replaced whole.
 func (s *Snapshot) Masked() map[string]string {
 	out := make(map[string]string)
 	if s == nil {
@@ -381,7 +455,11 @@ func maskValue(key, value string) string {
 		}
 	}
 	if strings.Contains(value, "://") && strings.Contains(value, "@") {
-		if u, err := url.Parse(value); err == nil && u.User != nil {
+		u, err := url.Parse(value)
+		switch {
+		case err != nil:
+			return "*****" // a URL with user info that does not parse: the password cannot be told apart
+		case u.User != nil:
 			return u.Redacted()
 		}
 	}

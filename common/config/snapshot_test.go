@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -223,4 +224,180 @@ func TestMasked(t *testing.T) {
 			t.Errorf("Masked()[%q] = %q, want %q", key, m[key], want)
 		}
 	}
+}
+
+func TestCheckedGetters(t *testing.T) {
+	snap := Merge([]PropertySource{{Name: "s", Source: map[string]any{
+		"server_port": "abc",
+		"port":        6767,
+		"strport":     " 8080 ",
+		"frac":        2.5,
+		"huge":        1e300,
+		"flag":        "yes",
+		"badflag":     "maybe",
+		"two":         2,
+		"empty":       nil,
+		"hystrix":     map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": "fast"}}},
+		"ms":          1500,
+		"dur":         "1m30s",
+		"days":        "2d",
+		"negdays":     "-2d",
+		"quotes":      "http://quotes-service:8080/api/quote?strength=4",
+		"spaced":      " https://edge:8765/images ",
+		"amqp":        "amqp://guest:guest@rabbitmq:5672/",
+		"ftp":         "ftp://files.test/x",
+		"noscheme":    "quotes-service:8080",
+		"nohost":      "http:///api/quote",
+		"portonly":    "http://:8080",
+		"relative":    "/api/quote",
+		"badpassword": "amqps://guest:s3cr%zz@rabbitmq:5671/",
+		"wrongscheme": "http://guest:hunter2@rabbitmq:5672/",
+	}}})
+
+	Convey("Given a snapshot with well-typed and badly typed values", t, func() {
+		Convey("IntE converts integers, reports the rest with the key, the value and the type", func() {
+			for _, c := range []struct {
+				key, err string
+				want     int
+			}{
+				{key: "port", want: 6767},
+				{key: "strport", want: 8080},
+				{key: "missing", want: -1},
+				{key: "server_port", want: -1, err: `config: server_port: "abc" is not an integer`},
+				{key: "Server_Port", want: -1, err: `config: Server_Port: "abc" is not an integer`},
+				{key: "frac", want: -1, err: `config: frac: "2.5" is not an integer`},
+				{key: "huge", want: -1, err: "is not an integer"},
+				{key: "flag", want: -1, err: `config: flag: "yes" is not an integer`},
+				{key: "empty", want: -1, err: `config: empty: "" is not an integer`},
+				{key: "hystrix.command.quotes-service.Timeout", want: -1,
+					err: `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
+			} {
+				got, err := snap.IntE(c.key, -1)
+				So(got, ShouldEqual, c.want)
+				So(snap.Int(c.key, -1), ShouldEqual, c.want) // the lenient getter agrees on the value
+				if c.err == "" {
+					So(err, ShouldBeNil)
+				} else {
+					So(err, ShouldNotBeNil)
+					So(err.Error(), ShouldContainSubstring, c.err)
+				}
+			}
+		})
+
+		Convey("BoolE accepts Spring's spellings only", func() {
+			for _, c := range []struct {
+				key       string
+				def, want bool
+				err       string
+			}{
+				{key: "flag", want: true},
+				{key: "missing", def: true, want: true},
+				{key: "badflag", def: true, want: true, err: `config: badflag: "maybe" is not a boolean`},
+				{key: "two", want: false, err: `config: two: "2" is not a boolean`},
+				{key: "empty", want: false, err: `config: empty: "" is not a boolean`},
+			} {
+				got, err := snap.BoolE(c.key, c.def)
+				So(got, ShouldEqual, c.want)
+				So(snap.Bool(c.key, c.def), ShouldEqual, c.want)
+				if c.err == "" {
+					So(err, ShouldBeNil)
+				} else {
+					So(err, ShouldNotBeNil)
+					So(err.Error(), ShouldContainSubstring, c.err)
+				}
+			}
+		})
+
+		Convey("DurationE reads milliseconds and units, reports the rest", func() {
+			def := 7 * time.Second
+			for _, c := range []struct {
+				key  string
+				want time.Duration
+				err  string
+			}{
+				{key: "ms", want: 1500 * time.Millisecond},
+				{key: "dur", want: 90 * time.Second},
+				{key: "days", want: 48 * time.Hour},
+				{key: "missing", want: def},
+				{key: "flag", want: def, err: `config: flag: "yes" is not a duration`},
+				{key: "negdays", want: def, err: `config: negdays: "-2d" is not a duration`},
+				{key: "hystrix.command.quotes-service.timeout", want: def, err: `"fast" is not a duration`},
+			} {
+				got, err := snap.DurationE(c.key, def)
+				So(got, ShouldEqual, c.want)
+				So(snap.Duration(c.key, def), ShouldEqual, c.want)
+				if c.err == "" {
+					So(err, ShouldBeNil)
+				} else {
+					So(err, ShouldNotBeNil)
+					So(err.Error(), ShouldContainSubstring, c.err)
+				}
+			}
+		})
+
+		Convey("URLE wants a parseable URL with an allowed scheme and a host; empty means off", func() {
+			web := []string{"http", "https"}
+			for _, c := range []struct {
+				key, def string
+				schemes  []string
+				want     string
+				err      string
+			}{
+				{key: "quotes", schemes: web, want: "http://quotes-service:8080/api/quote?strength=4"},
+				{key: "spaced", schemes: web, want: "https://edge:8765/images"},
+				{key: "amqp", schemes: []string{"amqp", "amqps"}, want: "amqp://guest:guest@rabbitmq:5672/"},
+				{key: "ftp", want: "ftp://files.test/x"}, // no schemes given: any
+				{key: "missing", def: "http://default:1", schemes: web, want: "http://default:1"},
+				{key: "empty", def: "http://default:1", schemes: web, want: ""},
+				{key: "ftp", def: "d", schemes: web, want: "d", err: `config: ftp: "ftp://files.test/x" is not an http or https URL with a host`},
+				{key: "noscheme", schemes: web, err: `config: noscheme: "quotes-service:8080" is not an http or https URL`},
+				{key: "nohost", schemes: web, err: `config: nohost: "http:///api/quote" is not`},
+				{key: "portonly", schemes: web, err: `config: portonly: "http://:8080" is not`},
+				{key: "relative", err: `config: relative: "/api/quote" is not an absolute URL with a host`},
+				{key: "amqp", schemes: web, err: `config: amqp: "amqp://guest:xxxxx@rabbitmq:5672/" is not an http or https URL`},
+			} {
+				got, err := snap.URLE(c.key, c.def, c.schemes...)
+				So(got, ShouldEqual, c.want)
+				if c.err == "" {
+					So(err, ShouldBeNil)
+				} else {
+					So(err, ShouldNotBeNil)
+					So(err.Error(), ShouldContainSubstring, c.err)
+				}
+			}
+		})
+
+		Convey("a rejected URL never shows its password, even when it does not parse", func() {
+			_, err := snap.URLE("badpassword", "", "amqp", "amqps")
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldEqual, `config: badpassword: "*****" is not an amqp or amqps URL with a host`)
+			_, err = snap.URLE("wrongscheme", "", "amqp", "amqps")
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldNotContainSubstring, "hunter2")
+			So(snap.Masked()["badpassword"], ShouldEqual, "*****")
+		})
+
+		Convey("the errors are *ValueError, with the key as asked", func() {
+			_, err := snap.IntE("SERVER_PORT", 1)
+			var ve *ValueError
+			So(errors.As(err, &ve), ShouldBeTrue)
+			So(*ve, ShouldResemble, ValueError{Key: "SERVER_PORT", Value: "abc", Want: "an integer"})
+		})
+	})
+
+	Convey("Given a nil snapshot, the E getters return the defaults without error", t, func() {
+		var snap *Snapshot
+		i, err := snap.IntE("a", 7)
+		So(i, ShouldEqual, 7)
+		So(err, ShouldBeNil)
+		b, err := snap.BoolE("a", true)
+		So(b, ShouldBeTrue)
+		So(err, ShouldBeNil)
+		d, err := snap.DurationE("a", time.Second)
+		So(d, ShouldEqual, time.Second)
+		So(err, ShouldBeNil)
+		u, err := snap.URLE("a", "http://d")
+		So(u, ShouldEqual, "http://d")
+		So(err, ShouldBeNil)
+	})
 }

@@ -45,12 +45,19 @@ func NewWithWriter(w io.Writer, service, instance, level string) *logrus.Logger 
 // applies it to log. An unknown level is an error and leaves log unchanged.
 // It is safe to call while other goroutines log (configuration refresh).
 func SetLevel(log *logrus.Logger, level string) error {
-	lvl, err := logrus.ParseLevel(strings.TrimSpace(level))
+	lvl, err := ParseLevel(level)
 	if err != nil {
 		return fmt.Errorf("setting log level %q: %w", level, err)
 	}
 	log.SetLevel(lvl)
 	return nil
+}
+
+// ParseLevel parses a level as SetLevel does (case-insensitive, surrounding
+// space ignored), without applying it: services check log_level with it
+// before they start or accept a refresh.
+func ParseLevel(level string) (logrus.Level, error) {
+	return logrus.ParseLevel(strings.TrimSpace(level))
 }
 
 // WithContext returns an entry of log carrying the traceId and spanId of the

@@ -113,5 +113,12 @@ func TestSetLevel(t *testing.T) {
 		if err != nil || log.GetLevel() != c.want {
 			t.Errorf("SetLevel(%q) = %v, level %v; want %v", c.in, err, log.GetLevel(), c.want)
 		}
+		// ParseLevel is the check SetLevel applies, without applying it.
+		if lvl, err := ParseLevel(c.in); err != nil || lvl != c.want {
+			t.Errorf("ParseLevel(%q) = %v, %v; want %v", c.in, lvl, err, c.want)
+		}
+	}
+	if _, err := ParseLevel("verbose"); err == nil {
+		t.Error(`ParseLevel("verbose"): want an error`)
 	}
 }
