@@ -32,6 +32,7 @@ import (
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/discovery"
+	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
@@ -50,7 +51,7 @@ const (
 )
 
 func main() {
-	servedBy := instanceAddress()
+	servedBy := instance.Address()
 	log := logging.New(serviceName, servedBy, "info")
 	// hystrix-go is silent by default; circuits opening and closing matter.
 	hystrix.SetLogger(printfFunc(log.WithField("component", "hystrix").Warnf))

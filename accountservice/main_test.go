@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"reflect"
 	"strings"
 	"sync"
@@ -32,32 +31,6 @@ func TestRedactURL(t *testing.T) {
 	for in, want := range tests {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
-func TestFirstIPv4(t *testing.T) {
-	cidr := func(s string) net.Addr {
-		ip, n, err := net.ParseCIDR(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.IP = ip
-		return n
-	}
-	tests := []struct {
-		addrs []net.Addr
-		want  string
-	}{
-		{[]net.Addr{cidr("127.0.0.1/8"), cidr("::1/128"), cidr("10.0.1.7/24")}, "10.0.1.7"},
-		{[]net.Addr{cidr("fe80::1/64"), cidr("169.254.3.4/16"), cidr("172.18.0.3/16"), cidr("10.0.0.2/24")}, "172.18.0.3"},
-		{[]net.Addr{&net.IPAddr{IP: net.ParseIP("192.168.1.5")}}, "192.168.1.5"},
-		{[]net.Addr{cidr("127.0.0.1/8"), cidr("2001:db8::1/64")}, ""},
-		{nil, ""},
-	}
-	for _, tt := range tests {
-		if got := firstIPv4(tt.addrs); got != tt.want {
-			t.Errorf("firstIPv4(%v) = %q; want %q", tt.addrs, got, tt.want)
 		}
 	}
 }

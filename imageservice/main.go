@@ -18,6 +18,7 @@ import (
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
@@ -25,7 +26,6 @@ import (
 	"github.com/goblog/imageservice/internal/api"
 	"github.com/goblog/imageservice/internal/bundle"
 	"github.com/goblog/imageservice/internal/imaging"
-	"github.com/goblog/imageservice/internal/instance"
 	"github.com/sirupsen/logrus"
 )
 

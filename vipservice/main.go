@@ -18,6 +18,7 @@ import (
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
@@ -31,7 +32,7 @@ import (
 const app = "vipservice"
 
 func main() {
-	addr := hostAddress()
+	addr := instance.Address()
 	log := logging.New(app, addr, "info")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, log, addr, os.Args[1:])
@@ -169,24 +170,6 @@ func logConfig(log logrus.FieldLogger, msg string, snap *config.Snapshot) {
 	if keys := snap.Undecrypted(); len(keys) > 0 {
 		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
 	}
-}
-
-// hostAddress is the first non-loopback IPv4 address, or the host name: the
-// instance field of every log line and the tracer's local endpoint.
-func hostAddress() string {
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok {
-				if ip := n.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
-					return ip.String()
-				}
-			}
-		}
-	}
-	if h, err := os.Hostname(); err == nil {
-		return h
-	}
-	return app
 }
 
 // flushSpans closes the tracer at shutdown. Spans that cannot reach Zipkin
