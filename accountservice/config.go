@@ -51,10 +51,7 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	}
 	portsOK := true
 	port := func(key string, def int) int {
-		v, err := snap.IntE(key, def)
-		if err == nil && (v < 1 || v > 65535) {
-			err = &config.ValueError{Key: key, Value: strconv.Itoa(v), Want: "a TCP port (1-65535)"}
-		}
+		v, err := snap.PortE(key, def)
 		if err != nil {
 			portsOK = false
 			check(err)
@@ -79,7 +76,7 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	check(err)
 	c.AMQPURL = urlE("amqp_server_url", amqpSchemes)
 	c.ZipkinURL = urlE("zipkin_server_url", httpSchemes)
-	c.LogLevel, err = logLevel(snap)
+	c.LogLevel, err = logging.LevelFrom(snap)
 	check(err)
 	c.QuotesURL = urlE("quotes_service_url", httpSchemes)
 	c.ImagesURL = urlE("imageservice_url", httpSchemes)
@@ -98,16 +95,6 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
-}
-
-// logLevel reads log_level (info when absent) and checks it is a level.
-func logLevel(snap *config.Snapshot) (string, error) {
-	level := snap.String("log_level", "info")
-	if _, err := logging.ParseLevel(level); err != nil {
-		return "info", &config.ValueError{Key: "log_level", Value: level,
-			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
-	}
-	return level, nil
 }
 
 // circuitSettings reads and checks the settings of every circuit.

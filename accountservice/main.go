@@ -227,7 +227,7 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 	reject := func(key string, err error) {
 		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
 	}
-	if level, err := logLevel(cur); err != nil {
+	if level, err := logging.LevelFrom(cur); err != nil {
 		reject("log_level", err)
 	} else {
 		next.LogLevel = level

@@ -66,10 +66,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 		EventBus: s.String("config_event_bus", "springCloudBus"),
 	}
 	var err error
-	c.Port, err = s.IntE("server_port", 7777)
-	if err == nil && (c.Port < 1 || c.Port > 65535) {
-		err = &config.ValueError{Key: "server_port", Value: strconv.Itoa(c.Port), Want: "a TCP port (1-65535)"}
-	}
+	c.Port, err = s.PortE("server_port", 7777)
 	check(err)
 	c.ImageBaseURL, err = imageBaseURL(s, "http://localhost:"+strconv.Itoa(c.Port))
 	check(err)
@@ -77,7 +74,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
 	check(err)
-	c.LogLevel, err = logLevel(s)
+	c.LogLevel, err = logging.LevelFrom(s)
 	check(err)
 	if len(errs) > 0 {
 		return settings{}, errors.Join(errs...)
@@ -93,16 +90,6 @@ func imageBaseURL(s *config.Snapshot, def string) (string, error) {
 		return def, &config.ValueError{Key: "image_base_url", Value: "", Want: "an http or https URL with a host"}
 	}
 	return u, err
-}
-
-// logLevel reads log_level (info when absent) and checks it is a level.
-func logLevel(s *config.Snapshot) (string, error) {
-	level := s.String("log_level", "info")
-	if _, err := logging.ParseLevel(level); err != nil {
-		return "info", &config.ValueError{Key: "log_level", Value: level,
-			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
-	}
-	return level, nil
 }
 
 func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
@@ -171,10 +158,8 @@ func applyLive(log *logrus.Logger, snap *config.Snapshot, baseURL *atomic.Pointe
 	reject := func(key string, err error) {
 		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
 	}
-	if level, err := logLevel(snap); err != nil {
+	if err := logging.SetLevelFrom(log, snap); err != nil {
 		reject("log_level", err)
-	} else if err := logging.SetLevel(log, level); err != nil {
-		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
 	}
 	if u, err := imageBaseURL(snap, def); err != nil {
 		reject("image_base_url", err)

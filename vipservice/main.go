@@ -67,10 +67,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 		VIPQueue: s.String("vip_queue", "vip_queue"),
 	}
 	var err error
-	c.Port, err = s.IntE("server_port", 6868)
-	if err == nil && (c.Port < 1 || c.Port > 65535) {
-		err = &config.ValueError{Key: "server_port", Value: strconv.Itoa(c.Port), Want: "a TCP port (1-65535)"}
-	}
+	c.Port, err = s.PortE("server_port", 6868)
 	check(err)
 	c.AMQPURL, err = s.URLE("amqp_server_url", "", "amqp", "amqps")
 	check(err)
@@ -79,7 +76,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	}
 	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
 	check(err)
-	c.LogLevel, err = logLevel(s)
+	c.LogLevel, err = logging.LevelFrom(s)
 	check(err)
 	if strings.TrimSpace(c.VIPQueue) == "" {
 		check(&config.ValueError{Key: "vip_queue", Value: c.VIPQueue, Want: "a queue name"})
@@ -88,16 +85,6 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 		return settings{}, errors.Join(errs...)
 	}
 	return c, nil
-}
-
-// logLevel reads log_level (info when absent) and checks it is a level.
-func logLevel(s *config.Snapshot) (string, error) {
-	level := s.String("log_level", "info")
-	if _, err := logging.ParseLevel(level); err != nil {
-		return "info", &config.ValueError{Key: "log_level", Value: level,
-			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
-	}
-	return level, nil
 }
 
 func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
@@ -153,13 +140,8 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 // the current level stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot) {
 	logConfig(log, "configuration refreshed", snap)
-	level, err := logLevel(snap)
-	if err != nil {
+	if err := logging.SetLevelFrom(log, snap); err != nil {
 		log.WithField("key", "log_level").WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
-		return
-	}
-	if err := logging.SetLevel(log, level); err != nil {
-		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
 	}
 }
 

@@ -264,6 +264,20 @@ func (s *Snapshot) IntE(key string, def int) (int, error) {
 	return def, invalid(key, v, "an integer")
 }
 
+// PortE returns the value of key as a TCP port: def and nil when key is
+// absent, the value when it is an integer from 1 to 65535, else def and a
+// *ValueError saying "an integer" or "a TCP port (1-65535)".
+func (s *Snapshot) PortE(key string, def int) (int, error) {
+	port, err := s.IntE(key, def)
+	if err != nil {
+		return def, err
+	}
+	if port < 1 || port > 65535 {
+		return def, invalid(key, strconv.Itoa(port), "a TCP port (1-65535)")
+	}
+	return port, nil
+}
+
 // Int is IntE without the error: def when key is absent or not an integer.
 // Start-time configuration should use IntE, so that a typo is reported
 // instead of silently becoming def.

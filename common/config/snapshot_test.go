@@ -284,6 +284,36 @@ func TestCheckedGetters(t *testing.T) {
 			}
 		})
 
+		Convey("PortE wants an integer from 1 to 65535", func() {
+			ports := Merge([]PropertySource{{Name: "t", Source: map[string]any{
+				"low": 1, "high": "65535", "zero": 0, "over": 65536, "negative": -80,
+			}}})
+			for _, c := range []struct {
+				key, err string
+				want     int
+			}{
+				{key: "low", want: 1},
+				{key: "high", want: 65535},
+				{key: "missing", want: 6767},
+				{key: "zero", want: 6767, err: `config: zero: "0" is not a TCP port (1-65535)`},
+				{key: "over", want: 6767, err: `config: over: "65536" is not a TCP port (1-65535)`},
+				{key: "negative", want: 6767, err: `config: negative: "-80" is not a TCP port (1-65535)`},
+			} {
+				got, err := ports.PortE(c.key, 6767)
+				So(got, ShouldEqual, c.want)
+				if c.err == "" {
+					So(err, ShouldBeNil)
+				} else {
+					So(err, ShouldNotBeNil)
+					So(err.Error(), ShouldEqual, c.err)
+				}
+			}
+			got, err := snap.PortE("server_port", 6767)
+			So(got, ShouldEqual, 6767)
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldEqual, `config: server_port: "abc" is not an integer`)
+		})
+
 		Convey("BoolE accepts Spring's spellings only", func() {
 			for _, c := range []struct {
 				key       string
@@ -395,6 +425,9 @@ func TestCheckedGetters(t *testing.T) {
 		So(err, ShouldBeNil)
 		d, err := snap.DurationE("a", time.Second)
 		So(d, ShouldEqual, time.Second)
+		So(err, ShouldBeNil)
+		p, err := snap.PortE("a", 80)
+		So(p, ShouldEqual, 80)
 		So(err, ShouldBeNil)
 		u, err := snap.URLE("a", "http://d")
 		So(u, ShouldEqual, "http://d")

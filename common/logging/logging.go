@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/config"
 	"github.com/goblog/common/tracing"
 )
 
@@ -58,6 +59,35 @@ func SetLevel(log *logrus.Logger, level string) error {
 // before they start or accept a refresh.
 func ParseLevel(level string) (logrus.Level, error) {
 	return logrus.ParseLevel(strings.TrimSpace(level))
+}
+
+// The configuration key of the log level, and its value when absent.
+const (
+	levelKey     = "log_level"
+	defaultLevel = "info"
+)
+
+// LevelFrom reads log_level from snap (info when absent) and checks it is a
+// level: when it is not, the answer is info and a *config.ValueError naming
+// the key, the value and the levels. Services read it at start (and fail on
+// the error) and on a refresh (and keep their level on the error).
+func LevelFrom(snap *config.Snapshot) (string, error) {
+	level := snap.String(levelKey, defaultLevel)
+	if _, err := ParseLevel(level); err != nil {
+		return defaultLevel, &config.ValueError{Key: levelKey, Value: level,
+			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
+	}
+	return level, nil
+}
+
+// SetLevelFrom applies log_level of snap to log, as after a configuration
+// refresh: an invalid level is LevelFrom's error and leaves log unchanged.
+func SetLevelFrom(log *logrus.Logger, snap *config.Snapshot) error {
+	level, err := LevelFrom(snap)
+	if err != nil {
+		return err
+	}
+	return SetLevel(log, level)
 }
 
 // WithContext returns an entry of log carrying the traceId and spanId of the

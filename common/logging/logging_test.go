@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
 	"github.com/sirupsen/logrus"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/config"
 )
 
 func lines(buf *bytes.Buffer) []map[string]any {
@@ -121,4 +124,47 @@ func TestSetLevel(t *testing.T) {
 	if _, err := ParseLevel("verbose"); err == nil {
 		t.Error(`ParseLevel("verbose"): want an error`)
 	}
+}
+
+func TestLevelFrom(t *testing.T) {
+	snapOf := func(src map[string]any) *config.Snapshot {
+		return config.Merge([]config.PropertySource{{Name: "t", Source: src}})
+	}
+
+	Convey("Given log_level in the configuration", t, func() {
+		Convey("a level is read as written; an absent one is info", func() {
+			for src, want := range map[string]string{"debug": "debug", "WARN": "WARN", " error ": " error "} {
+				level, err := LevelFrom(snapOf(map[string]any{"log_level": src}))
+				So(err, ShouldBeNil)
+				So(level, ShouldEqual, want)
+			}
+			level, err := LevelFrom(snapOf(nil))
+			So(err, ShouldBeNil)
+			So(level, ShouldEqual, "info")
+		})
+
+		Convey("anything else is info and an error naming the key, the value and the levels", func() {
+			for _, bad := range []any{"loud", "", 3} {
+				level, err := LevelFrom(snapOf(map[string]any{"log_level": bad}))
+				So(level, ShouldEqual, "info")
+				var ve *config.ValueError
+				So(errors.As(err, &ve), ShouldBeTrue)
+				So(ve.Key, ShouldEqual, "log_level")
+			}
+			_, err := LevelFrom(snapOf(map[string]any{"log_level": "loud"}))
+			So(err.Error(), ShouldEqual, `config: log_level: "loud" is not a log level (trace, debug, info, warn, error, fatal, panic)`)
+		})
+
+		Convey("SetLevelFrom applies a level and leaves the logger alone on a bad one", func() {
+			log := logrus.New()
+			So(SetLevelFrom(log, snapOf(map[string]any{"log_level": "debug"})), ShouldBeNil)
+			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
+			err := SetLevelFrom(log, snapOf(map[string]any{"log_level": "loud"}))
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldContainSubstring, `"loud" is not a log level`)
+			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
+			So(SetLevelFrom(log, snapOf(nil)), ShouldBeNil)
+			So(log.GetLevel(), ShouldEqual, logrus.InfoLevel)
+		})
+	})
 }
