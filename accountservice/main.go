@@ -5,17 +5,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/afex/hystrix-go/hystrix"
@@ -32,10 +28,10 @@ import (
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/discovery"
-	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
+	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
 )
 
@@ -43,42 +39,24 @@ const serviceName = "accountservice"
 
 // Timeouts of the start and the shutdown.
 const (
-	configRetryInterval = time.Second
-	boltLockTimeout     = 10 * time.Second
-	vipNotifyTimeout    = 5 * time.Second
-	vipDrainTimeout     = 10 * time.Second
-	dnsTTL              = 5 * time.Second
+	boltLockTimeout  = 10 * time.Second
+	vipNotifyTimeout = 5 * time.Second
+	vipDrainTimeout  = 10 * time.Second
+	dnsTTL           = 5 * time.Second
 )
 
 func main() {
-	servedBy := instance.Address()
-	log := logging.New(serviceName, servedBy, "info")
-	// hystrix-go is silent by default; circuits opening and closing matter.
-	hystrix.SetLogger(printfFunc(log.WithField("component", "hystrix").Warnf))
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	err := run(ctx, log, servedBy, os.Args[1:])
-	stop()
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
-	case err != nil:
-		log.WithError(err).Error("accountservice stopped")
-		os.Exit(1)
-	}
+	os.Exit(service.Main(serviceName, os.Args[1:], run))
 }
 
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-	fs := flag.NewFlagSet(serviceName, flag.ContinueOnError)
-	flags := config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+	// hystrix-go is silent by default; circuits opening and closing matter.
+	hystrix.SetLogger(printfFunc(log.WithField("component", "hystrix").Warnf))
 
 	// Configuration: retried while the config server is not there yet.
-	cfgStore := config.NewStore(flags.Loader(serviceName, &http.Client{Timeout: 10 * time.Second}), log)
-	if err := cfgStore.LoadWithRetry(ctx, flags.Attempts, configRetryInterval); err != nil {
-		return fmt.Errorf("loading configuration: %w", err)
+	flags, cfgStore, err := service.LoadConfig(ctx, serviceName, args, log)
+	if err != nil {
+		return err
 	}
 	cfg, err := configFrom(cfgStore.Current(), flags.Profile)
 	if err != nil {
@@ -166,13 +144,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if broker != nil {
 		closers = append(closers, broker.Close)
 	}
-	closers = append(closers, func() error {
-		// Spans lost to an unreachable Zipkin are no reason to fail the shutdown.
-		if err := tracer.Close(); err != nil {
-			log.WithError(err).Warn("closing the tracer: last spans not sent")
-		}
-		return nil
-	}, db.Close)
+	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
 
 	log.WithField("servedBy", servedBy).Info("accountservice starting")
 	return server.Run(ctx, log,
@@ -224,11 +196,8 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 	old := live.Load()
 	next := *old
 	next.Circuits = maps.Clone(old.Circuits)
-	reject := func(key string, err error) {
-		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
-	}
 	if level, err := logging.LevelFrom(cur); err != nil {
-		reject("log_level", err)
+		service.RejectRefresh(log, "log_level", err)
 	} else {
 		next.LogLevel = level
 	}
@@ -237,14 +206,14 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 		dst *string
 	}{{"quotes_service_url", &next.QuotesURL}, {"imageservice_url", &next.ImagesURL}} {
 		if v, err := cur.URLE(u.key, "", httpSchemes...); err != nil {
-			reject(u.key, err)
+			service.RejectRefresh(log, u.key, err)
 		} else {
 			*u.dst = v
 		}
 	}
 	for _, name := range circuitNames() {
 		if s, err := circuit.SettingsFromChecked(cur, name); err != nil {
-			reject("hystrix.command."+name, err)
+			service.RejectRefresh(log, "hystrix.command."+name, err)
 		} else {
 			next.Circuits[name] = s
 		}

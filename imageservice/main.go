@@ -5,23 +5,19 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
-	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
+	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/api"
 	"github.com/goblog/imageservice/internal/bundle"
@@ -32,18 +28,7 @@ import (
 const app = "imageservice"
 
 func main() {
-	addr := instance.Address()
-	log := logging.New(app, addr, "info")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, log, addr, os.Args[1:])
-	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		log.WithError(err).Error("imageservice stopped")
-		os.Exit(1)
-	}
+	os.Exit(service.Main(app, os.Args[1:], run))
 }
 
 // settings is the configuration imageservice reads at start.
@@ -92,16 +77,10 @@ func imageBaseURL(s *config.Snapshot, def string) (string, error) {
 	return u, err
 }
 
-func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
-	fs := flag.NewFlagSet(app, flag.ContinueOnError)
-	flags := config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
+	flags, store, err := service.LoadConfig(ctx, app, args, log)
+	if err != nil {
 		return err
-	}
-
-	store := config.NewStore(flags.Loader(app, &http.Client{Timeout: 10 * time.Second}), log)
-	if err := store.LoadWithRetry(ctx, flags.Attempts, time.Second); err != nil {
-		return fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
 	cfg, err := settingsFrom(store.Current())
 	if err != nil {
@@ -110,7 +89,7 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
 		return err // checked by settingsFrom; unreachable
 	}
-	logConfig(log, "configuration resolved", store.Current())
+	service.LogConfig(log, "configuration resolved", store.Current())
 	baseURL := &atomic.Pointer[string]{}
 	baseURL.Store(&cfg.ImageBaseURL)
 	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next, baseURL, cfg.ImageBaseURL) })
@@ -120,11 +99,11 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 		return err
 	}
 
-	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(addr, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
+	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	closers := []func() error{flushSpans(log, tracer)}
+	closers := []func() error{service.FlushSpans(log, tracer)}
 
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
@@ -139,7 +118,7 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 
 	handler := api.New(api.Options{
 		BaseURL:  func() string { return *baseURL.Load() },
-		ServedBy: addr,
+		ServedBy: servedBy,
 		Gallery:  gallery,
 		Log:      log,
 	})
@@ -154,36 +133,13 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 // the key is removed, as before). An invalid value is rejected with a warning
 // naming the key, and the last good one stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot, baseURL *atomic.Pointer[string], def string) {
-	logConfig(log, "configuration refreshed", snap)
-	reject := func(key string, err error) {
-		log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
-	}
+	service.LogConfig(log, "configuration refreshed", snap)
 	if err := logging.SetLevelFrom(log, snap); err != nil {
-		reject("log_level", err)
+		service.RejectRefresh(log, "log_level", err)
 	}
 	if u, err := imageBaseURL(snap, def); err != nil {
-		reject("image_base_url", err)
+		service.RejectRefresh(log, "image_base_url", err)
 	} else {
 		baseURL.Store(&u)
-	}
-}
-
-// logConfig logs every key of snap, secrets masked, and warns about values
-// that are still encrypted (and so treated as absent).
-func logConfig(log logrus.FieldLogger, msg string, snap *config.Snapshot) {
-	log.WithFields(logrus.Fields{"config": snap.Masked(), "sources": snap.Sources()}).Info(msg)
-	if keys := snap.Undecrypted(); len(keys) > 0 {
-		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
-	}
-}
-
-// flushSpans closes the tracer at shutdown. Spans that cannot reach Zipkin
-// are lost either way; that is worth a warning, not a failed shutdown.
-func flushSpans(log logrus.FieldLogger, tracer *tracing.Tracer) func() error {
-	return func() error {
-		if err := tracer.Close(); err != nil {
-			log.WithError(err).Warn("last spans not reported")
-		}
-		return nil
 	}
 }

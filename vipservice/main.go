@@ -5,23 +5,19 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
-	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
+	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/vipservice/internal/api"
 	"github.com/goblog/vipservice/internal/consumer"
@@ -32,18 +28,7 @@ import (
 const app = "vipservice"
 
 func main() {
-	addr := instance.Address()
-	log := logging.New(app, addr, "info")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, log, addr, os.Args[1:])
-	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		log.WithError(err).Error("vipservice stopped")
-		os.Exit(1)
-	}
+	os.Exit(service.Main(app, os.Args[1:], run))
 }
 
 // settings is the configuration vipservice reads at start.
@@ -87,16 +72,10 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	return c, nil
 }
 
-func run(ctx context.Context, log *logrus.Logger, addr string, args []string) error {
-	fs := flag.NewFlagSet(app, flag.ContinueOnError)
-	flags := config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
+	flags, store, err := service.LoadConfig(ctx, app, args, log)
+	if err != nil {
 		return err
-	}
-
-	store := config.NewStore(flags.Loader(app, &http.Client{Timeout: 10 * time.Second}), log)
-	if err := store.LoadWithRetry(ctx, flags.Attempts, time.Second); err != nil {
-		return fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
 	cfg, err := settingsFrom(store.Current())
 	if err != nil {
@@ -105,10 +84,10 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
 		return err // checked by settingsFrom; unreachable
 	}
-	logConfig(log, "configuration resolved", store.Current())
+	service.LogConfig(log, "configuration resolved", store.Current())
 	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next) })
 
-	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(addr, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
+	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
@@ -132,35 +111,15 @@ func run(ctx context.Context, log *logrus.Logger, addr string, args []string) er
 	router := api.NewRouter(tracer, stats, broker, log)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
 	// Closers run in reverse order of opening: the broker, then the tracer.
-	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, broker.Close, flushSpans(log, tracer))
+	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, broker.Close, service.FlushSpans(log, tracer))
 }
 
 // applyLive applies what can change without a restart after a refresh: the
 // log level. An invalid one is rejected with a warning naming the key, and
 // the current level stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot) {
-	logConfig(log, "configuration refreshed", snap)
+	service.LogConfig(log, "configuration refreshed", snap)
 	if err := logging.SetLevelFrom(log, snap); err != nil {
-		log.WithField("key", "log_level").WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
-	}
-}
-
-// logConfig logs every key of snap, secrets masked, and warns about values
-// that are still encrypted (and so treated as absent).
-func logConfig(log logrus.FieldLogger, msg string, snap *config.Snapshot) {
-	log.WithFields(logrus.Fields{"config": snap.Masked(), "sources": snap.Sources()}).Info(msg)
-	if keys := snap.Undecrypted(); len(keys) > 0 {
-		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
-	}
-}
-
-// flushSpans closes the tracer at shutdown. Spans that cannot reach Zipkin
-// are lost either way; that is worth a warning, not a failed shutdown.
-func flushSpans(log logrus.FieldLogger, tracer *tracing.Tracer) func() error {
-	return func() error {
-		if err := tracer.Close(); err != nil {
-			log.WithError(err).Warn("last spans not reported")
-		}
-		return nil
+		service.RejectRefresh(log, "log_level", err)
 	}
 }
