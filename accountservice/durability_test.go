@@ -21,18 +21,7 @@ import (
 // /accounts: every account answered with 201 is readable after the process
 // is killed without warning and started again.
 func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "accountservice")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building: %v\n%s", err, out)
-	}
+	bin, dir := buildService(t)
 
 	port, streamPort := freePort(t), freePort(t)
 	cfgDir := writeConfigRepo(t, filepath.Join(dir, "config-repo"), map[string]any{
@@ -87,6 +76,26 @@ func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
 	if code := second.terminate(t); code != 0 {
 		t.Errorf("exit status after SIGTERM = %d; want 0\n%s", code, second.output())
 	}
+}
+
+// buildService builds accountservice into a new temporary directory and
+// returns the binary and the directory. It skips the test under -short and
+// where there is no go tool.
+func buildService(t *testing.T) (bin, dir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "accountservice")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building: %v\n%s", err, out)
+	}
+	return bin, dir
 }
 
 type process struct {

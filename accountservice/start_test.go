@@ -11,18 +11,7 @@ import (
 // silently replaced by its default; the binary exits 1 and says which key,
 // which value and what was expected, for every bad key at once.
 func TestBadConfigurationStopsTheStart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "accountservice")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building: %v\n%s", err, out)
-	}
+	bin, dir := buildService(t)
 	cfgDir := writeConfigRepo(t, filepath.Join(dir, "config-repo"), map[string]any{
 		"server_port":        "abc",
 		"bolt_path":          filepath.Join(dir, "accounts.db"),
