@@ -92,3 +92,66 @@ stop: run-stop
 .PHONY: clean
 clean: ## remove bin/ and .run/ (stop the services first)
 	rm -rf $(BIN) .run
+
+.PHONY: landscape landscape-down
+landscape: ## the whole landscape as local processes (RabbitMQ, JVM jars, Go binaries); prints the URLs
+	bash scripts/landscape.sh up
+
+landscape-down: ## stop exactly what `make landscape` started
+	bash scripts/landscape.sh down
+
+# --- Docker Swarm (issue 4): deploy/*.sh hold the logic, deploy/README.md explains it -----------
+
+.PHONY: images
+images: ## binaries, jars, base and service images for Swarm (cached: rebuilds only what changed)
+	bash deploy/up.sh --images-only
+
+.PHONY: up
+up: ## deploy the whole landscape on Docker Swarm, wait until every service is healthy, print the URLs
+	bash deploy/up.sh
+
+.PHONY: down
+down: ## remove the Swarm stack and wait until it is gone (images and .secrets/ stay)
+	bash deploy/down.sh
+
+.PHONY: status
+status: ## docker service ls of the stack plus the health of every task
+	bash deploy/status.sh
+
+.PHONY: refresh
+refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in the config server)
+	bash deploy/refresh-config.sh
+
+# The suite asserts that 5672 refuses connections from the host, so the host RabbitMQ of the Go
+# integration tests (scripts/ensure-rabbitmq.sh) is stopped first; `make test-integration-go`
+# starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
+E2E_FLAGS ?= -v
+.PHONY: e2e
+e2e: ## end-to-end tests against the deployed stack (make up first); stops the host RabbitMQ
+	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
+	bash scripts/ensure-rabbitmq.sh stop
+	$(GO) vet -tags e2e ./e2e/...
+	$(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e/...
+
+# --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
+
+# Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
+# RAMP (seconds) and IDLE (seconds of idle baseline) pass through when given.
+SIMULATION ?= GetAccounts
+USERS      ?= 100
+RATE       ?= 200
+DURATION   ?= 60
+LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE))
+
+.PHONY: loadtest
+loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION)
+	$(LOADTEST_ENV) bash loadtest/run.sh
+
+.PHONY: loadtest-smoke
+loadtest-smoke: ## 30 s of 5 users through the edge with the report; fails on any failed request
+	SIMULATION=GetAccounts USERS=5 DURATION=30 RAMP=5 IDLE=5 SETTLE=0 STRICT=1 bash loadtest/run.sh
+
+.PHONY: loadtest-startup
+loadtest-startup: ## restart imageservice and quotes-service one at a time, measure start to ready and healthy
+	bash loadtest/startup.sh

@@ -11,6 +11,9 @@
 # made first when absent (deploy/build-base-images.sh). Each build gets a small context staged in
 # .run/images/<service>/ (hard links), never the whole repository.
 #
+# Each image also gets a deploy tag, <tag>-<first 10 hex digits of the image id>, written to
+# .run/images/<service>.ref for up.sh.
+#
 # Usage: deploy/build-images.sh [service...]      (default: all)
 # Environment:
 #   IMAGE_TAG     tag besides latest (default: git short commit, "-dirty" when the tree has changes)
@@ -27,7 +30,7 @@ GO_SERVICES=(accountservice vipservice imageservice turbine)
 # service:port:health path
 JVM_SERVICES=(
     quotes-service:8080:/actuator/health
-    configserver:8888:/actuator/health
+    configserver:8888:/actuator/health/readiness
     edge-server:8765:/actuator/health
     hystrix-dashboard:7979:/actuator/health
     zipkin:9411:/health
@@ -95,10 +98,17 @@ build() {
         cat "$ctx.build.log" >&2
         die "$svc: docker build failed"
     fi
-    local size
-    size=$(docker image inspect --format '{{.Size}}' "goblog/$svc:$TAG")
-    log "$svc: built in $((SECONDS - start))s, $((size / 1000000)) MB"
-    BUILT+=("goblog/$svc:$TAG $((size / 1000000)) MB")
+    local size id ref
+    read -r size id < <(docker image inspect --format '{{.Size}} {{.Id}}' "goblog/$svc:$TAG")
+    # The deploy tag: the commit tag plus the image's own id, so a changed image always gets a new
+    # reference (Swarm rolls a service only when its image reference changes) and an unchanged
+    # one keeps its reference (no needless roll). up.sh deploys what .run/images/<svc>.ref names.
+    id=${id#sha256:}
+    ref=goblog/$svc:$TAG-${id:0:10}
+    docker tag "goblog/$svc:$TAG" "$ref"
+    echo "$ref" >"$ROOT/.run/images/$svc.ref"
+    log "$svc: built in $((SECONDS - start))s, $((size / 1000000)) MB: $ref"
+    BUILT+=("$ref $((size / 1000000)) MB")
     LAST_SIZE=$size
 }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# down.sh (`make down`): remove the goblog stack and wait until it is gone: no service, no task
+# container, and no network of the stack left (Swarm removes those last, a few seconds after the
+# services; a `make up` right after would otherwise fail to create the network).
+#
+# Images, the secrets in .secrets/ and the Swarm itself stay, so the next `make up` is quick.
+# Environment: GOBLOG_STACK (default goblog), DOWN_WAIT_SECONDS (default 120).
+set -euo pipefail
+LOG_NAME=down
+# shellcheck source=deploy/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WAIT_SECONDS=${DOWN_WAIT_SECONDS:-120}
+START=$SECONDS
+
+if ! docker info >/dev/null 2>&1; then
+    log "no Docker engine answers: nothing to remove"
+    exit 0
+fi
+
+leftovers() { # what of the stack still exists, one kind a line
+    local s c n
+    s=$(stack_services | wc -l)
+    c=$(docker ps -aq --filter "label=com.docker.stack.namespace=$STACK" | wc -l)
+    n=$(docker network ls -q --filter "label=com.docker.stack.namespace=$STACK" | wc -l)
+    ((s + c + n == 0)) || echo "$s services, $c containers, $n networks"
+}
+
+if [[ -z $(leftovers) ]]; then
+    log "stack '$STACK' is not deployed"
+    exit 0
+fi
+log "docker stack rm $STACK"
+docker stack rm "$STACK" >/dev/null
+deadline=$((SECONDS + WAIT_SECONDS))
+while left=$(leftovers) && [[ -n $left ]]; do
+    if ((SECONDS >= deadline)); then
+        die "stack '$STACK' still has $left after ${WAIT_SECONDS}s (docker ps -a --filter label=com.docker.stack.namespace=$STACK)"
+    fi
+    sleep 1
+done
+log "stack '$STACK' removed in $(elapsed "$START")"

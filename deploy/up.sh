@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# up.sh (`make up`): the whole goblog landscape on Docker Swarm on this machine, from source.
+#
+#   1. deploy/ensure-docker.sh: a Docker engine that is a Swarm manager
+#   2. the host ports the stack publishes must be free (or ours): each holder is named
+#   3. binaries (make build, turbine) and jars (make -C support: skipped when up to date)
+#   4. base images (cached) and service images (deploy/build-images.sh)
+#   5. secrets (deploy/make-secrets.sh, kept from run to run)
+#   6. docker stack deploy --resolve-image never, configs and secrets named by content hash
+#   7. wait until every service has its desired replicas running and healthy, on the current spec
+#   8. when support/config-repo/ changed since the last deploy: a refresh through the bus
+#      (deploy/refresh-config.sh), so running services apply the new values without a restart
+#   9. print the URLs
+#
+# Idempotent: a second run with nothing changed rebuilds nothing, deploys the same references and
+# rolls no service. Exit status: 0 when every service is healthy; 1 otherwise, naming the services
+# that are not, with their last log lines.
+#
+# Usage: deploy/up.sh [--images-only]
+# Environment:
+#   GOBLOG_STACK        stack name (default goblog)
+#   UP_WAIT_SECONDS     bound of step 7 (default 360)
+#   SKIP_BUILD=1        skip steps 3 and 4: deploy the images of the last build (.run/images/*.ref)
+set -euo pipefail
+LOG_NAME=up
+# shellcheck source=deploy/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+WAIT_SECONDS=${UP_WAIT_SECONDS:-360}
+IMAGES_ONLY=0
+[[ ${1:-} == --images-only ]] && IMAGES_ONLY=1
+START=$SECONDS
+
+# The files of support/config-repo/ the stack mounts, and the secrets, in the stack file's order;
+# their content hashes name the Docker configs and secrets.
+config_files() { grep -oE '\.\./support/config-repo/[^ ]+\.yml' "$STACK_FILE" | sed 's|^\.\./||'; }
+secret_files() { grep -oE '\.\./\.secrets/[^ ]+' "$STACK_FILE" | sed 's|^\.\./||'; }
+content_hash() { # content_hash FILE...: 12 hex digits over the names and contents
+    local f
+    for f in "$@"; do
+        printf '%s\n' "$f"
+        cat "$f"
+    done | sha256sum | cut -c1-12
+}
+
+step() { log "[$(elapsed "$START")] $*"; }
+
+preflight() {
+    local conflicts
+    if ! conflicts=$(port_conflicts "${PUBLISHED_PORTS[@]}"); then
+        log "the stack publishes ports ${PUBLISHED_PORTS[*]} on this host, but some are taken:"
+        printf '  %s\n' "$conflicts" | sed 's/^  \(.*\)$/  \1/' >&2
+        die "free these ports and run make up again (nothing was deployed)"
+    fi
+    # Files of the config repo the swarm profile would read but the stack does not mount.
+    local f listed
+    listed=$(config_files)
+    for f in support/config-repo/*.yml; do
+        [[ $f == *-dev.yml ]] && continue
+        grep -qxF "$f" <<<"$listed" || log "WARNING: $f is not mounted into the config server: add it to the configs of $STACK_FILE"
+    done
+}
+
+need_maven() {
+    command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && return
+    if [[ $(id -u) -eq 0 && -f /etc/debian_version ]]; then
+        log "apt-get install maven openjdk-17-jdk-headless (to build the JVM services' jars)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-cache policy maven 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
+        apt-get install -y -qq --no-install-recommends maven openjdk-17-jdk-headless >/dev/null
+        return
+    fi
+    die "Maven and a JDK 17 are needed to build the JVM services (e.g. apt-get install maven openjdk-17-jdk-headless)"
+}
+
+build() {
+    command -v go >/dev/null 2>&1 || die "Go is needed to build the Go services (https://go.dev/dl/)"
+    step "binaries: make build, turbine"
+    make --no-print-directory -C "$ROOT" build >/dev/null
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/turbine ./support/turbine
+    step "jars: make -C support (Maven runs only when a source changed)"
+    need_maven
+    # Maven 3.8 prints bare colour resets even in batch mode: dropped, with the empty lines.
+    make --no-print-directory -C support MVN_FLAGS="-B -ntp -Dstyle.color=never" build 2>&1 |
+        sed -e 's/\x1b\[[0-9;]*m//g' -e 's/\[0m//g' | { grep -v '^[[:space:]]*$' >&2 || true; } ||
+        die "the Maven build of the JVM services failed (make -C support)"
+    step "images: deploy/build-images.sh"
+    REQUIRE_ALL=1 "$DEPLOY/build-images.sh" 2>&1 | { grep -vE '^build-images: +built ' >&2 || true; } ||
+        die "building the images failed"
+}
+
+# image_env: SERVICE_IMAGE=ref for every service, from the refs of the last build.
+image_env() {
+    local svc ref var
+    for svc in "${STACK_SERVICES[@]}"; do
+        ref=$(cat ".run/images/$svc.ref" 2>/dev/null) || die "no image built for $svc: run make up without SKIP_BUILD"
+        docker image inspect "$ref" >/dev/null 2>&1 || die "image $ref is gone: run make up without SKIP_BUILD"
+        var=$(tr 'a-z-' 'A-Z_' <<<"$svc")_IMAGE
+        printf '%s=%s\n' "$var" "$ref"
+    done
+}
+
+deploy() {
+    step "secrets: deploy/make-secrets.sh"
+    "$DEPLOY/make-secrets.sh"
+    local cfg sec env
+    # shellcheck disable=SC2046 # one file name a line, no spaces
+    cfg=$(content_hash $(config_files))
+    # shellcheck disable=SC2046
+    sec=$(content_hash $(secret_files))
+    env=$(image_env)
+    # The config version the running config server has (none on a first deploy): when it changes,
+    # the Go services hear of it through the bus once the config server runs on the new files.
+    PREVIOUS_CONFIG_VERSION=$(docker service inspect --format \
+        '{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}' "${STACK}_configserver" 2>/dev/null |
+        grep -oE '_[0-9a-f]{12} ' | head -n 1 | tr -d '_ ' || true)
+    step "docker stack deploy $STACK (configs $cfg, secrets $sec)"
+    DEPLOY_EPOCH=$(date +%s)
+    local images
+    mapfile -t images <<<"$env"
+    env CONFIG_VERSION="$cfg" SECRETS_VERSION="$sec" "${images[@]}" \
+        docker stack deploy --resolve-image never --prune -c "$STACK_FILE" "$STACK" 2>&1 |
+        { grep -vE '^(Updating service|Creating (network|service|secret|config)|Since --detach|In a future release)' >&2 || true; } ||
+        die "docker stack deploy failed"
+    printf '%s\n' "$env" >.run/images/deployed.env
+    CURRENT_CONFIG_VERSION=$cfg
+    CURRENT_SECRETS_VERSION=$sec
+}
+
+# wait_healthy: until every service of the stack is ready (see service_readiness), at most
+# WAIT_SECONDS; then names the ones that are not, with their tasks and last log lines.
+wait_healthy() {
+    step "waiting until every service is running and healthy (at most ${WAIT_SECONDS}s)"
+    sleep 2 # let the orchestrator pick up changed specs (UpdateStatus) before the first look
+    local deadline=$((SECONDS + WAIT_SECONDS)) last_report=$SECONDS svc status rc
+    local -A state
+    while :; do
+        local pending=() failed=()
+        for svc in "${STACK_SERVICES[@]}"; do
+            rc=0
+            status=$(service_readiness "${STACK}_$svc" "$DEPLOY_EPOCH") || rc=$?
+            state[$svc]=$status
+            case $rc in
+            0) ;;
+            2) failed+=("$svc") ;;
+            *) pending+=("$svc") ;;
+            esac
+        done
+        if ((${#failed[@]})); then
+            report_unready "an update was rolled back or paused" "${failed[@]}"
+            return 1
+        fi
+        if ((${#pending[@]} == 0)); then
+            step "all ${#STACK_SERVICES[@]} services running and healthy"
+            return 0
+        fi
+        if ((SECONDS >= deadline)); then
+            report_unready "not healthy after ${WAIT_SECONDS}s" "${pending[@]}"
+            return 1
+        fi
+        if ((SECONDS - last_report >= 30)); then
+            local s summary=
+            for s in "${pending[@]}"; do summary+="; $s: ${state[$s]}"; done
+            step "$((${#STACK_SERVICES[@]} - ${#pending[@]}))/${#STACK_SERVICES[@]} ready; waiting for ${summary#; }"
+            last_report=$SECONDS
+        fi
+        sleep 5
+    done
+}
+
+report_unready() { # report_unready WHY SERVICE...
+    local why=$1 svc
+    shift
+    log "ERROR: $why: $*"
+    for svc in "$@"; do
+        printf '\n=== %s: %s\n' "$svc" "${state[$svc]}" >&2
+        docker service ps --no-trunc --format '{{.Name}} {{.CurrentState}} {{.Error}}' "${STACK}_$svc" 2>&1 |
+            head -n 5 >&2
+        printf -- '--- docker service logs --tail 30 %s_%s\n' "$STACK" "$svc" >&2
+        timeout 20 docker service logs --tail 30 --no-task-ids --timestamps "${STACK}_$svc" 2>&1 | cut -c1-400 >&2 || true
+    done
+    printf '\n' >&2
+    log "make status shows every task; docker service logs ${STACK}_<service> the whole log"
+}
+
+# prune_old: configs, secrets and deploy tags of earlier deploys that nothing uses any more.
+# Removal of one still in use fails, which is fine: it stays.
+prune_old() {
+    local name
+    for name in $(docker config ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Name}}'); do
+        [[ $name == *_"$CURRENT_CONFIG_VERSION" ]] || docker config rm "$name" >/dev/null 2>&1 || true
+    done
+    for name in $(docker secret ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Name}}'); do
+        [[ $name == *_"$CURRENT_SECRETS_VERSION" ]] || docker secret rm "$name" >/dev/null 2>&1 || true
+    done
+    local svc ref current
+    for svc in "${STACK_SERVICES[@]}"; do
+        current=$(cat ".run/images/$svc.ref")
+        for ref in $(docker image ls "goblog/$svc" --format '{{.Repository}}:{{.Tag}}' | grep -E -- '-[0-9a-f]{10}$'); do
+            [[ $ref == "$current" ]] || docker image rm "$ref" >/dev/null 2>&1 || true
+        done
+    done
+}
+
+print_urls() {
+    cat <<EOF
+
+goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
+
+  edge (the public API)   http://localhost:8765/api/accounts/10000
+  Zipkin (traces)         http://localhost:9411/zipkin/   (the edge returns X-B3-TraceId)
+  Hystrix dashboard       http://localhost:7979/hystrix
+      paste this stream:  http://turbine:8282/turbine.stream?cluster=accountservice
+      (the dashboard fetches it inside the overlay network; from the host it is
+       http://localhost:8282/turbine.stream?cluster=accountservice)
+  RabbitMQ management     http://localhost:15672/   user goblog, password in $ROOT/.secrets/amqp_password
+
+  make status   services and the health of each task
+  make e2e      the end-to-end suite against this stack
+  make down     remove the stack
+EOF
+}
+
+"$DEPLOY/ensure-docker.sh"
+preflight
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    build
+fi
+if ((IMAGES_ONLY)); then
+    step "images built"
+    exit 0
+fi
+deploy
+if ! wait_healthy; then
+    exit 1
+fi
+if [[ -n $PREVIOUS_CONFIG_VERSION && $PREVIOUS_CONFIG_VERSION != "$CURRENT_CONFIG_VERSION" ]]; then
+    step "the config repo changed ($PREVIOUS_CONFIG_VERSION -> $CURRENT_CONFIG_VERSION): refresh through the bus"
+    "$DEPLOY/refresh-config.sh" || log "WARNING: the refresh failed: run make refresh"
+fi
+prune_old
+print_urls

@@ -1,0 +1,62 @@
+// Command edgeload sends a steady GET load through the edge and prints what
+// came back: the load behind deploy/measure-memory.sh, and a quick way to watch
+// a rolling update by hand.
+//
+//	go run ./e2e/cmd/edgeload -rate 20 -duration 60s
+//
+// It loops over the seed accounts 10000-10029 and exits 1 when any request
+// failed (not 200, or a transport error).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/goblog/e2e/load"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "edgeload:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("edgeload", flag.ContinueOnError)
+	base := fs.String("url", "http://localhost:8765/api/accounts/", "base URL; the account id is appended")
+	rate := fs.Int("rate", 20, "requests per second")
+	duration := fs.Duration("duration", 30*time.Second, "how long to send")
+	timeout := fs.Duration("timeout", 5*time.Second, "timeout of each request")
+	accounts := fs.Int("accounts", 30, "how many seed accounts to loop over, from 10000")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *accounts < 1 || *accounts > 100 {
+		return errors.New("-accounts must be 1..100")
+	}
+	urls := make([]string, *accounts)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("%s%d", *base, 10000+i)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	client := &http.Client{Timeout: *timeout}
+	fmt.Printf("edgeload: GET %s{10000..%d} at %d/s for %s\n", *base, 10000+*accounts-1, *rate, *duration)
+	res := load.For(ctx, client, urls, *rate, *duration)
+	fmt.Println("edgeload:", res)
+	if res.Failed > 0 {
+		return fmt.Errorf("%d of %d requests failed", res.Failed, res.Sent)
+	}
+	return nil
+}

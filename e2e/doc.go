@@ -1,0 +1,20 @@
+// Package e2e is the end-to-end suite of goblog on Docker Swarm (issue 4): it
+// runs against the deployed stack (`make up`), through the published edge
+// (http://localhost:8765) and the operator ports, and drives Swarm with the
+// docker CLI. The tests are behind the build tag `e2e`:
+//
+//	make up
+//	make e2e      # = scripts/ensure-rabbitmq.sh stop; go test -tags e2e -count=1 -timeout 20m ./e2e/...
+//
+// The checks run in order, each bounded in time, and each puts back what it
+// changed (replica counts, the config server's configuration). Services inside
+// the overlay network, which the host cannot reach, are reached through a
+// probe container attached to it (bash's /dev/tcp in the local JRE base image).
+//
+// Environment: E2E_STACK (default goblog), E2E_EDGE_URL
+// (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
+// E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker).
+//
+// Package load, used by the zero-downtime check, also drives the command
+// e2e/cmd/edgeload.
+package e2e

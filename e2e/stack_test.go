@@ -1,0 +1,640 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/e2e/load"
+)
+
+// The checks of issue 4, in its order; go test runs them in this order. Each one is bounded in
+// time and puts back what it changed.
+
+// 1. Every service of the stack has its desired replicas running (and healthy).
+func TestEveryServiceAtDesiredReplicas(t *testing.T) {
+	Convey("Given the deployed stack", t, func() {
+		out, err := docker(30*time.Second, "service", "ls", "--filter", "label=com.docker.stack.namespace="+stack,
+			"--format", "{{.Name}} {{.Replicas}}")
+		So(err, ShouldBeNil)
+		replicas := map[string]string{}
+		for _, l := range lines(out) {
+			name, r, _ := strings.Cut(l, " ")
+			replicas[strings.TrimPrefix(name, stack+"_")] = r
+		}
+
+		Convey("docker service ls lists every service of the landscape", func() {
+			for _, svc := range stackServices {
+				So(replicas, ShouldContainKey, svc)
+			}
+
+			Convey("each with its desired replicas running and healthy", func() {
+				for _, svc := range stackServices {
+					// "1/1": running/desired. A moment's wait for a task that is being replaced.
+					So(eventually(90*time.Second, 2*time.Second, func() error {
+						if err := ready(svc); err != nil {
+							return err
+						}
+						out, err := docker(30*time.Second, "service", "ls", "--filter", "name="+serviceName(svc), "--format", "{{.Name}} {{.Replicas}}")
+						if err != nil {
+							return err
+						}
+						for _, l := range lines(out) {
+							name, r, _ := strings.Cut(l, " ")
+							running, desired, ok := strings.Cut(r, "/")
+							if name == serviceName(svc) && ok && running == desired && desired != "0" {
+								return nil
+							}
+						}
+						return fmt.Errorf("%s: docker service ls shows %q", svc, out)
+					}), ShouldBeNil)
+				}
+			})
+		})
+	})
+}
+
+// 2. GET /api/accounts/10000 through the edge: 200 with a real quote and imageData.
+func TestAccountThroughTheEdge(t *testing.T) {
+	Convey("Given the edge published on the host", t, func() {
+		Convey("GET /api/accounts/10000 answers 200 with the account, a real quote and imageData", func() {
+			var a account
+			So(eventually(60*time.Second, time.Second, func() error {
+				var err error
+				if a, _, err = edgeAccount(vipAccount); err != nil {
+					return err
+				}
+				return realQuote(a)
+			}), ShouldBeNil)
+			So(a.ID, ShouldEqual, vipAccount)
+			So(a.Name, ShouldEqual, "Person_0")
+			So(a.ServedBy, ShouldNotBeBlank)
+			So(a.Quote.Language, ShouldNotBeBlank)
+			So(a.ImageData.URL, ShouldStartWith, "http")
+		})
+	})
+}
+
+// 3. imageservice scaled to 3: the calls through the edge spread over at least 3 replicas
+// (accountservice balances over the DNS answers of the dnsrr service).
+func TestImageserviceScaledOut(t *testing.T) {
+	Convey("Given imageservice", t, func() {
+		before, err := desiredReplicas("imageservice")
+		So(err, ShouldBeNil)
+		t.Cleanup(func() {
+			if err := scale("imageservice", before); err != nil {
+				t.Errorf("scaling imageservice back to %d: %v", before, err)
+			}
+			if err := waitReady("imageservice", 2*time.Minute); err != nil {
+				t.Errorf("imageservice after scaling back: %v", err)
+			}
+		})
+
+		Convey("When it is scaled to 3 replicas", func() {
+			So(scale("imageservice", 3), ShouldBeNil)
+			So(waitReady("imageservice", 3*time.Minute), ShouldBeNil)
+			tasks, err := healthyTasks("imageservice")
+			So(err, ShouldBeNil)
+			So(len(tasks), ShouldEqual, 3)
+			addresses := map[string]bool{}
+			for _, tk := range tasks {
+				addresses[tk.IP] = true
+			}
+
+			Convey("30 calls through the edge are served by at least 3 distinct replicas", func() {
+				// accountservice re-resolves the name every few seconds: the new replicas join
+				// within a round or two. Each round is 30 calls.
+				var servedBy map[string]int
+				So(eventually(45*time.Second, time.Second, func() error {
+					servedBy = map[string]int{}
+					for n := range 30 {
+						a, _, err := edgeAccount(strconv.Itoa(10001 + n))
+						if err != nil {
+							return err
+						}
+						servedBy[a.ImageData.ServedBy]++
+					}
+					if len(servedBy) < 3 {
+						return fmt.Errorf("30 calls served by %v", servedBy)
+					}
+					return nil
+				}), ShouldBeNil)
+				for ip := range servedBy {
+					So(addresses, ShouldContainKey, ip) // never the fallback, only real replicas
+				}
+				t.Logf("imageData.servedBy over 30 calls: %v", servedBy)
+			})
+		})
+	})
+}
+
+// 4. quotes-service scaled to 0: every request still 200 with the fallback quote within the
+// breaker's timeout; back to 1: real quotes again.
+func TestQuotesServiceOutage(t *testing.T) {
+	Convey("Given quotes-service and accountservice's circuit for it", t, func() {
+		before, err := desiredReplicas("quotes-service")
+		So(err, ShouldBeNil)
+		So(before, ShouldBeGreaterThan, 0)
+		accounts, err := healthyTasks("accountservice")
+		So(err, ShouldBeNil)
+		So(accounts, ShouldNotBeEmpty)
+		info, err := infoOf(accounts[0])
+		So(err, ShouldBeNil)
+		circuit, ok := info.Circuits["quotes-service"]
+		So(ok, ShouldBeTrue)
+		So(circuit.TimeoutMs, ShouldBeGreaterThan, 0)
+		// Slack for what is not the quote call: the edge, the handler, docker-proxy.
+		budget := time.Duration(circuit.TimeoutMs)*time.Millisecond + time.Second
+		t.Cleanup(func() {
+			if err := scale("quotes-service", before); err != nil {
+				t.Errorf("scaling quotes-service back to %d: %v", before, err)
+			}
+			if err := waitReady("quotes-service", 5*time.Minute); err != nil {
+				t.Errorf("quotes-service after scaling back: %v", err)
+			}
+		})
+
+		Convey("When quotes-service is scaled to 0", func() {
+			So(scale("quotes-service", 0), ShouldBeNil)
+			So(eventually(90*time.Second, time.Second, func() error {
+				running, err := containersOf("quotes-service")
+				if err != nil {
+					return err
+				}
+				if len(running) > 0 {
+					return fmt.Errorf("%d quotes-service containers still running", len(running))
+				}
+				return nil
+			}), ShouldBeNil)
+
+			Convey("every request through the edge is 200 with the fallback quote within the breaker timeout", func() {
+				requests := 2 * max(circuit.RequestVolumeThreshold, 10) // enough to open the circuit
+				for n := range requests {
+					id := strconv.Itoa(10001 + n%99) // not the VIP: no notification per request
+					a, r, err := edgeAccount(id)
+					So(err, ShouldBeNil)
+					So(a.ID, ShouldEqual, id)
+					So(a.Quote.Quote, ShouldEqual, fallbackQuote)
+					So(a.Quote.IPAddress, ShouldEqual, fallbackIPAddress)
+					So(r.Elapsed, ShouldBeLessThanOrEqualTo, budget)
+				}
+
+				Convey("and scaled back to 1, real quotes come back", func() {
+					So(scale("quotes-service", 1), ShouldBeNil)
+					So(waitReady("quotes-service", 5*time.Minute), ShouldBeNil)
+					window := time.Duration(circuit.SleepWindowMs) * time.Millisecond
+					var a account
+					So(eventually(window+60*time.Second, time.Second, func() error {
+						var err error
+						if a, _, err = edgeAccount("10001"); err != nil {
+							return err
+						}
+						return realQuote(a)
+					}), ShouldBeNil)
+					So(a.Quote.Quote, ShouldNotEqual, fallbackQuote)
+				})
+			})
+		})
+	})
+}
+
+// 5. A configuration change published through the bus is applied live inside Swarm: the config
+// server rolls onto a new Docker config (configs are immutable) with a changed log_level for
+// accountservice, POST /actuator/busrefresh announces it on RabbitMQ, and the running
+// accountservice task shows the new value in /info without being replaced. Then everything is put
+// back the same way.
+func TestConfigRefreshThroughTheBus(t *testing.T) {
+	const target = "/config-repo/accountservice-swarm.yml"
+	Convey("Given the config server's Docker config for "+target, t, func() {
+		all, err := serviceConfigs("configserver")
+		So(err, ShouldBeNil)
+		original, err := configAt("configserver", target)
+		So(err, ShouldBeNil)
+		content, err := configData(original.ConfigName)
+		So(err, ShouldBeNil)
+		tasks, err := healthyTasks("accountservice")
+		So(err, ShouldBeNil)
+		So(tasks, ShouldNotBeEmpty)
+		account := tasks[0]
+		info, err := infoOf(account)
+		So(err, ShouldBeNil)
+		oldLevel, _ := info.Config["log_level"].(string)
+		So(oldLevel, ShouldNotBeBlank)
+		newLevel := "debug"
+		if oldLevel == newLevel {
+			newLevel = "warn"
+		}
+
+		name := fmt.Sprintf("%s_e2e_accountservice_swarm_%d", stack, time.Now().Unix())
+		t.Cleanup(func() {
+			if err := restoreConfigs("configserver", all); err != nil {
+				t.Errorf("putting the config server's %s back: %v", target, err)
+				return
+			}
+			if err := busRefresh(); err != nil {
+				t.Errorf("refresh after the restore: %v", err)
+			}
+			if err := eventually(60*time.Second, time.Second, logLevelIs(account, oldLevel)); err != nil {
+				t.Errorf("accountservice after the restore: %v", err)
+			}
+			_, _ = docker(30*time.Second, "config", "rm", name)
+		})
+
+		Convey("When the config server rolls onto a new config with log_level: "+newLevel, func() {
+			_, err := dockerStdin(30*time.Second, withLogLevel(content, newLevel),
+				"config", "create", "--label", "goblog.e2e=true", name, "-")
+			So(err, ShouldBeNil)
+			before, err := updateState("configserver")
+			So(err, ShouldBeNil)
+			_, err = docker(60*time.Second, "service", "update", "--detach",
+				"--config-rm", original.ConfigName,
+				"--config-add", fmt.Sprintf("source=%s,target=%s,mode=0444", name, target),
+				serviceName("configserver"))
+			So(err, ShouldBeNil)
+			So(waitUpdate("configserver", before, 5*time.Minute), ShouldBeNil)
+			So(waitReady("configserver", time.Minute), ShouldBeNil)
+			// The config server serves files as they are: accountservice has not changed yet.
+			So(logLevelIs(account, oldLevel)(), ShouldBeNil)
+
+			Convey("and POST /actuator/busrefresh announces it on the bus", func() {
+				So(busRefresh(), ShouldBeNil)
+
+				Convey("the same accountservice task shows the new log_level in /info", func() {
+					So(eventually(60*time.Second, time.Second, logLevelIs(account, newLevel)), ShouldBeNil)
+					after, err := runningTasks("accountservice")
+					So(err, ShouldBeNil)
+					So(slices.ContainsFunc(after, func(tk task) bool {
+						return tk.ID == account.ID && tk.ContainerID == account.ContainerID && tk.State == "running"
+					}), ShouldBeTrue)
+				})
+			})
+		})
+	})
+}
+
+// configRef is a config of a service's spec.
+type configRef struct {
+	File struct {
+		Name string
+		UID  string
+		GID  string
+		Mode uint32
+	}
+	ConfigID   string
+	ConfigName string
+}
+
+// serviceConfigs returns the configs of svc's spec, in their order.
+func serviceConfigs(svc string) ([]configRef, error) {
+	out, err := docker(30*time.Second, "service", "inspect", "--format",
+		"{{json .Spec.TaskTemplate.ContainerSpec.Configs}}", serviceName(svc))
+	if err != nil {
+		return nil, err
+	}
+	var refs []configRef
+	if err := json.Unmarshal([]byte(out), &refs); err != nil {
+		return nil, fmt.Errorf("decoding the configs of %s: %w", svc, err)
+	}
+	return refs, nil
+}
+
+// configAt returns the config of svc mounted at target.
+func configAt(svc, target string) (configRef, error) {
+	refs, err := serviceConfigs(svc)
+	if err != nil {
+		return configRef{}, err
+	}
+	for _, r := range refs {
+		if r.File.Name == target {
+			return r, nil
+		}
+	}
+	return configRef{}, fmt.Errorf("%s has no config at %s", svc, target)
+}
+
+// configData returns the content of a Docker config.
+func configData(name string) ([]byte, error) {
+	out, err := docker(30*time.Second, "config", "inspect", "--format", "{{json .Spec.Data}}", name)
+	if err != nil {
+		return nil, err
+	}
+	var b64 string
+	if err := json.Unmarshal([]byte(out), &b64); err != nil {
+		return nil, fmt.Errorf("decoding config %s: %w", name, err)
+	}
+	return base64.StdEncoding.DecodeString(b64)
+}
+
+// withLogLevel returns a YAML file with its top-level log_level set to level.
+func withLogLevel(content []byte, level string) []byte {
+	var out []string
+	set := false
+	for _, l := range strings.Split(strings.TrimRight(string(content), "\n"), "\n") {
+		if strings.HasPrefix(l, "log_level:") {
+			l, set = "log_level: "+level, true
+		}
+		out = append(out, l)
+	}
+	if !set {
+		out = append(out, "log_level: "+level)
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
+}
+
+// restoreConfigs gives svc back exactly the configs it had (want) when they differ now, and waits
+// until it runs on them. When the previous spec has them, which is the case after this suite's own
+// update, `docker service rollback` restores that spec as `docker stack deploy` made it (configs
+// sorted by name), so the next deploy of the stack finds nothing to change. Otherwise the configs
+// are replaced with `docker service update`, whose order may differ (the next deploy then rolls
+// the service once more).
+func restoreConfigs(svc string, want []configRef) error {
+	same := func(have []configRef) bool {
+		if len(have) != len(want) {
+			return false
+		}
+		for i := range want {
+			if have[i].ConfigName != want[i].ConfigName || have[i].File != want[i].File {
+				return false
+			}
+		}
+		return true
+	}
+	current, err := serviceConfigs(svc)
+	if err != nil {
+		return err
+	}
+	if same(current) {
+		return nil
+	}
+	before, err := updateState(svc)
+	if err != nil {
+		return err
+	}
+	previous, err := docker(30*time.Second, "service", "inspect", "--format",
+		"{{if .PreviousSpec}}{{json .PreviousSpec.TaskTemplate.ContainerSpec.Configs}}{{end}}", serviceName(svc))
+	if err != nil {
+		return err
+	}
+	var prev []configRef
+	if previous != "" && json.Unmarshal([]byte(previous), &prev) == nil && same(prev) {
+		if _, err := docker(60*time.Second, "service", "rollback", "--detach", serviceName(svc)); err != nil {
+			return err
+		}
+		if err := waitRollback(svc, before, 5*time.Minute); err != nil {
+			return err
+		}
+		return waitReady(svc, time.Minute)
+	}
+	args := []string{"service", "update", "--detach"}
+	for _, c := range current {
+		args = append(args, "--config-rm", c.ConfigName)
+	}
+	for _, c := range want {
+		args = append(args, "--config-add", fmt.Sprintf("source=%s,target=%s,uid=%s,gid=%s,mode=%#o",
+			c.ConfigName, c.File.Name, c.File.UID, c.File.GID, c.File.Mode))
+	}
+	if _, err := docker(60*time.Second, append(args, serviceName(svc))...); err != nil {
+		return err
+	}
+	if err := waitUpdate(svc, before, 5*time.Minute); err != nil {
+		return err
+	}
+	return waitReady(svc, time.Minute)
+}
+
+// busRefresh asks the config server to announce a refresh to every service on the bus.
+func busRefresh() error {
+	status, body, err := probe.http("POST", "configserver", 8888, "/actuator/busrefresh", "")
+	if err != nil {
+		return err
+	}
+	if status != http.StatusNoContent && status != http.StatusOK {
+		return fmt.Errorf("POST /actuator/busrefresh: status %d: %.300s", status, body)
+	}
+	return nil
+}
+
+func logLevelIs(t task, want string) func() error {
+	return func() error {
+		i, err := infoOf(t)
+		if err != nil {
+			return err
+		}
+		if got := i.Config["log_level"]; got != want {
+			return fmt.Errorf("/info of %s: log_level %v, want %s", t.IP, got, want)
+		}
+		return nil
+	}
+}
+
+// 6. One trace in Zipkin spans edge-server, accountservice, quotes-service, imageservice and
+// vipservice: the edge returns the trace id of the request.
+func TestOneTraceSpansTheLandscape(t *testing.T) {
+	Convey("Given a request for the VIP account through the edge", t, func() {
+		a, r, err := edgeAccount(vipAccount)
+		So(err, ShouldBeNil)
+		So(realQuote(a), ShouldBeNil)
+		traceID := r.Header.Get("X-B3-TraceId")
+		So(traceID, ShouldNotBeBlank)
+
+		Convey("Zipkin has its trace with spans of every service it touched", func() {
+			var seen map[string]bool
+			So(eventually(60*time.Second, 2*time.Second, func() error {
+				var spans []struct {
+					LocalEndpoint struct {
+						ServiceName string `json:"serviceName"`
+					} `json:"localEndpoint"`
+				}
+				resp, err := get(zipkinURL + "/api/v2/trace/" + traceID)
+				if err != nil {
+					return err
+				}
+				if resp.Status != http.StatusOK {
+					return fmt.Errorf("GET /api/v2/trace/%s: status %d", traceID, resp.Status)
+				}
+				if err := json.Unmarshal(resp.Body, &spans); err != nil {
+					return err
+				}
+				seen = map[string]bool{}
+				for _, s := range spans {
+					seen[s.LocalEndpoint.ServiceName] = true
+				}
+				for _, svc := range tracedServices {
+					if !seen[svc] {
+						return fmt.Errorf("trace %s has spans of %v, not yet of %s", traceID, keys(seen), svc)
+					}
+				}
+				return nil
+			}), ShouldBeNil)
+			t.Logf("trace %s: spans of %v", traceID, keys(seen))
+		})
+	})
+}
+
+func keys(m map[string]bool) []string {
+	var k []string
+	for s := range m {
+		k = append(k, s)
+	}
+	slices.Sort(k)
+	return k
+}
+
+// 7. /testability/healthy/false on an accountservice task: its health check fails and Swarm
+// replaces the task with a new, healthy one.
+func TestUnhealthyTaskIsReplaced(t *testing.T) {
+	Convey("Given a healthy accountservice task", t, func() {
+		tasks, err := healthyTasks("accountservice")
+		So(err, ShouldBeNil)
+		So(tasks, ShouldNotBeEmpty)
+		victim := tasks[0]
+
+		Convey("When GET /testability/healthy/false reaches that task", func() {
+			status, body, err := probe.http("GET", victim.IP, 6767, "/testability/healthy/false", "")
+			So(err, ShouldBeNil)
+			So(status, ShouldEqual, http.StatusOK)
+			t.Logf("task %.12s (%s) told to fail its health check: %s", victim.ID, victim.IP, strings.TrimSpace(string(body)))
+
+			Convey("Swarm replaces it with a new task that runs healthy", func() {
+				// Three failed checks 5 s apart, the restart delay, the start: well under 2 min.
+				var replacement task
+				So(eventually(2*time.Minute, 2*time.Second, func() error {
+					healthy, err := healthyTasks("accountservice")
+					if err != nil {
+						return err
+					}
+					for _, tk := range healthy {
+						if tk.ID == victim.ID {
+							return fmt.Errorf("task %.12s still runs (%s)", victim.ID, tk.Health)
+						}
+					}
+					if err := ready("accountservice"); err != nil {
+						return err
+					}
+					replacement = healthy[0]
+					return nil
+				}), ShouldBeNil)
+				So(replacement.ID, ShouldNotEqual, victim.ID)
+				state, err := docker(30*time.Second, "inspect", "--format", "{{.DesiredState}} {{.Status.State}}: {{.Status.Err}}", victim.ID)
+				So(err, ShouldBeNil)
+				So(state, ShouldStartWith, "shutdown")
+				t.Logf("task %.12s is %s; replaced by %.12s", victim.ID, state, replacement.ID)
+				// The edge serves again before the next check starts.
+				So(eventually(60*time.Second, time.Second, func() error {
+					_, _, err := edgeAccount("10001")
+					return err
+				}), ShouldBeNil)
+			})
+		})
+	})
+}
+
+// 8. `docker service update --force accountservice` while a steady 20 req/s load runs through
+// the edge: not one request fails.
+func TestRollingUpdateWithoutErrors(t *testing.T) {
+	Convey("Given accountservice ready and a steady load of 20 req/s through the edge", t, func() {
+		So(waitReady("accountservice", 2*time.Minute), ShouldBeNil)
+		old, err := runningTasks("accountservice")
+		So(err, ShouldBeNil)
+		urls := make([]string, 30)
+		for i := range urls {
+			urls[i] = fmt.Sprintf("%s/api/accounts/%d", edgeURL, 10001+i)
+		}
+		run := load.Start(t.Context(), &http.Client{Timeout: 5 * time.Second}, urls, 20)
+		stopped := false
+		stop := func() load.Result { stopped = true; return run.Stop() }
+		t.Cleanup(func() {
+			if !stopped {
+				run.Stop()
+			}
+		})
+		time.Sleep(3 * time.Second)
+
+		Convey("When docker service update --force rolls accountservice", func() {
+			before, err := updateState("accountservice")
+			So(err, ShouldBeNil)
+			_, err = docker(60*time.Second, "service", "update", "--force", "--detach", serviceName("accountservice"))
+			So(err, ShouldBeNil)
+			So(waitUpdate("accountservice", before, 5*time.Minute), ShouldBeNil)
+			time.Sleep(3 * time.Second)
+			res := stop()
+			t.Logf("load during the update: %s", res)
+
+			Convey("every request was answered 200, and new tasks run", func() {
+				So(res.Sent, ShouldBeGreaterThan, 20*20) // the update takes well over 20 s
+				So(res.Failed, ShouldEqual, 0)
+				So(res.OK, ShouldEqual, res.Sent)
+				So(ready("accountservice"), ShouldBeNil)
+				now, err := runningTasks("accountservice")
+				So(err, ShouldBeNil)
+				for _, o := range old {
+					So(slices.ContainsFunc(now, func(tk task) bool { return tk.ID == o.ID }), ShouldBeFalse)
+				}
+			})
+		})
+	})
+}
+
+// 9. The internal ports are not reachable from the host: only the edge and the operator UIs are
+// published. The host RabbitMQ of the Go integration tests must be stopped first (make e2e does:
+// scripts/ensure-rabbitmq.sh stop), or 5672 answers.
+func TestInternalPortsClosedOnTheHost(t *testing.T) {
+	internal := []int{6767, 7777, 8888, 5672, 6868, 8080, 8181}
+	Convey("Given the stack", t, func() {
+		Convey("it publishes only the edge and the operator UIs", func() {
+			for _, svc := range stackServices {
+				out, err := docker(30*time.Second, "service", "inspect", "--format",
+					"{{range .Endpoint.Ports}}{{.PublishedPort}} {{end}}", serviceName(svc))
+				So(err, ShouldBeNil)
+				var ports []int
+				for _, f := range strings.Fields(out) {
+					p, err := strconv.Atoi(f)
+					So(err, ShouldBeNil)
+					ports = append(ports, p)
+				}
+				So(ports, ShouldResemble, publishedPorts[svc])
+			}
+		})
+
+		Convey(fmt.Sprintf("ports %v on localhost refuse connections", internal), func() {
+			for _, port := range internal {
+				for _, host := range []string{"127.0.0.1", "::1"} {
+					addr := net.JoinHostPort(host, strconv.Itoa(port))
+					c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+					if err == nil {
+						c.Close()
+						So(fmt.Sprintf("%s accepts connections (%s)", addr, holder(port)), ShouldBeEmpty)
+						continue
+					}
+					if host == "::1" && (errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.ENETUNREACH)) {
+						continue // no IPv6 loopback on this machine
+					}
+					So(errors.Is(err, syscall.ECONNREFUSED), ShouldBeTrue)
+				}
+			}
+		})
+	})
+}
+
+// holder names the process listening on port, for the failure message.
+func holder(port int) string {
+	out, err := exec.Command("ss", "-Hltnp", "sport = :"+strconv.Itoa(port)).Output()
+	if err != nil || len(out) == 0 {
+		return "holder unknown"
+	}
+	return strings.Join(strings.Fields(string(out)), " ")
+}

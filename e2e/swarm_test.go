@@ -1,0 +1,474 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Where the stack is. The defaults are what `make up` deploys.
+var (
+	stack      = env("E2E_STACK", "goblog")
+	edgeURL    = env("E2E_EDGE_URL", "http://localhost:8765")
+	zipkinURL  = env("E2E_ZIPKIN_URL", "http://localhost:9411")
+	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
+	dockerBin  = env("DOCKER", "docker")
+	network    = stack + "_goblog"
+)
+
+// The services of the stack (deploy/docker-stack.yml) and the host ports it may publish.
+var (
+	stackServices = []string{"rabbitmq", "configserver", "zipkin", "quotes-service", "accountservice",
+		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine"}
+	publishedPorts = map[string][]int{
+		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672},
+	}
+)
+
+// What accountservice answers when a downstream cannot.
+const (
+	fallbackQuote     = "May the source be with you, always."
+	fallbackIPAddress = "circuit-breaker"
+	fallbackImage     = "fallback"
+	vipAccount        = "10000"
+)
+
+// The landscape's services as they report to Zipkin.
+var tracedServices = []string{"edge-server", "accountservice", "quotes-service", "imageservice", "vipservice"}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// probe is the container inside the overlay network the suite reaches the internal services
+// through; TestMain starts it.
+var probe *probeContainer
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// serviceName is the Swarm name of a service of the stack.
+func serviceName(svc string) string { return stack + "_" + svc }
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	out, err := docker(30*time.Second, "service", "ls", "--filter", "label=com.docker.stack.namespace="+stack, "--format", "{{.Name}}")
+	if err != nil || out == "" {
+		fmt.Fprintf(os.Stderr, "e2e: the stack %q is not deployed (make up first): %v\n", stack, err)
+		return 1
+	}
+	probe, err = startProbe()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	defer probe.remove()
+	return m.Run()
+}
+
+// eventually calls check every interval until it returns nil or timeout has passed, and returns
+// the last error: the bound of every wait in this suite.
+func eventually(timeout, interval time.Duration, check func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still failing after %s: %w", timeout, err)
+		}
+		time.Sleep(interval)
+	}
+}
+
+// docker runs the docker CLI, at most timeout, and returns its trimmed standard output; an error
+// carries the command and its standard error.
+func docker(timeout time.Duration, args ...string) (string, error) {
+	out, err := dockerRaw(timeout, nil, args...)
+	return strings.TrimSpace(out), err
+}
+
+func dockerStdin(timeout time.Duration, stdin []byte, args ...string) (string, error) {
+	out, err := dockerRaw(timeout, stdin, args...)
+	return strings.TrimSpace(out), err
+}
+
+// dockerRaw is docker with stdin, returning standard output as it is.
+func dockerRaw(timeout time.Duration, stdin []byte, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, dockerBin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("timed out after %s", timeout)
+		}
+		return "", fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// lines splits docker's output into its non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// task is a task of a service that Swarm wants running.
+type task struct {
+	ID          string
+	State       string // Swarm's: running once the container is healthy
+	ContainerID string
+	Health      string // the container's: healthy, unhealthy, starting, none
+	IP          string // on the stack's network
+	Started     time.Time
+}
+
+// runningTasks returns the tasks of svc whose desired state is running, in any current state.
+func runningTasks(svc string) ([]task, error) {
+	out, err := docker(30*time.Second, "service", "ps", "-q", "--filter", "desired-state=running", serviceName(svc))
+	if err != nil {
+		return nil, err
+	}
+	ids := lines(out)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err = docker(30*time.Second, append([]string{"inspect", "--format",
+		"{{.ID}}|{{.Status.State}}|{{.Status.ContainerStatus.ContainerID}}"}, ids...)...)
+	if err != nil {
+		return nil, err
+	}
+	var tasks []task
+	for _, l := range lines(out) {
+		f := strings.Split(l, "|")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("unexpected task line %q", l)
+		}
+		t := task{ID: f[0], State: f[1], ContainerID: f[2], Health: "-"}
+		if t.ContainerID != "" {
+			c, err := docker(30*time.Second, "inspect", "--format",
+				`{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}|{{with index .NetworkSettings.Networks "`+network+`"}}{{.IPAddress}}{{end}}`,
+				t.ContainerID)
+			if err == nil {
+				if cf := strings.Split(c, "|"); len(cf) == 3 {
+					t.Health, t.IP = cf[0], cf[2]
+					t.Started, _ = time.Parse(time.RFC3339Nano, cf[1])
+				}
+			}
+		}
+		tasks = append(tasks, t)
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].ID < tasks[j].ID })
+	return tasks, nil
+}
+
+// containersOf returns the ids of the containers of svc that exist and run, whatever Swarm wants of
+// them: a task Swarm is stopping keeps its container (and serves) until it has stopped.
+func containersOf(svc string) ([]string, error) {
+	out, err := docker(30*time.Second, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+serviceName(svc))
+	return lines(out), err
+}
+
+// healthyTasks returns the running, healthy tasks of svc.
+func healthyTasks(svc string) ([]task, error) {
+	all, err := runningTasks(svc)
+	if err != nil {
+		return nil, err
+	}
+	var ok []task
+	for _, t := range all {
+		if t.State == "running" && (t.Health == "healthy" || t.Health == "none") {
+			ok = append(ok, t)
+		}
+	}
+	return ok, nil
+}
+
+// updateStatus is Swarm's record of the last update of a service ("" State when it never had one).
+type updateStatus struct {
+	State, StartedAt, Message string
+}
+
+func updateState(svc string) (updateStatus, error) {
+	out, err := docker(30*time.Second, "service", "inspect", "--format",
+		"{{with .UpdateStatus}}{{.State}}|{{.StartedAt}}|{{.Message}}{{end}}", serviceName(svc))
+	if err != nil {
+		return updateStatus{}, err
+	}
+	f := strings.SplitN(out, "|", 3)
+	for len(f) < 3 {
+		f = append(f, "")
+	}
+	return updateStatus{State: f[0], StartedAt: f[1], Message: f[2]}, nil
+}
+
+// desiredReplicas is the replica count Swarm is asked for.
+func desiredReplicas(svc string) (int, error) {
+	out, err := docker(30*time.Second, "service", "inspect", "--format", "{{.Spec.Mode.Replicated.Replicas}}", serviceName(svc))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(out)
+}
+
+// ready returns nil when svc has exactly its desired replicas running and healthy and no update is
+// in progress.
+func ready(svc string) error {
+	u, err := updateState(svc)
+	if err != nil {
+		return err
+	}
+	switch u.State {
+	case "updating", "rollback_started":
+		return fmt.Errorf("%s: update in progress (%s)", svc, u.State)
+	case "paused", "rollback_paused":
+		return fmt.Errorf("%s: update %s: %s", svc, u.State, u.Message)
+	}
+	want, err := desiredReplicas(svc)
+	if err != nil {
+		return err
+	}
+	all, err := runningTasks(svc)
+	if err != nil {
+		return err
+	}
+	healthy := 0
+	var others []string
+	for _, t := range all {
+		if t.State == "running" && (t.Health == "healthy" || t.Health == "none") {
+			healthy++
+		} else {
+			others = append(others, fmt.Sprintf("%.12s %s/%s", t.ID, t.State, t.Health))
+		}
+	}
+	if healthy != want || len(others) > 0 {
+		return fmt.Errorf("%s: %d/%d running and healthy %v", svc, healthy, want, others)
+	}
+	return nil
+}
+
+// waitReady waits until ready(svc), at most timeout.
+func waitReady(svc string, timeout time.Duration) error {
+	return eventually(timeout, 2*time.Second, func() error { return ready(svc) })
+}
+
+// scale sets the replica count of svc without waiting (the waits are the caller's, bounded).
+func scale(svc string, replicas int) error {
+	_, err := docker(60*time.Second, "service", "scale", "--detach", fmt.Sprintf("%s=%d", serviceName(svc), replicas))
+	return err
+}
+
+// waitUpdate waits until an update of svc newer than before (the UpdateStatus read before
+// starting it) has completed, at most timeout. A rollback or a pause ends the wait at once.
+func waitUpdate(svc string, before updateStatus, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		u, err := updateState(svc)
+		switch {
+		case err != nil:
+		case u.StartedAt == before.StartedAt:
+			err = fmt.Errorf("%s: the update has not started", svc)
+		case u.State == "completed":
+			return nil
+		case strings.HasPrefix(u.State, "rollback") || u.State == "paused":
+			return fmt.Errorf("%s: update %s: %s", svc, u.State, u.Message)
+		default:
+			err = fmt.Errorf("%s: update %s", svc, u.State)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still not completed after %s: %w", timeout, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// waitRollback waits until a rollback of svc requested after before has completed, at most timeout.
+func waitRollback(svc string, before updateStatus, timeout time.Duration) error {
+	return eventually(timeout, 2*time.Second, func() error {
+		u, err := updateState(svc)
+		switch {
+		case err != nil:
+			return err
+		case u.StartedAt == before.StartedAt:
+			return fmt.Errorf("%s: the rollback has not started", svc)
+		case u.State != "rollback_completed":
+			return fmt.Errorf("%s: rollback %s: %s", svc, u.State, u.Message)
+		}
+		return nil
+	})
+}
+
+// response is an HTTP answer with how long it took.
+type response struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Elapsed time.Duration
+}
+
+func get(rawURL string) (response, error) {
+	start := time.Now()
+	resp, err := httpClient.Get(rawURL)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return response{}, fmt.Errorf("reading GET %s: %w", rawURL, err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: body, Elapsed: time.Since(start)}, nil
+}
+
+// account is accountservice's answer.
+type account struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ServedBy string `json:"servedBy"`
+	Quote    struct {
+		Quote     string `json:"quote"`
+		IPAddress string `json:"ipAddress"`
+		Language  string `json:"language"`
+	} `json:"quote"`
+	ImageData struct {
+		URL      string `json:"url"`
+		ServedBy string `json:"servedBy"`
+	} `json:"imageData"`
+}
+
+// edgeAccount reads one account through the published edge; anything but a 200 is an error.
+func edgeAccount(id string) (account, response, error) {
+	var a account
+	r, err := get(edgeURL + "/api/accounts/" + id)
+	if err != nil {
+		return a, r, err
+	}
+	if r.Status != http.StatusOK {
+		return a, r, fmt.Errorf("GET /api/accounts/%s through the edge: status %d: %.300s", id, r.Status, r.Body)
+	}
+	if err := json.Unmarshal(r.Body, &a); err != nil {
+		return a, r, fmt.Errorf("decoding account %.300s: %w", r.Body, err)
+	}
+	return a, r, nil
+}
+
+// realQuote says why a is not enriched with a real quote and image, or nil when it is.
+func realQuote(a account) error {
+	switch {
+	case a.Quote.Quote == "" || a.Quote.IPAddress == "":
+		return fmt.Errorf("account %s has no quote: %+v", a.ID, a.Quote)
+	case a.Quote.IPAddress == fallbackIPAddress:
+		return fmt.Errorf("account %s has the fallback quote", a.ID)
+	case a.ImageData.URL == "" || a.ImageData.ServedBy == "":
+		return fmt.Errorf("account %s has no imageData: %+v", a.ID, a.ImageData)
+	case a.ImageData.ServedBy == fallbackImage:
+		return fmt.Errorf("account %s has the fallback image", a.ID)
+	}
+	return nil
+}
+
+// accountInfo is the part of accountservice's GET /info the suite reads.
+type accountInfo struct {
+	ServedBy string         `json:"servedBy"`
+	Config   map[string]any `json:"config"`
+	Circuits map[string]struct {
+		TimeoutMs              int `json:"timeoutMs"`
+		RequestVolumeThreshold int `json:"requestVolumeThreshold"`
+		SleepWindowMs          int `json:"sleepWindowMs"`
+	} `json:"circuits"`
+}
+
+// infoOf reads GET /info of one accountservice task, through the probe.
+func infoOf(t task) (accountInfo, error) {
+	var i accountInfo
+	status, body, err := probe.http("GET", t.IP, 6767, "/info", "")
+	if err != nil {
+		return i, err
+	}
+	if status != http.StatusOK {
+		return i, fmt.Errorf("GET /info of %s: status %d: %.300s", t.IP, status, body)
+	}
+	if err := json.Unmarshal(body, &i); err != nil {
+		return i, fmt.Errorf("decoding /info %.300s: %w", body, err)
+	}
+	return i, nil
+}
+
+// probeContainer is a container attached to the stack's overlay network, running nothing but
+// sleep: `docker exec` runs bash in it, which speaks HTTP over /dev/tcp (the JRE base image has
+// bash and coreutils, no curl). It removes itself after 30 minutes at the latest.
+type probeContainer struct{ name string }
+
+func startProbe() (*probeContainer, error) {
+	name := fmt.Sprintf("%s-e2e-probe-%d", stack, os.Getpid())
+	_, err := docker(60*time.Second, "run", "-d", "--rm", "--name", name, "--network", network,
+		"--memory", "64m", "--label", "goblog.e2e=probe", "--entrypoint", "sleep", probeImage, "1800")
+	if err != nil {
+		return nil, fmt.Errorf("starting the probe container on %s: %w", network, err)
+	}
+	return &probeContainer{name: name}, nil
+}
+
+func (p *probeContainer) remove() {
+	_, _ = docker(30*time.Second, "rm", "-f", p.name)
+}
+
+// httpScript sends one HTTP/1.0 request ($1 method, $2 host, $3 port, $4 path, $5 body) and
+// prints the whole answer. HTTP/1.0 with Connection: close: the server closes after the answer
+// and sends no chunked encoding.
+const httpScript = `exec 3<>"/dev/tcp/$2/$3" || exit 7
+printf '%s %s HTTP/1.0\r\nHost: %s:%s\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+  "$1" "$4" "$2" "$3" "$6" "$5" >&3
+cat <&3`
+
+// http sends a request to host:port inside the overlay network and returns status and body.
+func (p *probeContainer) http(method, host string, port int, path, body string) (int, []byte, error) {
+	out, err := dockerRaw(30*time.Second, nil, "exec", p.name, "timeout", "20", "bash", "-c", httpScript, "http",
+		method, host, strconv.Itoa(port), path, body, strconv.Itoa(len(body)))
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s http://%s:%d%s from the probe: %w", method, host, port, path, err)
+	}
+	head, rest, ok := strings.Cut(out, "\r\n\r\n")
+	if !ok {
+		return 0, nil, fmt.Errorf("%s http://%s:%d%s: no HTTP answer: %.200q", method, host, port, path, out)
+	}
+	statusLine, _, _ := strings.Cut(head, "\r\n")
+	f := strings.Fields(statusLine)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/") {
+		return 0, nil, fmt.Errorf("%s http://%s:%d%s: bad status line %q", method, host, port, path, statusLine)
+	}
+	status, err := strconv.Atoi(f[1])
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s http://%s:%d%s: bad status line %q", method, host, port, path, statusLine)
+	}
+	return status, []byte(rest), nil
+}

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# run.sh: one Gatling load test against the goblog stack, with the footprint of every container,
+# written to loadtest/report/<timestamp>-<simulation>-<load>/ (see loadtest/README.md).
+#
+#   1. waits while an e2e run is going on (it scales and kills tasks);
+#   2. makes sure the stack is deployed and healthy: `make up` only when it is missing or a service
+#      is below its desired replicas, never when it is already up;
+#   3. compiles the simulations (and, for GoVsJvm, builds the load image goblog/loadtest-gatling);
+#   4. records start-to-ready and image size of every service (facts.json);
+#   5. samples `docker stats` once a second (samples.jsonl): IDLE seconds of baseline, then the load;
+#   6. runs Gatling: GetAccounts from the host through the edge (the Maven plugin), GoVsJvm from a
+#      container attached to the stack's overlay network (imageservice and quotes-service publish
+#      no port, and the stack stays as deployed);
+#   7. writes summary.md, summary.html, memory.svg, cpu.svg and summary.json next to Gatling's report.
+#
+# Environment:
+#   SIMULATION   GetAccounts (default) or GoVsJvm
+#   USERS        GetAccounts: virtual users, each one request a second (default 100)
+#   RATE         GoVsJvm: requests per second on each of the two services (default 200)
+#   DURATION     seconds of load, the ramp included (default 60)
+#   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
+#   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
+#   IDLE         seconds of idle baseline before the load (default 20)
+#   SETTLE       before the baseline, wait at most this many seconds (default 120) until the
+#                whole machine is below SETTLE_CPU % of one core (default 40) over 10 s: JVMs keep
+#                compiling for minutes after a deploy, and the baseline should be idle
+#   STRICT       1 (default): exit 1 when any request failed; 0: report and exit 0
+#   ENSURE_STACK 1 (default): deploy with `make up` when needed; 0: fail when the stack is not up
+#   E2E_WAIT     seconds to wait for a running e2e test to end (default 1800)
+#   REPORT_ROOT  where the report folders go (default loadtest/report)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+STACK=goblog
+NETWORK=${STACK}_goblog
+LOAD_IMAGE=goblog/loadtest-gatling:latest
+
+SIMULATION=${SIMULATION:-GetAccounts}
+USERS=${USERS:-100}
+RATE=${RATE:-200}
+DURATION=${DURATION:-60}
+BASE_URL=${BASE_URL:-http://localhost:8765/api}
+IDLE=${IDLE:-20}
+SETTLE=${SETTLE:-120}
+SETTLE_CPU=${SETTLE_CPU:-40}
+STRICT=${STRICT:-1}
+ENSURE_STACK=${ENSURE_STACK:-1}
+E2E_WAIT=${E2E_WAIT:-1800}
+REPORT_ROOT=${REPORT_ROOT:-$HERE/report}
+case $SIMULATION in
+GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users" ;;
+GoVsJvm) RAMP=${RAMP:-10}; LABEL="${RATE} req/s" ;;
+*) echo "run.sh: SIMULATION must be GetAccounts or GoVsJvm, not $SIMULATION" >&2; exit 2 ;;
+esac
+for v in USERS RATE DURATION RAMP IDLE SETTLE SETTLE_CPU; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
+done
+((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
+
+log() { printf '%s loadtest: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+MVN=(mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml")
+# mvn -q still prints colour resets on empty lines: keep only what says something.
+mvnq() { "${MVN[@]}" "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^[[:space:]]*$/d' >&2; }
+
+e2e_running() { pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh' >/dev/null; }
+
+wait_for_e2e() {
+    local waited=0
+    while e2e_running; do
+        ((waited == 0)) && log "an e2e run or a deploy is in progress; waiting for it to end (at most ${E2E_WAIT}s)"
+        ((waited < E2E_WAIT)) || die "the e2e run did not end within ${E2E_WAIT}s"
+        sleep 10
+        waited=$((waited + 10))
+    done
+}
+
+# Lines "name running/desired" of the stack's services.
+service_replicas() {
+    docker service ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Name}} {{.Replicas}}'
+}
+
+stack_ready() {
+    docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$STACK" || return 1
+    local lines name reps
+    lines=$(service_replicas) || return 1
+    [[ -n $lines ]] || return 1
+    while read -r name reps; do
+        reps=${reps%% *}
+        [[ ${reps%/*} == "${reps#*/}" && ${reps#*/} != 0 ]] || return 1
+    done <<<"$lines"
+    # Every task container healthy (none starting or unhealthy).
+    ! docker ps --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Status}}' |
+        grep -qv '(healthy)'
+}
+
+ensure_stack() {
+    if stack_ready; then
+        log "stack $STACK is up and healthy: no deploy"
+        return
+    fi
+    if ! docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$STACK" ||
+        service_replicas | awk '{split($2, r, "/"); if (r[1] < r[2]) bad = 1} END {exit !bad}'; then
+        [[ $ENSURE_STACK == 1 ]] || die "stack $STACK is not up (ENSURE_STACK=0)"
+        log "stack $STACK is missing or below its replicas: make up"
+        make -C "$ROOT" up
+    fi
+    log "waiting for every task of $STACK to be healthy"
+    local deadline=$((SECONDS + 600))
+    until stack_ready; do
+        ((SECONDS < deadline)) || { service_replicas >&2; die "stack $STACK not healthy after 600 s"; }
+        sleep 5
+    done
+    log "stack $STACK is up and healthy"
+}
+
+# The GoVsJvm load image: rebuilt from the compiled classes and the dependency jars; Docker's
+# layer cache makes an unchanged rebuild take a second.
+build_load_image() {
+    local ctx=$HERE/target/image
+    mvnq dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$HERE/target/lib"
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    cp -al "$HERE/target/lib" "$ctx/lib"
+    cp -a "$HERE/target/test-classes" "$ctx/classes"
+    docker image inspect goblog/base-jre:17 >/dev/null 2>&1 ||
+        die "goblog/base-jre:17 is missing: deploy/build-base-images.sh makes it"
+    local out
+    out=$(docker build -t "$LOAD_IMAGE" -f "$HERE/Dockerfile" "$ctx" 2>&1) || { echo "$out" >&2; die "docker build of $LOAD_IMAGE failed"; }
+}
+
+write_meta() {
+    python3 - "$RUN_DIR/meta.json" <<'EOF'
+import json, os, sys
+env = os.environ
+meta = {k: env.get("M_" + k.upper()) for k in
+        ["run_id", "simulation", "label", "users", "rate", "duration", "ramp", "base_url",
+         "load_from", "command", "git", "idle_start", "idle_end", "load_started", "load_ended",
+         "gatling_rc", "e2e_during_load", "settled_cpu"]}
+for k in ["idle_start", "idle_end", "load_started", "load_ended"]:
+    meta[k] = float(meta[k]) if meta[k] else None
+for k in ["duration", "ramp", "gatling_rc", "settled_cpu"]:
+    meta[k] = int(meta[k]) if meta[k] else None
+meta["cpus"] = os.cpu_count()
+with open("/proc/meminfo") as f:
+    meta["mem_gib"] = round(int(f.readline().split()[1]) / 2**20)
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+EOF
+}
+
+SAMPLER_PID=
+LOAD_CONTAINER=
+cleanup() {
+    [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
+    [[ -n $LOAD_CONTAINER ]] && docker rm -f "$LOAD_CONTAINER" >/dev/null 2>&1
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+
+# ------------------------------------------------------------------------------------------------
+wait_for_e2e
+ensure_stack
+
+log "compiling the simulations"
+mvnq test-compile
+[[ $SIMULATION == GoVsJvm ]] && { log "building $LOAD_IMAGE"; build_load_image; }
+
+RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr 'A-Z' 'a-z' <<<"$SIMULATION")-${LABEL// /}
+RUN_ID=${RUN_ID//\//}
+RUN_DIR=$REPORT_ROOT/$RUN_ID
+mkdir -p "$RUN_DIR"
+log "report folder $RUN_DIR"
+
+export M_RUN_ID=$RUN_ID M_SIMULATION=$SIMULATION M_LABEL=$LABEL M_DURATION=$DURATION M_RAMP=$RAMP
+export M_GIT
+M_GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && M_GIT+=-dirty
+case $SIMULATION in
+GetAccounts)
+    export M_USERS=$USERS M_BASE_URL=$BASE_URL M_LOAD_FROM="Gatling on the host (gatling-maven-plugin) to $BASE_URL"
+    export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP"
+    ;;
+GoVsJvm)
+    export M_RATE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
+    export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP"
+    ;;
+esac
+
+export M_SETTLED_CPU M_IDLE_START M_IDLE_END M_LOAD_STARTED M_LOAD_ENDED M_GATLING_RC M_E2E_DURING_LOAD=no
+# An e2e run or a deploy that starts during the baseline spoils it: wait, and take it again.
+for attempt in 1 2 3 4 5; do
+    ((attempt == 1)) || { log "an e2e run or a deploy started during the idle baseline: again"; wait_for_e2e; ensure_stack; }
+    log "waiting until the machine is quiet (below ${SETTLE_CPU}% CPU, at most ${SETTLE}s)"
+    M_SETTLED_CPU=$(python3 "$HERE/tools/loadreport.py" settle "$SETTLE:$SETTLE_CPU")
+    ((M_SETTLED_CPU < SETTLE_CPU)) ||
+        log "WARNING: the machine is still busy (${M_SETTLED_CPU}% CPU): the idle baseline is not idle"
+    log "start and image facts"
+    python3 "$HERE/tools/loadreport.py" facts "$RUN_DIR/facts.json"
+    rm -f "$RUN_DIR/samples.jsonl"
+    python3 "$HERE/tools/loadreport.py" sample "$RUN_DIR/samples.jsonl" &
+    SAMPLER_PID=$!
+    sleep 3 # the first docker stats frames
+    log "idle baseline: ${IDLE}s"
+    M_IDLE_START=$(now)
+    sleep "$IDLE"
+    M_IDLE_END=$(now)
+    e2e_running || break
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=
+done
+[[ -n $SAMPLER_PID ]] || die "no quiet idle baseline in 5 attempts: an e2e run or deploy kept starting"
+
+log "load: $SIMULATION, $LABEL, ${DURATION}s (ramp ${RAMP}s)"
+M_LOAD_STARTED=$(now)
+set +e
+case $SIMULATION in
+GetAccounts)
+    timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
+        -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
+        -Dusers="$USERS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
+        -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
+    M_GATLING_RC=${PIPESTATUS[0]}
+    ;;
+GoVsJvm)
+    LOAD_CONTAINER=$STACK-gatling-$$
+    timeout $((DURATION + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
+        --memory 1g -v "$RUN_DIR:/out" "$LOAD_IMAGE" \
+        -Drate="$RATE" -Dduration="$DURATION" -Dramp="$RAMP" -Dmarks=/out/marks \
+        io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /out/gatling-results \
+        2>&1 | tee "$RUN_DIR/gatling.log"
+    M_GATLING_RC=${PIPESTATUS[0]}
+    LOAD_CONTAINER=
+    ;;
+esac
+set -e
+M_LOAD_ENDED=$(now)
+e2e_running && { M_E2E_DURING_LOAD=yes; log "WARNING: an e2e run was going on during the load"; }
+sleep 3 # the last samples after the load
+kill "$SAMPLER_PID" 2>/dev/null || true
+wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=
+
+# Gatling writes one <simulation>-<time>/ folder under the results folder.
+report=$(find "$RUN_DIR/gatling-results" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n1)
+if [[ -n $report ]]; then
+    mv "$report" "$RUN_DIR/gatling"
+    rm -rf "$RUN_DIR/gatling-results" # lastRun.txt
+else
+    log "Gatling wrote no report (exit $M_GATLING_RC)"
+fi
+write_meta
+python3 "$HERE/tools/loadreport.py" report "$RUN_DIR"
+ln -sfn "$RUN_ID" "$REPORT_ROOT/latest"
+log "summary: $RUN_DIR/summary.md (also summary.html, memory.svg, cpu.svg, gatling/index.html)"
+
+if [[ $M_GATLING_RC != 0 ]]; then
+    if [[ $STRICT == 1 ]]; then
+        die "Gatling exited $M_GATLING_RC: failed requests or a failed run (see $RUN_DIR/gatling.log)"
+    fi
+    log "Gatling exited $M_GATLING_RC (STRICT=0: not an error)"
+fi

@@ -1,0 +1,77 @@
+package goblog;
+
+import static io.gatling.javaapi.core.CoreDsl.*;
+import static io.gatling.javaapi.http.HttpDsl.*;
+
+import io.gatling.javaapi.core.*;
+import io.gatling.javaapi.http.*;
+import java.time.Duration;
+
+/**
+ * Virtual users loop {@code GET {baseUrl}/accounts/{id}} over the seed accounts 10000-10029 with a
+ * 1 s pause after each answer, so the request rate is about the number of users (a little less
+ * once answers get slow: this is a closed model).
+ *
+ * <p>System properties:
+ *
+ * <ul>
+ *   <li>{@code users} (100): virtual users at full load;
+ *   <li>{@code duration} (60): seconds of the whole run, the ramp included;
+ *   <li>{@code ramp} (15): seconds over which the users start, evenly;
+ *   <li>{@code baseUrl} ({@code http://localhost:8765/api}, the edge);
+ *   <li>{@code assert} (true): any failed request (not 200, wrong id, error, timeout) fails the
+ *       run;
+ *   <li>{@code marks}: a file to append the start and end times to (see Marks).
+ * </ul>
+ */
+public class GetAccounts extends Simulation {
+
+  private final int users = Integer.getInteger("users", 100);
+  private final Duration duration = Duration.ofSeconds(Long.getLong("duration", 60L));
+  private final Duration ramp = Duration.ofSeconds(Long.getLong("ramp", 15L));
+  private final String baseUrl = System.getProperty("baseUrl", "http://localhost:8765/api");
+  private final boolean assertNoFailure =
+      Boolean.parseBoolean(System.getProperty("assert", "true"));
+
+  /** Every user stops at the same moment: the run lasts `duration`, however late a user began. */
+  private final Deadline deadline = new Deadline(duration);
+
+  private final HttpProtocolBuilder protocol =
+      http.baseUrl(baseUrl).acceptHeader("application/json").userAgentHeader("goblog-gatling");
+
+  private final ScenarioBuilder scenario =
+      scenario("GetAccounts")
+          .asLongAs(session -> deadline.notPassed())
+          .on(
+              feed(Feeders.accountIds())
+                  .exec(
+                      http("GET /accounts/{id}")
+                          .get("/accounts/#{id}")
+                          .check(status().is(200), jsonPath("$.id").isEL("#{id}")))
+                  .pause(Duration.ofSeconds(1)));
+
+  @Override
+  public void before() {
+    deadline.start();
+    Marks.write("start");
+  }
+
+  @Override
+  public void after() {
+    Marks.write("end");
+  }
+
+  {
+    if (ramp.compareTo(duration) > 0) {
+      throw new IllegalArgumentException("ramp " + ramp + " is longer than duration " + duration);
+    }
+    SetUp setUp =
+        setUp(scenario.injectOpen(rampUsers(users).during(ramp)))
+            .protocols(protocol)
+            // A hung request must not keep the run alive: 10 s is past every check timeout.
+            .maxDuration(duration.plusSeconds(10));
+    if (assertNoFailure) {
+      setUp.assertions(global().failedRequests().count().is(0L));
+    }
+  }
+}
