@@ -42,7 +42,7 @@ build: ## static binaries (CGO_ENABLED=0) into bin/: the three services and heal
 	@CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/healthchecker ./common/cmd/healthchecker
 
 .PHONY: test
-test: test-unit test-integration-go fuzz ## everything: unit tests, integration tests against RabbitMQ, brief fuzzing
+test: test-unit test-integration-go fuzz test-jvm test-integration ## everything: Go unit tests, RabbitMQ integration, fuzzing, JVM tests, the landscape suite
 
 .PHONY: test-unit
 test-unit: ## go vet and go test -race of all four modules
@@ -55,6 +55,15 @@ test-integration-go: ## tests tagged `integration`, against a real RabbitMQ (sta
 	bash scripts/ensure-rabbitmq.sh
 	@test -n "$(INTEGRATION_PKGS)" || { echo "no integration tests found" >&2; exit 1; }
 	$(GO) test -race -tags integration -count=1 -p 1 $(INTEGRATION_PKGS)
+
+.PHONY: test-jvm
+test-jvm: ## JUnit tests of the JVM support services (Maven)
+	$(MAKE) -C support test
+
+# The suite starts what is not running of the process landscape and stops what it started.
+.PHONY: test-integration
+test-integration: ## the integration suite against the local process landscape (RabbitMQ, JVM jars, Go binaries)
+	bash scripts/test-integration.sh
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (10s)
