@@ -11,7 +11,7 @@
 # made first when absent (deploy/build-base-images.sh). Each build gets a small context staged in
 # .run/images/<service>/ (hard links), never the whole repository.
 #
-# Each image also gets a deploy tag, <tag>-<first 10 hex digits of the image id>, written to
+# Each image also gets a deploy tag, <commit>-<first 10 hex digits of the image id>, written to
 # .run/images/<service>.ref for up.sh.
 #
 # Usage: deploy/build-images.sh [service...]      (default: all)
@@ -55,6 +55,7 @@ image_tag() {
     echo "$tag"
 }
 TAG=$(image_tag)
+DEPLOY_TAG_PREFIX=${IMAGE_TAG:-$(git rev-parse --short HEAD)}
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 
 BUILT=()
@@ -100,11 +101,13 @@ build() {
     fi
     local size id ref
     read -r size id < <(docker image inspect --format '{{.Size}} {{.Id}}' "goblog/$svc:$TAG")
-    # The deploy tag: the commit tag plus the image's own id, so a changed image always gets a new
+    # The deploy tag: the commit plus the image's own id, so a changed image always gets a new
     # reference (Swarm rolls a service only when its image reference changes) and an unchanged
-    # one keeps its reference (no needless roll). up.sh deploys what .run/images/<svc>.ref names.
+    # one keeps its reference (no needless roll). Without "-dirty": editing a file that does not
+    # go into an image must not change every reference. up.sh deploys what
+    # .run/images/<svc>.ref names.
     id=${id#sha256:}
-    ref=goblog/$svc:$TAG-${id:0:10}
+    ref=goblog/$svc:$DEPLOY_TAG_PREFIX-${id:0:10}
     docker tag "goblog/$svc:$TAG" "$ref"
     echo "$ref" >"$ROOT/.run/images/$svc.ref"
     log "$svc: built in $((SECONDS - start))s, $((size / 1000000)) MB: $ref"

@@ -32,10 +32,13 @@ if [[ -z $(leftovers) ]]; then
 fi
 log "docker stack rm $STACK"
 docker stack rm "$STACK" >/dev/null
+# A probe container the e2e suite left behind (interrupted run) would keep the network alive.
+docker ps -aq --filter label=goblog.e2e=probe | xargs -r docker rm -f >/dev/null
 deadline=$((SECONDS + WAIT_SECONDS))
 while left=$(leftovers) && [[ -n $left ]]; do
     if ((SECONDS >= deadline)); then
-        die "stack '$STACK' still has $left after ${WAIT_SECONDS}s (docker ps -a --filter label=com.docker.stack.namespace=$STACK)"
+        attached=$(docker network inspect --format '{{range .Containers}}{{.Name}} {{end}}' "$NETWORK" 2>/dev/null || true)
+        die "stack '$STACK' still has $left after ${WAIT_SECONDS}s${attached:+; containers still attached to $NETWORK (started outside the stack, e.g. docker run --network $NETWORK): $attached}"
     fi
     sleep 1
 done

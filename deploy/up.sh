@@ -223,7 +223,7 @@ EOF
 }
 
 "$DEPLOY/ensure-docker.sh"
-preflight
+((IMAGES_ONLY)) || preflight
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     build
 fi

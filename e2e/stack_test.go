@@ -513,17 +513,20 @@ func TestUnhealthyTaskIsReplaced(t *testing.T) {
 				// Three failed checks 5 s apart, the restart delay, the start: well under 2 min.
 				var replacement task
 				So(eventually(2*time.Minute, 2*time.Second, func() error {
+					if err := ready("accountservice"); err != nil {
+						return err
+					}
 					healthy, err := healthyTasks("accountservice")
 					if err != nil {
 						return err
+					}
+					if len(healthy) == 0 {
+						return errors.New("no healthy accountservice task")
 					}
 					for _, tk := range healthy {
 						if tk.ID == victim.ID {
 							return fmt.Errorf("task %.12s still runs (%s)", victim.ID, tk.Health)
 						}
-					}
-					if err := ready("accountservice"); err != nil {
-						return err
 					}
 					replacement = healthy[0]
 					return nil
