@@ -31,11 +31,17 @@ if [[ -z $(leftovers) ]]; then
     exit 0
 fi
 log "docker stack rm $STACK"
-docker stack rm "$STACK" >/dev/null
 # A probe container the e2e suite left behind (interrupted run) would keep the network alive.
 docker ps -aq --filter label=goblog.e2e=probe | xargs -r docker rm -f >/dev/null
+# It fails when the network is still in use (tasks stopping, or a container someone attached):
+# the network is removed in the loop below then.
+docker stack rm "$STACK" >/dev/null 2>&1 || true
 deadline=$((SECONDS + WAIT_SECONDS))
 while left=$(leftovers) && [[ -n $left ]]; do
+    if [[ $left == "0 services, 0 containers, "* ]]; then
+        docker network ls -q --filter "label=com.docker.stack.namespace=$STACK" |
+            xargs -r docker network rm >/dev/null 2>&1 || true
+    fi
     if ((SECONDS >= deadline)); then
         attached=$(docker network inspect --format '{{range .Containers}}{{.Name}} {{end}}' "$NETWORK" 2>/dev/null || true)
         die "stack '$STACK' still has $left after ${WAIT_SECONDS}s${attached:+; containers still attached to $NETWORK (started outside the stack, e.g. docker run --network $NETWORK): $attached}"

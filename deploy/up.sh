@@ -19,7 +19,7 @@
 # Usage: deploy/up.sh [--images-only]
 # Environment:
 #   GOBLOG_STACK        stack name (default goblog)
-#   UP_WAIT_SECONDS     bound of step 7 (default 360)
+#   UP_WAIT_SECONDS     bound of step 7 (default 480)
 #   SKIP_BUILD=1        skip steps 3 and 4: deploy the images of the last build (.run/images/*.ref)
 set -euo pipefail
 LOG_NAME=up
@@ -27,7 +27,7 @@ LOG_NAME=up
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-WAIT_SECONDS=${UP_WAIT_SECONDS:-360}
+WAIT_SECONDS=${UP_WAIT_SECONDS:-480}
 IMAGES_ONLY=0
 [[ ${1:-} == --images-only ]] && IMAGES_ONLY=1
 START=$SECONDS
