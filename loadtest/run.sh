@@ -67,9 +67,13 @@ mvnq() { "${MVN[@]}" "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^[[:space:]]*
 
 e2e_running() { pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh' >/dev/null; }
 
+# Set once this run has seen someone else's e2e run or deploy.
+SAW_OTHERS=0
+
 wait_for_e2e() {
     local waited=0
     while e2e_running; do
+        SAW_OTHERS=1
         ((waited == 0)) && log "an e2e run or a deploy is in progress; waiting for it to end (at most ${E2E_WAIT}s)"
         ((waited < E2E_WAIT)) || die "the e2e run did not end within ${E2E_WAIT}s"
         sleep 10
@@ -104,8 +108,27 @@ ensure_stack() {
     if ! docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$STACK" ||
         service_replicas | awk '{split($2, r, "/"); if (r[1] < r[2]) bad = 1} END {exit !bad}'; then
         [[ $ENSURE_STACK == 1 ]] || die "stack $STACK is not up (ENSURE_STACK=0)"
-        log "stack $STACK is missing or below its replicas: make up"
-        make -C "$ROOT" up
+        # Someone else was busy with the stack: a `make down` may be followed by their own
+        # `make up`. Give them a minute rather than deploying over them.
+        if ((SAW_OTHERS)); then
+            local quiet=0
+            log "the stack is down after someone else's e2e run or deploy: watching for a minute"
+            while ((quiet < 60)); do
+                if e2e_running; then
+                    wait_for_e2e
+                    quiet=0
+                else
+                    sleep 5
+                    quiet=$((quiet + 5))
+                fi
+            done
+            stack_ready && { log "stack $STACK is up and healthy: no deploy"; return; }
+        fi
+        if ! docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$STACK" ||
+            service_replicas | awk '{split($2, r, "/"); if (r[1] < r[2]) bad = 1} END {exit !bad}'; then
+            log "stack $STACK is missing or below its replicas: make up"
+            make -C "$ROOT" up
+        fi
     fi
     log "waiting for every task of $STACK to be healthy"
     local deadline=$((SECONDS + 600))
@@ -152,9 +175,13 @@ EOF
 
 SAMPLER_PID=
 LOAD_CONTAINER=
+RUN_DIR=
+M_LOAD_STARTED=
 cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
     [[ -n $LOAD_CONTAINER ]] && docker rm -f "$LOAD_CONTAINER" >/dev/null 2>&1
+    # A run that ended before any load leaves no half-filled report folder behind.
+    [[ -n $RUN_DIR && -z $M_LOAD_STARTED ]] && rm -rf "$RUN_DIR"
     return 0
 }
 trap cleanup EXIT
@@ -192,8 +219,11 @@ GoVsJvm)
 esac
 
 export M_SETTLED_CPU M_IDLE_START M_IDLE_END M_LOAD_STARTED M_LOAD_ENDED M_GATLING_RC M_E2E_DURING_LOAD=no
-# An e2e run or a deploy that starts during the baseline spoils it: wait, and take it again.
-for attempt in 1 2 3 4 5; do
+# An e2e run or a deploy that starts during the baseline spoils it: wait, and take it again
+# (within E2E_WAIT).
+baseline_deadline=$((SECONDS + E2E_WAIT))
+for attempt in $(seq 1 100); do
+    ((SECONDS < baseline_deadline)) || break
     ((attempt == 1)) || { log "an e2e run or a deploy started during the idle baseline: again"; wait_for_e2e; ensure_stack; }
     log "waiting until the machine is quiet (below ${SETTLE_CPU}% CPU, at most ${SETTLE}s)"
     M_SETTLED_CPU=$(python3 "$HERE/tools/loadreport.py" settle "$SETTLE:$SETTLE_CPU")
@@ -214,7 +244,7 @@ for attempt in 1 2 3 4 5; do
     wait "$SAMPLER_PID" 2>/dev/null || true
     SAMPLER_PID=
 done
-[[ -n $SAMPLER_PID ]] || die "no quiet idle baseline in 5 attempts: an e2e run or deploy kept starting"
+[[ -n $SAMPLER_PID ]] || die "no quiet idle baseline within ${E2E_WAIT}s: e2e runs or deploys kept starting"
 
 log "load: $SIMULATION, $LABEL, ${DURATION}s (ramp ${RAMP}s)"
 M_LOAD_STARTED=$(now)
@@ -240,7 +270,11 @@ GoVsJvm)
 esac
 set -e
 M_LOAD_ENDED=$(now)
-e2e_running && { M_E2E_DURING_LOAD=yes; log "WARNING: an e2e run was going on during the load"; }
+# The sampler notes every second whether an e2e run or a deploy was going on.
+if e2e_running || grep -q '"others_busy": true' "$RUN_DIR/samples.jsonl" 2>/dev/null; then
+    M_E2E_DURING_LOAD=yes
+    log "WARNING: an e2e run or a deploy was going on during the load: the figures are disturbed"
+fi
 sleep 3 # the last samples after the load
 kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true

@@ -91,15 +91,22 @@ def host_cpu_times():
     return sum(fields[:8]), idle
 
 
-def gatling_host_process():
-    """CPU ticks and RSS (MiB) of a Gatling JVM running on the host (the Maven plugin's fork)."""
-    ticks, rss, found = 0, 0.0, False
+# What run.sh waits for: someone else's e2e run or deploy, which scales and kills tasks.
+OTHERS_BUSY = re.compile(rb"make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh")
+
+
+def scan_processes():
+    """(CPU ticks and RSS in MiB of a Gatling JVM on the host, or None; whether an e2e run or a
+    deploy is going on)."""
+    ticks, rss, found, busy = 0, 0.0, False, False
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read()
+            if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")):
+                busy = True
             if b"io.gatling.app.Gatling" not in cmd or b"docker" in cmd.split(b"\0")[0]:
                 continue
             with open(f"/proc/{pid}/stat") as f:
@@ -109,7 +116,7 @@ def gatling_host_process():
             found = True
         except (OSError, IndexError, ValueError):
             continue
-    return (ticks, rss) if found else None
+    return ((ticks, rss) if found else None), busy
 
 
 def cmd_sample(out_path):
@@ -165,8 +172,9 @@ def cmd_sample(out_path):
                         cpu = 0.0
                     containers[name] = {"service": service_of(name), "mem": round(mem, 3),
                                         "cpu": round(cpu, 2), "pids": rec.get("PIDs")}
-            sample = {"t": round(now, 3), "host_cpu": round(host_cpu, 1), "containers": containers}
-            g = gatling_host_process()
+            g, busy = scan_processes()
+            sample = {"t": round(now, 3), "host_cpu": round(host_cpu, 1), "containers": containers,
+                      "others_busy": busy}
             if g is not None:
                 if prev_gatling is not None:
                     sample["gatling_host"] = {
