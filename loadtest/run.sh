@@ -88,10 +88,10 @@ service_replicas() {
 
 stack_ready() {
     docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx "$STACK" || return 1
-    local lines name reps
+    local lines reps
     lines=$(service_replicas) || return 1
     [[ -n $lines ]] || return 1
-    while read -r name reps; do
+    while read -r _ reps; do
         reps=${reps%% *}
         [[ ${reps%/*} == "${reps#*/}" && ${reps#*/} != 0 ]] || return 1
     done <<<"$lines"
@@ -190,6 +190,12 @@ trap 'exit 130' INT TERM
 now() { date +%s.%N; }
 
 # ------------------------------------------------------------------------------------------------
+# One load test at a time on this machine: two would measure each other.
+exec 9>"${TMPDIR:-/tmp}/goblog-loadtest.lock"
+if ! flock -n 9; then
+    log "another load test is running; waiting for it (at most ${E2E_WAIT}s)"
+    flock -w "$E2E_WAIT" 9 || die "the other load test did not end within ${E2E_WAIT}s"
+fi
 wait_for_e2e
 ensure_stack
 
@@ -197,7 +203,7 @@ log "compiling the simulations"
 mvnq test-compile
 [[ $SIMULATION == GoVsJvm ]] && { log "building $LOAD_IMAGE"; build_load_image; }
 
-RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr 'A-Z' 'a-z' <<<"$SIMULATION")-${LABEL// /}
+RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr '[:upper:]' '[:lower:]' <<<"$SIMULATION")-${LABEL// /}
 RUN_ID=${RUN_ID//\//}
 RUN_DIR=$REPORT_ROOT/$RUN_ID
 mkdir -p "$RUN_DIR"

@@ -28,6 +28,8 @@ E2E_WAIT=${E2E_WAIT:-1800}
 log() { printf '%s startup: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+exec 9>"${TMPDIR:-/tmp}/goblog-loadtest.lock"
+flock -w "$E2E_WAIT" 9 || die "a load test kept running for ${E2E_WAIT}s"
 waited=0
 while pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh' >/dev/null; do
     ((waited == 0)) && log "an e2e run or a deploy is in progress; waiting for it to end"
@@ -60,12 +62,13 @@ for s in $SERVICES; do
         ((SECONDS < deadline)) || die "$s: new task $new not healthy within 600 s"
         sleep 0.2
     done
+    # Now, while Docker still keeps the task's first probes (it keeps the last five).
+    python3 "$HERE/tools/loadreport.py" facts "$RUN_DIR/facts-$s.json"
     # The update is over when the old task has stopped: the next restart starts on a quiet machine.
     until [[ $(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$svc") == completed ]]; do
         ((SECONDS < deadline)) || die "$s: update not completed within 600 s"
         sleep 1
     done
-    python3 "$HERE/tools/loadreport.py" facts "$RUN_DIR/facts-$s.json"
     log "$s: healthy"
     sleep 5
 done

@@ -107,8 +107,11 @@ def scan_processes():
                 cmd = f.read()
             if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")):
                 busy = True
-            if b"io.gatling.app.Gatling" not in cmd or b"docker" in cmd.split(b"\0")[0]:
+            if b"io.gatling.app.Gatling" not in cmd or b"java" not in cmd.split(b"\0")[0]:
                 continue
+            with open(f"/proc/{pid}/cgroup") as f:
+                if "docker" in f.read():  # the GoVsJvm container: docker stats has it already
+                    continue
             with open(f"/proc/{pid}/stat") as f:
                 stat = f.read().rsplit(")", 1)[1].split()
             ticks += int(stat[11]) + int(stat[12])  # utime + stime
@@ -259,6 +262,9 @@ def cmd_facts(out_path):
     for c in docker_json("inspect", *ids):
         key = service_of(c["Name"].lstrip("/"))
         started = parse_time(c["State"]["StartedAt"])
+        # During a start-first update the old and the new task share a slot: keep the newer.
+        if key in facts["services"] and (facts["services"][key]["started_at"] or 0) > (started or 0):
+            continue
         health = c["State"].get("Health") or {}
         probes = health.get("Log") or []
         ready, attempts = ready_from_logs(c["Id"], started)
@@ -383,7 +389,9 @@ def read_marks(path):
         for line in open(path):
             parts = line.split()
             if len(parts) == 2:
-                marks[parts[0]] = int(parts[1]) / 1000.0
+                # start and end are epoch milliseconds; the rest are counters.
+                value = int(parts[1])
+                marks[parts[0]] = value / 1000.0 if parts[0] in ("start", "end") else value
     return marks
 
 
@@ -605,7 +613,9 @@ def svg_chart(title, lines, t0, phases, y_label, log_scale, y_max_hint=None, ext
         pts = [(t, y) for t, y in pts if y is not None]
         if not pts:
             continue
-        path = " ".join(f"{'M' if j == 0 else 'L'}{xpix(t):.1f},{ypix(y):.1f}" for j, (t, y) in enumerate(pts))
+        # A gap in the samples (a container that was not there) breaks the line.
+        path = " ".join(f"{'M' if j == 0 or t - pts[j - 1][0] > 2.5 else 'L'}{xpix(t):.1f},{ypix(y):.1f}"
+                        for j, (t, y) in enumerate(pts))
         dash = ' stroke-dasharray="4,3"' if extra_line and label == extra_line[0] else ""
         out.append(f'<path d="{path}" fill="none" stroke="{col}" stroke-width="1.6"{dash}/>')
         ly = top + 10 + i * 17
@@ -708,6 +718,12 @@ def cmd_report(run_dir):
         doc.p(f"Throughput at full load (after the ramp, Gatling's per-second counts): "
               f"**{fmt(full_rps, 1)} req/s**; over the whole run including the ramp: "
               f"{fmt(stats[0][1]['rps'], 1)} req/s. Latencies include the ramp.")
+        if marks.get("answers"):
+            n = marks["answers"]
+            fq, fi = marks.get("fallback_quote", 0), marks.get("fallback_image", 0)
+            doc.p(f"Answers that carried a circuit breaker's fallback instead of a downstream call "
+                  f"(200 all the same, so not failures): quote **{fq} of {n} ({100 * fq / n:.1f} %)**, "
+                  f"image {fi} ({100 * fi / n:.1f} %).")
     else:
         doc.p("No Gatling statistics found: the run did not produce a report (see gatling.log).")
     if errors:
@@ -827,7 +843,8 @@ def cmd_report(run_dir):
                (f"; JVM {min(jr):.0f}-{max(jr):.0f} s" if jr else "")
         if waited:
             text += f" ({', '.join(waited)} started before the config server and waited for it)"
-        targets.append(["Go start → healthy < 1 s", text,
+        targets.append(["Go start → healthy < 1 s (to the ready log line; Docker's first probe comes "
+                        "one interval after the start)", text,
                         ("met" if own and max(own) < 1 else "missed") if own else "not measured here"])
     doc.table(["target", "measured", ""], targets, ["l", "l", "l"])
 
@@ -855,6 +872,7 @@ def cmd_report(run_dir):
         f.write(doc.html())
     with open(os.path.join(run_dir, "summary.json"), "w") as f:
         json.dump({"meta": meta, "requests": dict(stats), "full_load_rps": full_rps,
+                   "counters": {k: v for k, v in marks.items() if k not in ("start", "end")},
                    "host_cpu": {"idle": host_idle, "full_mean": mean(host_full),
                                 "full_peak": max(host_full, default=None)},
                    "services": rows, "targets": targets, "errors": errors}, f, indent=1)

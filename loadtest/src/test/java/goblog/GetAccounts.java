@@ -6,11 +6,17 @@ import static io.gatling.javaapi.http.HttpDsl.*;
 import io.gatling.javaapi.core.*;
 import io.gatling.javaapi.http.*;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Virtual users loop {@code GET {baseUrl}/accounts/{id}} over the seed accounts 10000-10029 with a
  * 1 s pause after each answer, so the request rate is about the number of users (a little less
  * once answers get slow: this is a closed model).
+ *
+ * <p>An answer is 200 with the right id even when accountservice served a circuit breaker's
+ * fallback quote or image instead of calling quotes-service or imageservice. Those answers are not
+ * failures, but they show the landscape shedding load: the simulation counts them and writes the
+ * counts to the marks file ({@code answers}, {@code fallback_quote}, {@code fallback_image}).
  *
  * <p>System properties:
  *
@@ -36,6 +42,10 @@ public class GetAccounts extends Simulation {
   /** Every user stops at the same moment: the run lasts `duration`, however late a user began. */
   private final Deadline deadline = new Deadline(duration);
 
+  private final AtomicLong answers = new AtomicLong();
+  private final AtomicLong fallbackQuotes = new AtomicLong();
+  private final AtomicLong fallbackImages = new AtomicLong();
+
   private final HttpProtocolBuilder protocol =
       http.baseUrl(baseUrl).acceptHeader("application/json").userAgentHeader("goblog-gatling");
 
@@ -47,8 +57,27 @@ public class GetAccounts extends Simulation {
                   .exec(
                       http("GET /accounts/{id}")
                           .get("/accounts/#{id}")
-                          .check(status().is(200), jsonPath("$.id").isEL("#{id}")))
+                          .check(
+                              status().is(200),
+                              jsonPath("$.id").isEL("#{id}"),
+                              jsonPath("$.quote.ipAddress").optional().saveAs("quoteFrom"),
+                              jsonPath("$.imageData.servedBy").optional().saveAs("imageFrom")))
+                  .exec(this::countFallbacks)
                   .pause(Duration.ofSeconds(1)));
+
+  /** The fallbacks of accountservice's circuits (see the landscape's request flow). */
+  private Session countFallbacks(Session session) {
+    if (session.contains("quoteFrom")) {
+      answers.incrementAndGet();
+      if ("circuit-breaker".equals(session.getString("quoteFrom"))) {
+        fallbackQuotes.incrementAndGet();
+      }
+      if ("fallback".equals(session.getString("imageFrom"))) {
+        fallbackImages.incrementAndGet();
+      }
+    }
+    return session.remove("quoteFrom").remove("imageFrom");
+  }
 
   @Override
   public void before() {
@@ -59,6 +88,9 @@ public class GetAccounts extends Simulation {
   @Override
   public void after() {
     Marks.write("end");
+    Marks.write("answers", answers.get());
+    Marks.write("fallback_quote", fallbackQuotes.get());
+    Marks.write("fallback_image", fallbackImages.get());
   }
 
   {
