@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
@@ -31,10 +32,18 @@ func main() {
 	os.Exit(service.Main(app, os.Args[1:], run))
 }
 
+// defaultOutageGrace is how long /health stays UP while the broker is
+// unreachable: longer than a RabbitMQ restart (its start period is 60 s).
+const defaultOutageGrace = 90 * time.Second
+
 // settings is the configuration vipservice reads at start.
 type settings struct {
 	Name, AMQPURL, ZipkinURL, EventBus, VIPQueue, LogLevel string
 	Port                                                   int
+	// OutageGrace is how long a broker outage leaves /health UP.
+	OutageGrace time.Duration
+	// ShutdownDrain is how long the service keeps serving after SIGTERM.
+	ShutdownDrain time.Duration
 }
 
 // settingsFrom reads and checks the start-time configuration. Every bad value
@@ -63,6 +72,13 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.LogLevel, err = logging.LevelFrom(s)
 	check(err)
+	c.OutageGrace, err = s.DurationE("broker_outage_grace", defaultOutageGrace)
+	check(err)
+	c.ShutdownDrain, err = service.ShutdownDrain(s)
+	check(err)
+	if c.OutageGrace < 0 {
+		check(&config.ValueError{Key: "broker_outage_grace", Value: c.OutageGrace.String(), Want: "a duration of 0 or more"})
+	}
 	if strings.TrimSpace(c.VIPQueue) == "" {
 		check(&config.ValueError{Key: "vip_queue", Value: c.VIPQueue, Want: "a queue name"})
 	}
@@ -108,10 +124,15 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, log)
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
 	// Closers run in reverse order of opening: the broker, then the tracer.
-	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, broker.Close, service.FlushSpans(log, tracer))
+	return server.Runner{
+		Log:     log,
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Closers: []func() error{broker.Close, service.FlushSpans(log, tracer)},
+		Drain:   cfg.ShutdownDrain,
+	}.Run(ctx)
 }
 
 // applyLive applies what can change without a restart after a refresh: the

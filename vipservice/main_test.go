@@ -40,7 +40,8 @@ func TestRun(t *testing.T) {
 	Convey("Given vipservice started by run while its broker is unreachable", t, func() {
 		dir := t.TempDir()
 		port, brokerPort := freePort(t), freePort(t) // nothing listens on brokerPort
-		yml := fmt.Sprintf("server_port: %d\namqp_server_url: amqp://guest:guest@127.0.0.1:%d/\nlog_level: warn\n", port, brokerPort)
+		// No grace: /health reports the outage at once.
+		yml := fmt.Sprintf("server_port: %d\namqp_server_url: amqp://guest:guest@127.0.0.1:%d/\nlog_level: warn\nbroker_outage_grace: 0s\n", port, brokerPort)
 		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -62,10 +63,12 @@ func TestRun(t *testing.T) {
 			So(status, ShouldEqual, http.StatusServiceUnavailable)
 			resp, err := http.Get(base + "/vip/stats")
 			So(err, ShouldBeNil)
-			var stats map[string]int
+			var stats map[string]any
 			So(json.NewDecoder(resp.Body).Decode(&stats), ShouldBeNil)
 			resp.Body.Close()
-			So(stats, ShouldResemble, map[string]int{"received": 0, "rejected": 0})
+			So(stats["received"], ShouldEqual, 0)
+			So(stats["rejected"], ShouldEqual, 0)
+			So(stats["broker"], ShouldStartWith, "DOWN: ")
 
 			cancel()
 			select {
@@ -102,6 +105,7 @@ func TestSettingsFrom(t *testing.T) {
 		So(cfg, ShouldResemble, settings{
 			Name: "vipservice", AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
 			EventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info", Port: 6868,
+			OutageGrace: 90 * time.Second,
 		})
 	})
 
@@ -117,6 +121,8 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"amqp_server_url": amqp, "zipkin_server_url": "zipkin:9411"}, `config: zipkin_server_url: "zipkin:9411" is not an http or https URL`},
 			{map[string]any{"amqp_server_url": amqp, "log_level": "loud"}, `config: log_level: "loud" is not a log level`},
 			{map[string]any{"amqp_server_url": amqp, "vip_queue": ""}, `config: vip_queue: "" is not a queue name`},
+			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "soon"}, `config: broker_outage_grace: "soon" is not a duration`},
+			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "-5s"}, `config: broker_outage_grace: "-5s" is not a duration of 0 or more`},
 		} {
 			_, err := settingsFrom(snapOf(c.src))
 			So(err, ShouldNotBeNil)

@@ -145,6 +145,9 @@ type Client struct {
 	lastErr error
 	blocked string // reason while the broker blocks publishers
 	closed  bool
+	// downSince is when the client lost its connection (its creation while it
+	// has never connected); zero while connected.
+	downSince time.Time
 
 	pubMu    sync.Mutex // guards the fields below and serializes publish setup
 	pubConn  *amqp.Connection
@@ -179,6 +182,7 @@ func NewClient(url string, log logrus.FieldLogger, opts ...Option) *Client {
 		loopDone:   make(chan struct{}),
 		changed:    make(chan struct{}),
 		lastErr:    errors.New("connecting"),
+		downSince:  time.Now(),
 	}
 	c.log = log.WithField("broker", c.broker)
 	go c.run()
@@ -300,7 +304,7 @@ func (c *Client) setConnected(conn *amqp.Connection) bool {
 	if c.closed {
 		return false
 	}
-	c.conn, c.lastErr, c.blocked = conn, nil, ""
+	c.conn, c.lastErr, c.blocked, c.downSince = conn, nil, "", time.Time{}
 	close(c.changed)
 	c.changed = make(chan struct{})
 	return true
@@ -312,6 +316,9 @@ func (c *Client) setDisconnected(err error) {
 	wasConnected := c.conn != nil
 	c.conn, c.lastErr, c.blocked = nil, err, ""
 	if wasConnected {
+		if c.downSince.IsZero() {
+			c.downSince = time.Now()
+		}
 		close(c.changed)
 		c.changed = make(chan struct{})
 	}
@@ -398,6 +405,22 @@ func (c *Client) Healthy() error {
 		return c.notConnected()
 	}
 	return nil
+}
+
+// DownFor returns how long the client has been without a connection: zero
+// while connected, else the time since the connection was lost (since the
+// client was created when it has never connected). A health check can use it
+// to tolerate a broker restart and report only a lasting outage.
+func (c *Client) DownFor() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil && !c.conn.IsClosed() {
+		return 0
+	}
+	if c.downSince.IsZero() { // the connection closed, run has not noticed yet
+		c.downSince = time.Now()
+	}
+	return time.Since(c.downSince)
 }
 
 // Publish sends body as a persistent message to the durable queue (declared

@@ -52,6 +52,12 @@ func TestClientWithoutBroker(t *testing.T) {
 			So(err.Error(), ShouldNotContainSubstring, "topsecret")
 		})
 
+		Convey("DownFor counts from its creation, since it has never connected", func() {
+			first := c.DownFor()
+			So(first, ShouldBeGreaterThan, 0)
+			So(c.DownFor(), ShouldBeGreaterThanOrEqualTo, first)
+		})
+
 		Convey("Publish fails at once with ErrNotConnected instead of hanging", func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()

@@ -336,6 +336,9 @@ func TestBrokerRestartLosesNoConfirmedMessage(t *testing.T) {
 	if err := c.Healthy(); err != nil {
 		t.Fatalf("unhealthy after the restart: %v", err)
 	}
+	if d := c.DownFor(); d != 0 {
+		t.Fatalf("DownFor is %s while connected, want 0", d)
+	}
 	t.Logf("%d publishes failed during the restart and were retried; all %d confirmed messages consumed", failures, next)
 }
 

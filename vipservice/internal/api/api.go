@@ -4,7 +4,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
@@ -17,13 +19,39 @@ import (
 type Broker interface {
 	// Healthy returns nil while the broker connection is up.
 	Healthy() error
+	// DownFor returns how long the connection has been down (0 while up).
+	DownFor() time.Duration
 }
 
-// NewRouter serves GET /health, DOWN (503) while broker is unhealthy, and,
-// traced, GET /vip/stats → {"received":N,"rejected":M}.
-func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, log logrus.FieldLogger) *mux.Router {
+// statsBody is what GET /vip/stats answers: the counts and the broker state.
+type statsBody struct {
+	vip.StatsSnapshot
+	// Broker is "UP", or "DOWN: <why>" while the client reconnects.
+	Broker string `json:"broker"`
+}
+
+// NewRouter serves GET /health and, traced, GET /vip/stats →
+// {"received":N,"rejected":M,"broker":"UP"}.
+//
+// /health is DOWN (503) once the broker connection has been down for
+// outageGrace: a broker restart (a rolling update of RabbitMQ, say) is
+// ridden out by the client's reconnects and must not fail the health check,
+// which would make Swarm kill a task that is fine, or roll back an update of
+// vipservice that happens to overlap one of RabbitMQ. A lasting outage still
+// shows. /vip/stats reports the broker state at once.
+func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, log logrus.FieldLogger) *mux.Router {
 	health := server.NewHealth()
-	health.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
+	health.Register("rabbitmq", func(context.Context) error {
+		err := broker.Healthy()
+		if err == nil {
+			return nil
+		}
+		down := broker.DownFor()
+		if down < outageGrace {
+			return nil
+		}
+		return fmt.Errorf("%w (down for %s)", err, down.Round(time.Second))
+	})
 
 	router := mux.NewRouter()
 	router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +65,11 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, log logr
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
 	traced.HandleFunc("/vip/stats", func(w http.ResponseWriter, _ *http.Request) {
-		server.WriteJSON(w, http.StatusOK, stats.Snapshot())
+		body := statsBody{StatsSnapshot: stats.Snapshot(), Broker: "UP"}
+		if err := broker.Healthy(); err != nil {
+			body.Broker = "DOWN: " + err.Error()
+		}
+		server.WriteJSON(w, http.StatusOK, body)
 	}).Methods(http.MethodGet)
 	return router
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/vipservice/internal/vip"
@@ -17,20 +18,27 @@ import (
 
 // fakeBroker is a broker connection the test takes down and brings back.
 type fakeBroker struct {
-	mu  sync.Mutex
-	err error
+	mu   sync.Mutex
+	err  error
+	down time.Duration
 }
 
-func (b *fakeBroker) set(err error) {
+func (b *fakeBroker) set(err error, down time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.err = err
+	b.err, b.down = err, down
 }
 
 func (b *fakeBroker) Healthy() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.err
+}
+
+func (b *fakeBroker) DownFor() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.down
 }
 
 func get(h http.Handler, path string) (int, map[string]any) {
@@ -51,31 +59,38 @@ func TestRouter(t *testing.T) {
 		log.SetOutput(io.Discard)
 		var stats vip.Stats
 		broker := &fakeBroker{}
-		r := NewRouter(tracer, &stats, broker, log)
+		const grace = 90 * time.Second
+		r := NewRouter(tracer, &stats, broker, grace, log)
 
-		Convey("GET /vip/stats answers the counts", func() {
+		Convey("GET /vip/stats answers the counts and the broker state", func() {
 			code, body := get(r, "/vip/stats")
 			So(code, ShouldEqual, http.StatusOK)
-			So(body, ShouldResemble, map[string]any{"received": 0.0, "rejected": 0.0})
+			So(body, ShouldResemble, map[string]any{"received": 0.0, "rejected": 0.0, "broker": "UP"})
 
 			stats.Received()
 			stats.Received()
 			stats.Rejected()
+			broker.set(errors.New("not connected"), time.Second)
 			_, body = get(r, "/vip/stats")
-			So(body, ShouldResemble, map[string]any{"received": 2.0, "rejected": 1.0})
+			So(body, ShouldResemble, map[string]any{"received": 2.0, "rejected": 1.0, "broker": "DOWN: not connected"})
 		})
-		Convey("/health follows the broker connection", func() {
+		Convey("/health rides out a short broker outage and reports a lasting one", func() {
 			code, body := get(r, "/health")
 			So(code, ShouldEqual, http.StatusOK)
 			So(body["status"], ShouldEqual, "UP")
 
-			broker.set(errors.New("not connected"))
+			broker.set(errors.New("not connected"), grace-time.Second)
+			code, body = get(r, "/health")
+			So(code, ShouldEqual, http.StatusOK)
+			So(body["status"], ShouldEqual, "UP")
+
+			broker.set(errors.New("not connected"), grace)
 			code, body = get(r, "/health")
 			So(code, ShouldEqual, http.StatusServiceUnavailable)
 			So(body["status"], ShouldEqual, "DOWN")
-			So(body["reason"], ShouldContainSubstring, "rabbitmq: not connected")
+			So(body["reason"], ShouldEqual, "rabbitmq: not connected (down for 1m30s)")
 
-			broker.set(nil)
+			broker.set(nil, 0)
 			code, _ = get(r, "/health")
 			So(code, ShouldEqual, http.StatusOK)
 		})
