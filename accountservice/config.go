@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
+	"github.com/goblog/common/service"
 )
 
 // Config is what accountservice reads once at start. Values that change
@@ -31,6 +33,8 @@ type Config struct {
 	QuotesURL          string
 	ImagesURL          string
 	Circuits           map[string]circuit.Settings // by circuit name
+	// ShutdownDrain is how long the service keeps serving after SIGTERM.
+	ShutdownDrain time.Duration
 }
 
 // Schemes the URL keys accept.
@@ -81,6 +85,8 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	c.QuotesURL = urlE("quotes_service_url", httpSchemes)
 	c.ImagesURL = urlE("imageservice_url", httpSchemes)
 	c.Circuits, err = circuitSettings(snap)
+	check(err)
+	c.ShutdownDrain, err = service.ShutdownDrain(snap)
 	check(err)
 	if portsOK && c.ServerPort == c.HystrixStreamPort {
 		check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", c.ServerPort))

@@ -147,9 +147,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
 
 	log.WithField("servedBy", servedBy).Info("accountservice starting")
-	return server.Run(ctx, log,
-		[]*http.Server{server.New(addr(cfg.ServerPort), router), circuit.StreamServer(addr(cfg.HystrixStreamPort))},
-		closers...)
+	return server.Runner{
+		Log:     log,
+		Servers: []*http.Server{server.New(addr(cfg.ServerPort), router), circuit.StreamServer(addr(cfg.HystrixStreamPort))},
+		Closers: closers,
+		Drain:   cfg.ShutdownDrain,
+	}.Run(ctx)
 }
 
 // openStore opens the bbolt database and seeds it on its first start.

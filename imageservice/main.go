@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
@@ -35,6 +36,8 @@ func main() {
 type settings struct {
 	Name, ImageBaseURL, AMQPURL, ZipkinURL, EventBus, LogLevel string
 	Port                                                       int
+	// ShutdownDrain is how long the service keeps serving after SIGTERM.
+	ShutdownDrain time.Duration
 }
 
 // settingsFrom reads and checks the start-time configuration. Every bad value
@@ -60,6 +63,8 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
 	check(err)
 	c.LogLevel, err = logging.LevelFrom(s)
+	check(err)
+	c.ShutdownDrain, err = service.ShutdownDrain(s)
 	check(err)
 	if len(errs) > 0 {
 		return settings{}, errors.Join(errs...)
@@ -125,7 +130,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 
 	router := api.NewRouter(handler, tracer, log)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
-	return server.Run(ctx, log, []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)}, closers...)
+	return server.Runner{
+		Log:     log,
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Closers: closers,
+		Drain:   cfg.ShutdownDrain,
+	}.Run(ctx)
 }
 
 // applyLive applies what can change without a restart after a refresh: the

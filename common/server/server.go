@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -38,14 +39,50 @@ func New(addr string, h http.Handler) *http.Server {
 	}
 }
 
+// Run serves every server until ctx is done, without a drain phase: see
+// Runner, whose Run it calls.
+func Run(ctx context.Context, log logrus.FieldLogger, servers []*http.Server, closers ...func() error) error {
+	return Runner{Log: log, Servers: servers, Closers: closers}.Run(ctx)
+}
+
+// Runner runs the HTTP servers of a service and shuts them down gracefully.
+type Runner struct {
+	Log     logrus.FieldLogger
+	Servers []*http.Server
+	// Closers run after the servers have shut down, in the order given (pass
+	// them in reverse order of opening: broker, tracer, database).
+	Closers []func() error
+	// Drain is how long the servers keep serving after ctx is done, before
+	// they shut down. Meanwhile HealthPath answers 503 {"status":"DOWN"} and
+	// every response carries "Connection: close", so clients stop reusing
+	// their keep-alive connections; idle ones are left to expire on the
+	// client's side. Shutting down at once closes idle connections under a
+	// client that may be writing a request on one that very moment: a GET is
+	// resent by most clients, a POST fails. Set Drain longer than the
+	// clients' DNS cache plus their connection time-to-live (the edge's: 2 s
+	// and 10 s). Zero shuts down at once.
+	Drain time.Duration
+	// HealthPath is the path answered DOWN while draining (default /health).
+	HealthPath string
+}
+
 // Run serves every server until ctx is done (main cancels it on SIGTERM or
 // SIGINT through signal.NotifyContext) or one of them fails, for instance
-// because its port is taken. With no servers it just waits for ctx. It then shuts every server down, letting
-// in-flight requests finish for up to ShutdownTimeout, and runs closers in
-// the order given (pass them in reverse order of opening: broker, tracer,
-// database). It returns the server failure, if any, joined with every
-// shutdown and closer error.
-func Run(ctx context.Context, log logrus.FieldLogger, servers []*http.Server, closers ...func() error) error {
+// because its port is taken. With no servers it just waits for ctx. After
+// the drain phase (see Drain; skipped when a server failed) it shuts every
+// server down, letting in-flight requests finish for up to ShutdownTimeout,
+// and runs the closers. It returns the server failure, if any, joined with
+// every shutdown and closer error.
+func (r Runner) Run(ctx context.Context) error {
+	log, servers := r.Log, r.Servers
+	var draining atomic.Bool
+	healthPath := r.HealthPath
+	if healthPath == "" {
+		healthPath = "/health"
+	}
+	for _, srv := range servers {
+		srv.Handler = drainAware(srv.Handler, &draining, healthPath)
+	}
 	serveErrs := make(chan error, len(servers))
 	for _, srv := range servers {
 		log.WithField("addr", srv.Addr).Info("serving HTTP")
@@ -62,11 +99,13 @@ func Run(ctx context.Context, log logrus.FieldLogger, servers []*http.Server, cl
 
 	var errs []error
 	running := len(servers)
+	drain := false
 wait:
 	for {
 		select {
 		case <-ctx.Done():
 			log.Info("shutting down")
+			drain = r.Drain > 0 && running > 0
 			break wait
 		case err := <-serveErrs:
 			running--
@@ -77,6 +116,20 @@ wait:
 			}
 			if running == 0 {
 				break wait // every server was shut down from elsewhere
+			}
+		}
+	}
+	if drain {
+		draining.Store(true)
+		log.WithField("drain", r.Drain.String()).Info("draining: health DOWN, connections closed after each response")
+		t := time.NewTimer(r.Drain)
+		select {
+		case <-t.C:
+		case err := <-serveErrs: // a server failed while draining
+			running--
+			t.Stop()
+			if err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
@@ -106,7 +159,7 @@ wait:
 		}
 	}
 
-	for i, closeFn := range closers {
+	for i, closeFn := range r.Closers {
 		if err := closeFn(); err != nil {
 			errs = append(errs, fmt.Errorf("closer %d: %w", i, err))
 		}
@@ -116,6 +169,27 @@ wait:
 		log.Info("stopped")
 	}
 	return err
+}
+
+// drainAware wraps h: once draining is set, every response asks the client
+// to close the connection, and healthPath answers 503 DOWN.
+func drainAware(h http.Handler, draining *atomic.Bool, healthPath string) http.Handler {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !draining.Load() {
+			h.ServeHTTP(w, req)
+			return
+		}
+		w.Header().Set("Connection", "close")
+		if req.URL.Path == healthPath {
+			w.Header().Set("Cache-Control", "no-store")
+			WriteJSON(w, http.StatusServiceUnavailable, healthStatus{Status: "DOWN", Reason: "shutting down"})
+			return
+		}
+		h.ServeHTTP(w, req)
+	})
 }
 
 // WriteJSON writes v as a JSON response with status. A value that cannot be

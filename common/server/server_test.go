@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,6 +206,74 @@ func TestRun(t *testing.T) {
 				_, err := net.Dial("tcp", addr)
 				So(err, ShouldNotBeNil)
 			})
+		})
+	})
+
+	Convey("Given a Runner with a drain phase, and a client with a keep-alive connection", t, func() {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
+			WriteJSON(w, http.StatusOK, map[string]string{"status": "UP"})
+		})
+		mux.HandleFunc("/accounts", func(w http.ResponseWriter, _ *http.Request) {
+			WriteJSON(w, http.StatusCreated, map[string]string{"id": "1"})
+		})
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var closed atomic.Bool
+		ran := make(chan error, 1)
+		go func() {
+			ran <- Runner{
+				Log: quietLogger(), Servers: []*http.Server{New(addr, mux)}, Drain: 3 * time.Second,
+				Closers: []func() error{func() error { closed.Store(true); return nil }},
+			}.Run(ctx)
+		}()
+		So(waitUntilServing(addr), ShouldBeTrue)
+		client := &http.Client{Transport: &http.Transport{}}
+		defer client.CloseIdleConnections()
+		// call POSTs to path and reports the status, whether the server asked to
+		// close the connection, and whether the request reused a pooled one.
+		call := func(method, path string) (status int, closeAsked, reused bool, err error) {
+			req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(`{}`))
+			if err != nil {
+				return 0, false, false, err
+			}
+			req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+				GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused },
+			}))
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0, false, reused, err
+			}
+			defer resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return resp.StatusCode, resp.Close, reused, nil
+		}
+		status, closeAsked, _, err := call(http.MethodPost, "/accounts")
+		So(err, ShouldBeNil)
+		So(status, ShouldEqual, http.StatusCreated)
+		So(closeAsked, ShouldBeFalse)
+
+		Convey("after cancel it keeps serving, on the idle connection too, asks clients to close and reports DOWN; then it stops", func() {
+			cancel()
+			time.Sleep(100 * time.Millisecond) // Run has seen the cancel
+
+			status, closeAsked, reused, err := call(http.MethodPost, "/accounts")
+			So(err, ShouldBeNil)
+			So(status, ShouldEqual, http.StatusCreated)
+			So(reused, ShouldBeTrue) // the idle connection was not closed under the client
+			So(closeAsked, ShouldBeTrue)
+
+			status, closeAsked, _, err = call(http.MethodGet, "/health")
+			So(err, ShouldBeNil)
+			So(status, ShouldEqual, http.StatusServiceUnavailable)
+			So(closeAsked, ShouldBeTrue)
+			So(closed.Load(), ShouldBeFalse)
+
+			So(<-ran, ShouldBeNil)
+			So(closed.Load(), ShouldBeTrue)
+			_, err = net.Dial("tcp", addr)
+			So(err, ShouldNotBeNil)
 		})
 	})
 
