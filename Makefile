@@ -13,6 +13,8 @@ BIN      := bin
 SERVICES := accountservice vipservice imageservice
 MODULES  := common accountservice vipservice imageservice support/turbine
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
+# The test-only modules of the landscape (tag landscape) and Swarm (tag e2e) suites.
+SUITES   := integration e2e
 LDFLAGS  := -s -w
 # How long each fuzz target runs in `make fuzz`.
 FUZZTIME ?= 10s
@@ -36,10 +38,10 @@ build: ## static binaries (CGO_ENABLED=0) into bin/: the three services and heal
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do \
 		echo "go build -o $(BIN)/$$s ./$$s"; \
-		CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/$$s ./$$s; \
+		CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "$(LDFLAGS)" -o $(BIN)/$$s ./$$s; \
 	done
 	@echo "go build -o $(BIN)/healthchecker ./common/cmd/healthchecker"
-	@CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/healthchecker ./common/cmd/healthchecker
+	@CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags "$(LDFLAGS)" -o $(BIN)/healthchecker ./common/cmd/healthchecker
 
 .PHONY: test
 test: test-unit test-integration-go fuzz test-jvm test-integration ## everything: Go unit tests, RabbitMQ integration, fuzzing, JVM tests, the landscape suite
@@ -79,13 +81,16 @@ bench: ## benchmarks of all modules, with allocations
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 .PHONY: lint
-lint: ## gofmt check, go vet, staticcheck (integration-tagged files included)
-	@unformatted=$$(gofmt -l $(MODULES)); \
+lint: ## gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
+	@unformatted=$$(gofmt -l $(MODULES) $(SUITES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags integration $(PKGS)
-	@failed=""; for m in $(MODULES); do \
-		echo "staticcheck -tags integration ./$$m/..."; \
-		(cd $$m && $(GO) run $(STATICCHECK) -tags integration ./...) || failed="$$failed $$m"; \
+	$(GO) vet -tags landscape ./integration/...
+	$(GO) vet -tags e2e ./e2e/...
+	@failed=""; for spec in $(foreach m,$(MODULES),$(m):integration) integration:landscape e2e:e2e; do \
+		m=$${spec%%:*}; tags=$${spec#*:}; \
+		echo "staticcheck -tags $$tags ./$$m/..."; \
+		(cd $$m && $(GO) run $(STATICCHECK) -tags $$tags ./...) || failed="$$failed $$m"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "staticcheck failed in:$$failed"; exit 1; fi
 
@@ -120,8 +125,8 @@ up: ## deploy the whole landscape on Docker Swarm, wait until every service is h
 	bash deploy/up.sh
 
 .PHONY: down
-down: ## remove the Swarm stack and wait until it is gone (images and .secrets/ stay)
-	bash deploy/down.sh
+down: ## remove the Swarm stack and wait until it is gone (images, .secrets/ and the broker's data stay; PURGE=1 removes the data)
+	bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
 
 .PHONY: status
 status: ## docker service ls of the stack plus the health of every task
@@ -140,7 +145,8 @@ e2e: ## end-to-end tests against the deployed stack (make up first); stops the h
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...
-	$(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e/...
+	@# One package (the others have no tests): go test streams its -v output as the checks run.
+	$(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
 
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 

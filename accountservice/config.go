@@ -133,6 +133,7 @@ func (c Config) Fields() logrus.Fields {
 		"quotes_service_url":  c.QuotesURL,
 		"imageservice_url":    c.ImagesURL,
 		"circuits":            circuitFields(c.Circuits),
+		"shutdown_drain":      c.ShutdownDrain.String(),
 	}
 }
 

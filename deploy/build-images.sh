@@ -11,8 +11,9 @@
 # made first when absent (deploy/build-base-images.sh). Each build gets a small context staged in
 # .run/images/<service>/ (hard links), never the whole repository.
 #
-# Each image also gets a deploy tag, <commit>-<first 10 hex digits of the image id>, written to
-# .run/images/<service>.ref for up.sh.
+# Each image also gets a deploy tag, c-<12 hex digits of a hash over what goes into it (Dockerfile,
+# build arguments, base image, context files)>, written to .run/images/<service>.ref for up.sh; an
+# image that already exists under that tag is reused, not rebuilt.
 #
 # Usage: deploy/build-images.sh [service...]      (default: all)
 # Environment:
@@ -55,7 +56,6 @@ image_tag() {
     echo "$tag"
 }
 TAG=$(image_tag)
-DEPLOY_TAG_PREFIX=${IMAGE_TAG:-$(git rev-parse --short HEAD)}
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 
 BUILT=()
@@ -86,31 +86,58 @@ stage() {
     echo "$ctx"
 }
 
+# content_ref SERVICE DOCKERFILE CONTEXT [docker build args...]: the deploy reference of what
+# this build would make, goblog/SERVICE:c-<12 hex digits> over everything that goes into the
+# image: the Dockerfile, the build arguments, the id of the base image it names (ARG BASE=...),
+# and every file of the context with its path and mode.
+content_ref() {
+    local svc=$1 dockerfile=$2 ctx=$3
+    shift 3
+    local base hash
+    base=$(sed -n 's/^ARG BASE=//p' "$dockerfile" | head -n 1)
+    hash=$({
+        printf 'dockerfile\n'
+        cat "$dockerfile"
+        printf 'args %s\n' "$*"
+        if [[ -n $base ]]; then
+            printf 'base %s\n' "$(docker image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo missing)"
+        fi
+        (cd "$ctx" && find . -type f -printf '%p %m\n' | LC_ALL=C sort |
+            while read -r f mode; do
+                printf 'file %s %s %s\n' "$f" "$mode" "$(sha256sum <"$f" | cut -c1-64)"
+            done)
+    } | sha256sum | cut -c1-12)
+    echo "goblog/$svc:c-$hash"
+}
+
 # build SERVICE DOCKERFILE CONTEXT [docker build args...]
 build() {
     local svc=$1 dockerfile=$2 ctx=$3
     shift 3
-    local start=$SECONDS
-    log "$svc: docker build -f ${dockerfile#"$ROOT"/} -> goblog/$svc:$TAG"
-    if ! docker build -q -f "$dockerfile" "$@" \
-        --label "org.opencontainers.image.revision=$REVISION" \
-        --label "org.opencontainers.image.title=goblog-$svc" \
-        -t "goblog/$svc:$TAG" -t "goblog/$svc:latest" "$ctx" >"$ctx.build.log" 2>&1; then
-        cat "$ctx.build.log" >&2
-        die "$svc: docker build failed"
-    fi
-    local size id ref
-    read -r size id < <(docker image inspect --format '{{.Size}} {{.Id}}' "goblog/$svc:$TAG")
-    # The deploy tag: the commit plus the image's own id, so a changed image always gets a new
-    # reference (Swarm rolls a service only when its image reference changes) and an unchanged
-    # one keeps its reference (no needless roll). Without "-dirty": editing a file that does not
-    # go into an image must not change every reference. up.sh deploys what
+    local start=$SECONDS ref size
+    # The deploy reference names the image's content, not the commit: a commit that changes
+    # nothing in an image keeps its reference, so Swarm rolls exactly the services whose image
+    # changed (a roll of RabbitMQ on every commit restarted the broker under the other services).
+    # An image already built for this content is reused, not rebuilt. up.sh deploys what
     # .run/images/<svc>.ref names.
-    id=${id#sha256:}
-    ref=goblog/$svc:$DEPLOY_TAG_PREFIX-${id:0:10}
-    docker tag "goblog/$svc:$TAG" "$ref"
+    ref=$(content_ref "$svc" "$dockerfile" "$ctx" "$@")
+    if docker image inspect "$ref" >/dev/null 2>&1; then
+        log "$svc: unchanged: $ref"
+    else
+        log "$svc: docker build -f ${dockerfile#"$ROOT"/} -> $ref"
+        if ! docker build -q -f "$dockerfile" "$@" \
+            --label "org.opencontainers.image.revision=$REVISION" \
+            --label "org.opencontainers.image.title=goblog-$svc" \
+            -t "$ref" "$ctx" >"$ctx.build.log" 2>&1; then
+            cat "$ctx.build.log" >&2
+            die "$svc: docker build failed"
+        fi
+    fi
+    docker tag "$ref" "goblog/$svc:$TAG"
+    docker tag "$ref" "goblog/$svc:latest"
+    size=$(docker image inspect --format '{{.Size}}' "$ref")
     echo "$ref" >"$ROOT/.run/images/$svc.ref"
-    log "$svc: built in $((SECONDS - start))s, $((size / 1000000)) MB: $ref"
+    log "$svc: $((SECONDS - start))s, $((size / 1000000)) MB: $ref"
     BUILT+=("$ref $((size / 1000000)) MB")
     LAST_SIZE=$size
 }

@@ -3,7 +3,10 @@
 # container, and no network of the stack left (Swarm removes those last, a few seconds after the
 # services; a `make up` right after would otherwise fail to create the network).
 #
-# Images, the secrets in .secrets/ and the Swarm itself stay, so the next `make up` is quick.
+# Images, the secrets in .secrets/ and the Swarm itself stay, so the next `make up` is quick. The
+# broker's data volume (<stack>_rabbitmq-data: queues and the messages in them) stays too, so no
+# confirmed message is lost by a down and up; --volumes (make down PURGE=1) removes it.
+# Usage: deploy/down.sh [--volumes]
 # Environment: GOBLOG_STACK (default goblog), DOWN_WAIT_SECONDS (default 120).
 set -euo pipefail
 LOG_NAME=down
@@ -12,6 +15,29 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WAIT_SECONDS=${DOWN_WAIT_SECONDS:-120}
 START=$SECONDS
+PURGE=0
+case ${1:-} in
+--volumes) PURGE=1 ;;
+"") ;;
+*) die "usage: deploy/down.sh [--volumes]" ;;
+esac
+
+remove_volumes() {
+    ((PURGE)) || return 0
+    local vols
+    vols=$(docker volume ls -q --filter "label=com.docker.stack.namespace=$STACK")
+    [[ -n $vols ]] || return 0
+    log "removing the stack's volumes (the broker's queued messages go with them): $(paste -sd' ' <<<"$vols")"
+    # A volume is released a moment after its container is gone.
+    local v tries
+    for v in $vols; do
+        for tries in 1 2 3 4 5 6 7 8 9 10; do
+            docker volume rm "$v" >/dev/null 2>&1 && break
+            ((tries < 10)) || die "docker volume rm $v failed: $(docker volume rm "$v" 2>&1)"
+            sleep 1
+        done
+    done
+}
 
 if ! docker info >/dev/null 2>&1; then
     log "no Docker engine answers: nothing to remove"
@@ -28,6 +54,7 @@ leftovers() { # what of the stack still exists, one kind a line
 
 if [[ -z $(leftovers) ]]; then
     log "stack '$STACK' is not deployed"
+    remove_volumes
     exit 0
 fi
 log "docker stack rm $STACK"
@@ -48,4 +75,5 @@ while left=$(leftovers) && [[ -n $left ]]; do
     fi
     sleep 1
 done
+remove_volumes
 log "stack '$STACK' removed in $(elapsed "$START")"

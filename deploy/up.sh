@@ -78,7 +78,7 @@ build() {
     command -v go >/dev/null 2>&1 || die "Go is needed to build the Go services (https://go.dev/dl/)"
     step "binaries: make build, turbine"
     make --no-print-directory -C "$ROOT" build >/dev/null
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/turbine ./support/turbine
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/turbine ./support/turbine
     step "jars: make -C support (Maven runs only when a source changed)"
     need_maven
     # Maven 3.8 prints bare colour resets even in batch mode: dropped, with the empty lines.
@@ -101,7 +101,19 @@ image_env() {
     done
 }
 
+# label_data_node: the broker's data volume is local to a node, and the stack places RabbitMQ on
+# the node labelled goblog.rabbitmq-data=true. When no node has the label, this one gets it (the
+# data stays here from then on); an operator's label on another node is left alone.
+label_data_node() {
+    local label=goblog.rabbitmq-data=true self
+    [[ -z $(docker node ls -q --filter "node.label=$label") ]] || return 0
+    self=$(docker info --format '{{.Swarm.NodeID}}')
+    step "labelling this node $label (RabbitMQ's data volume lives here)"
+    docker node update --label-add "$label" "$self" >/dev/null || die "docker node update --label-add $label failed"
+}
+
 deploy() {
+    label_data_node
     step "secrets: deploy/make-secrets.sh"
     "$DEPLOY/make-secrets.sh"
     local cfg sec env
@@ -197,7 +209,8 @@ prune_old() {
     local svc ref current
     for svc in "${STACK_SERVICES[@]}"; do
         current=$(cat ".run/images/$svc.ref")
-        for ref in $(docker image ls "goblog/$svc" --format '{{.Repository}}:{{.Tag}}' | grep -E -- '-[0-9a-f]{10}$'); do
+        # Deploy tags: c-<content hash>, and <commit>-<image id> of builds before content tags.
+        for ref in $(docker image ls "goblog/$svc" --format '{{.Repository}}:{{.Tag}}' | grep -E -- ':(c-[0-9a-f]{12}|[0-9a-f]{7,}-[0-9a-f]{10})$'); do
             [[ $ref == "$current" ]] || docker image rm "$ref" >/dev/null 2>&1 || true
         done
     done

@@ -4,16 +4,22 @@
 // docker CLI. The tests are behind the build tag `e2e`:
 //
 //	make up
-//	make e2e      # = scripts/ensure-rabbitmq.sh stop; go test -tags e2e -count=1 -timeout 20m ./e2e/...
+//	make e2e      # = scripts/ensure-rabbitmq.sh stop; go test -tags e2e -count=1 -timeout 20m -v ./e2e
 //
 // The checks run in order, each bounded in time, and each puts back what it
 // changed (replica counts, the config server's configuration). Services inside
 // the overlay network, which the host cannot reach, are reached through a
 // probe container attached to it (bash's /dev/tcp in the local JRE base image).
 //
+// After the nine checks of issue 4 (stack_test.go), update_test.go rolls
+// RabbitMQ and checks that a persistent message survives it, that no task of
+// another service is replaced meanwhile, and that VIP notifications flow again.
+//
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
-// E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker).
+// E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
+// E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
+// (goblog), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password).
 //
 // Package load, used by the zero-downtime check, also drives the command
 // e2e/cmd/edgeload.

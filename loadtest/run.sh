@@ -65,7 +65,25 @@ MVN=(mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml")
 # mvn -q still prints colour resets on empty lines: keep only what says something.
 mvnq() { "${MVN[@]}" "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^[[:space:]]*$/d' >&2; }
 
-e2e_running() { pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh' >/dev/null; }
+# ancestors: this shell and every process above it, whose command lines may well name
+# "make e2e" (bash -c 'make e2e && make loadtest-smoke') without being someone else's run.
+ancestors() {
+    local pid=$$
+    while [[ -n $pid && $pid -gt 1 ]]; do
+        echo "$pid"
+        pid=$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')
+    done
+}
+
+# e2e_running: an e2e run or a deploy other than our own ancestors is in progress.
+e2e_running() {
+    local mine pid
+    mine=" $(ancestors | tr '\n' ' ') "
+    for pid in $(pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh'); do
+        [[ $mine == *" $pid "* ]] || return 0
+    done
+    return 1
+}
 
 # Set once this run has seen someone else's e2e run or deploy.
 SAW_OTHERS=0

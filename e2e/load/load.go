@@ -1,5 +1,6 @@
-// Package load sends GET requests at a steady rate and counts what came back:
-// the load of the zero-downtime check (e2e 8) and of deploy/measure-memory.sh.
+// Package load sends requests (GETs, or any mix of Requests) at a steady rate
+// and counts what came back: the load of the zero-downtime check (e2e 8) and
+// of deploy/measure-memory.sh.
 //
 // Requests start on a ticker, each in its own goroutine, so a slow answer never
 // lowers the rate: the offered load stays what was asked for, as it would with
@@ -21,18 +22,26 @@ import (
 // maxFailures bounds how many failures a Result lists; the count is exact.
 const maxFailures = 20
 
-// Failure is one request that did not answer 200.
+// Request is one request of a load: Method (default GET) on URL with Body
+// (JSON when not empty), answered as it should be with Want (default 200).
+type Request struct {
+	Method, URL, Body string
+	Want              int
+}
+
+// Failure is one request that did not answer what it should.
 type Failure struct {
 	At     time.Time
+	Method string
 	Status int    // 0 for a transport error
 	Reason string // the transport error, or the start of the body
 }
 
 func (f Failure) String() string {
 	if f.Status == 0 {
-		return fmt.Sprintf("%s transport error: %s", f.At.Format("15:04:05.000"), f.Reason)
+		return fmt.Sprintf("%s %s transport error: %s", f.At.Format("15:04:05.000"), f.Method, f.Reason)
 	}
-	return fmt.Sprintf("%s HTTP %d: %s", f.At.Format("15:04:05.000"), f.Status, f.Reason)
+	return fmt.Sprintf("%s %s HTTP %d: %s", f.At.Format("15:04:05.000"), f.Method, f.Status, f.Reason)
 }
 
 // Result sums up a run.
@@ -83,6 +92,19 @@ type Run struct {
 // Start sends GET urls[i % len(urls)] rate times a second with client until
 // ctx ends or Stop is called. Each request is bounded by the client's timeout.
 func Start(ctx context.Context, client *http.Client, urls []string, rate int) *Run {
+	return StartRequests(ctx, client, gets(urls), rate)
+}
+
+func gets(urls []string) []Request {
+	reqs := make([]Request, len(urls))
+	for i, u := range urls {
+		reqs[i] = Request{URL: u}
+	}
+	return reqs
+}
+
+// StartRequests sends reqs[i % len(reqs)] rate times a second, as Start does.
+func StartRequests(ctx context.Context, client *http.Client, reqs []Request, rate int) *Run {
 	if rate < 1 {
 		rate = 1
 	}
@@ -101,7 +123,7 @@ func Start(ctx context.Context, client *http.Client, urls []string, rate int) *R
 				r.wg.Add(1)
 				go func() {
 					defer r.wg.Done()
-					r.one(client, urls[i%len(urls)])
+					r.one(client, reqs[i%len(reqs)])
 				}()
 			}
 		}
@@ -139,7 +161,7 @@ func (r *Run) Snapshot() (sent, ok, failed int) {
 	return r.result.Sent, r.result.OK, r.result.Failed
 }
 
-func (r *Run) one(client *http.Client, url string) {
+func (r *Run) one(client *http.Client, req Request) {
 	at := time.Now()
 	r.mu.Lock()
 	r.result.Sent++
@@ -147,12 +169,12 @@ func (r *Run) one(client *http.Client, url string) {
 
 	// Not bound to the run's context: a request in flight when the load stops
 	// finishes (within the client's timeout) and is counted like any other.
-	status, reason := get(client, url)
+	status, reason := send(client, req)
 	took := time.Since(at)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if status == http.StatusOK {
+	if status == want(req) {
 		r.result.OK++
 		r.result.Latencies = append(r.result.Latencies, took)
 		return
@@ -162,27 +184,53 @@ func (r *Run) one(client *http.Client, url string) {
 		r.result.Latencies = append(r.result.Latencies, took)
 	}
 	if len(r.result.Failures) < maxFailures {
-		r.result.Failures = append(r.result.Failures, Failure{At: at, Status: status, Reason: reason})
+		r.result.Failures = append(r.result.Failures, Failure{At: at, Method: method(req), Status: status, Reason: reason})
 	}
 }
 
-// get returns the status (0 on a transport error) and, when it is not 200, why.
-func get(client *http.Client, url string) (int, string) {
-	resp, err := client.Get(url)
+func method(req Request) string {
+	if req.Method == "" {
+		return http.MethodGet
+	}
+	return req.Method
+}
+
+func want(req Request) int {
+	if req.Want == 0 {
+		return http.StatusOK
+	}
+	return req.Want
+}
+
+// send returns the status (0 on a transport error) and, when it is not the
+// one wanted, why.
+func send(client *http.Client, req Request) (int, string) {
+	var body io.Reader
+	if req.Body != "" {
+		body = strings.NewReader(req.Body)
+	}
+	hreq, err := http.NewRequest(method(req), req.URL, body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if req.Body != "" {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(hreq)
 	if err != nil {
 		return 0, err.Error()
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return 0, "reading the body: " + err.Error()
 	}
-	if resp.StatusCode != http.StatusOK {
-		s := strings.TrimSpace(string(body))
+	if resp.StatusCode != want(req) {
+		s := strings.TrimSpace(string(respBody))
 		if len(s) > 200 {
 			s = s[:200] + "..."
 		}
 		return resp.StatusCode, s
 	}
-	return http.StatusOK, ""
+	return resp.StatusCode, ""
 }
