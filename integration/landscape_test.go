@@ -25,7 +25,6 @@ var (
 	edgeURL           = env("LANDSCAPE_EDGE_URL", "http://localhost:8765")
 	accountserviceURL = env("LANDSCAPE_ACCOUNTSERVICE_URL", "http://localhost:6767")
 	vipserviceURL     = env("LANDSCAPE_VIPSERVICE_URL", "http://localhost:6868")
-	imageserviceURL   = env("LANDSCAPE_IMAGESERVICE_URL", "http://localhost:7777")
 	quotesURL         = env("LANDSCAPE_QUOTES_URL", "http://localhost:8080")
 	configServerURL   = env("LANDSCAPE_CONFIGSERVER_URL", "http://localhost:8888")
 	zipkinURL         = env("LANDSCAPE_ZIPKIN_URL", "http://localhost:9411")
