@@ -4,8 +4,9 @@
 #   1. deploy/ensure-docker.sh: a Docker engine that is a Swarm manager
 #   2. the host ports the stack publishes must be free (or ours): each holder is named
 #   3. binaries (make build, turbine) and jars (make -C support: skipped when up to date)
-#   4. base images (cached) and service images (deploy/build-images.sh)
-#   5. secrets (deploy/make-secrets.sh, kept from run to run)
+#   4. base images (cached) and service images (deploy/build-images.sh), tagged by content hash
+#   5. the node label goblog.rabbitmq-data=true (RabbitMQ's volume), when no node has it yet;
+#      secrets (deploy/make-secrets.sh, kept from run to run)
 #   6. docker stack deploy --resolve-image never, configs and secrets named by content hash
 #   7. wait until every service has its desired replicas running and healthy, on the current spec
 #   8. when support/config-repo/ changed since the last deploy: a refresh through the bus
