@@ -8,5 +8,5 @@ COPY bin/healthchecker /healthchecker
 USER 65532:65532
 EXPOSE 6868
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
-    CMD ["/healthchecker", "-port", "6868"]
+    CMD ["/healthchecker", "-port", "6868", "-path", "/health/live"]
 ENTRYPOINT ["/vipservice"]

@@ -40,8 +40,7 @@ func TestRun(t *testing.T) {
 	Convey("Given vipservice started by run while its broker is unreachable", t, func() {
 		dir := t.TempDir()
 		port, brokerPort := freePort(t), freePort(t) // nothing listens on brokerPort
-		// No grace: /health reports the outage at once.
-		yml := fmt.Sprintf("server_port: %d\namqp_server_url: amqp://guest:guest@127.0.0.1:%d/\nlog_level: warn\nbroker_outage_grace: 0s\n", port, brokerPort)
+		yml := fmt.Sprintf("server_port: %d\namqp_server_url: amqp://guest:guest@127.0.0.1:%d/\nlog_level: warn\n", port, brokerPort)
 		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -59,8 +58,12 @@ func TestRun(t *testing.T) {
 			}
 		}
 
-		Convey("it serves, /health says 503 and the stats are zero; cancel stops it cleanly", func() {
+		Convey("it serves, /health says 503, /health/live 200 (within the grace), the stats are zero; cancel stops it cleanly", func() {
 			So(status, ShouldEqual, http.StatusServiceUnavailable)
+			live, err := http.Get(base + "/health/live")
+			So(err, ShouldBeNil)
+			live.Body.Close()
+			So(live.StatusCode, ShouldEqual, http.StatusOK)
 			resp, err := http.Get(base + "/vip/stats")
 			So(err, ShouldBeNil)
 			var stats map[string]any

@@ -1,7 +1,7 @@
 // Command healthchecker is the Docker HEALTHCHECK of the FROM scratch goblog
 // images: `healthchecker -port 6767` exits 0 only when
 // GET http://127.0.0.1:6767/health answers 200 within 2 s; otherwise it
-// prints why and exits 1.
+// prints why and exits 1. `-path /health/live` checks another path.
 package main
 
 import (
@@ -31,13 +31,17 @@ func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("healthchecker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	port := fs.Int("port", 0, "port of the service to check on 127.0.0.1")
+	path := fs.String("path", "/health", "path to GET, from the root")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *port < 1 || *port > 65535 {
 		return errors.New("-port must be between 1 and 65535")
 	}
-	return check(fmt.Sprintf("http://127.0.0.1:%d/health", *port))
+	if !strings.HasPrefix(*path, "/") || strings.ContainsAny(*path, " \t\r\n") {
+		return fmt.Errorf("-path must be a path from the root, like /health: %q", *path)
+	}
+	return check(fmt.Sprintf("http://127.0.0.1:%d%s", *port, *path))
 }
 
 // check GETs url and returns nil only for a 200 within timeout.

@@ -12,7 +12,7 @@ import (
 
 func TestRun(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/health" {
+		if r.URL.Path != "/health" && r.URL.Path != "/health/live" {
 			http.NotFound(w, r)
 			return
 		}
@@ -52,6 +52,9 @@ func TestRun(t *testing.T) {
 		{"unhealthy service", []string{"-port", portOf(t, down.Listener.Addr().String())}, "status 503: {\"status\":\"DOWN\",\"reason\":\"broker: not connected\"}"},
 		{"too slow", []string{"-port", portOf(t, slow.Listener.Addr().String())}, "context deadline exceeded"},
 		{"nothing listening", []string{"-port", closedPort}, "connection refused"},
+		{"another path", []string{"-port", portOf(t, up.Listener.Addr().String()), "-path", "/health/live"}, ""},
+		{"a path that is not there", []string{"-port", portOf(t, up.Listener.Addr().String()), "-path", "/nothing"}, "status 404"},
+		{"a path not from the root", []string{"-port", portOf(t, up.Listener.Addr().String()), "-path", "health"}, "-path must be"},
 		{"no port", nil, "-port must be"},
 		{"port out of range", []string{"-port", "70000"}, "-port must be"},
 		{"bad flag", []string{"-host", "x"}, "flag provided but not defined"},

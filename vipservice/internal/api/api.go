@@ -30,18 +30,21 @@ type statsBody struct {
 	Broker string `json:"broker"`
 }
 
-// NewRouter serves GET /health and, traced, GET /vip/stats →
-// {"received":N,"rejected":M,"broker":"UP"}.
+// NewRouter serves GET /health, GET /health/live and, traced, GET
+// /vip/stats → {"received":N,"rejected":M,"broker":"UP"}.
 //
-// /health is DOWN (503) once the broker connection has been down for
-// outageGrace: a broker restart (a rolling update of RabbitMQ, say) is
-// ridden out by the client's reconnects and must not fail the health check,
-// which would make Swarm kill a task that is fine, or roll back an update of
-// vipservice that happens to overlap one of RabbitMQ. A lasting outage still
-// shows. /vip/stats reports the broker state at once.
+// /health is readiness: DOWN (503) while the broker connection is down.
+// /health/live is liveness, the container's health check: DOWN only once the
+// connection has been down for outageGrace. The client reconnects by itself
+// and consumption resumes, so a broker restart (a rolling update of RabbitMQ,
+// say) is no reason for Swarm to kill a vipservice task, or to roll back an
+// update of vipservice that happens to overlap one of RabbitMQ; a lasting
+// outage still gets the task replaced.
 func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, log logrus.FieldLogger) *mux.Router {
-	health := server.NewHealth()
-	health.Register("rabbitmq", func(context.Context) error {
+	ready := server.NewHealth()
+	ready.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
+	live := server.NewHealth()
+	live.Register("rabbitmq", func(context.Context) error {
 		err := broker.Healthy()
 		if err == nil {
 			return nil
@@ -60,7 +63,8 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
 	})
-	router.Handle("/health", health.Handler()).Methods(http.MethodGet)
+	router.Handle("/health", ready.Handler()).Methods(http.MethodGet)
+	router.Handle("/health/live", live.Handler()).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))

@@ -74,24 +74,39 @@ func TestRouter(t *testing.T) {
 			_, body = get(r, "/vip/stats")
 			So(body, ShouldResemble, map[string]any{"received": 2.0, "rejected": 1.0, "broker": "DOWN: not connected"})
 		})
-		Convey("/health rides out a short broker outage and reports a lasting one", func() {
+		Convey("/health follows the broker connection at once", func() {
 			code, body := get(r, "/health")
 			So(code, ShouldEqual, http.StatusOK)
 			So(body["status"], ShouldEqual, "UP")
 
-			broker.set(errors.New("not connected"), grace-time.Second)
+			broker.set(errors.New("not connected"), time.Second)
 			code, body = get(r, "/health")
+			So(code, ShouldEqual, http.StatusServiceUnavailable)
+			So(body["status"], ShouldEqual, "DOWN")
+			So(body["reason"], ShouldEqual, "rabbitmq: not connected")
+
+			broker.set(nil, 0)
+			code, _ = get(r, "/health")
+			So(code, ShouldEqual, http.StatusOK)
+		})
+		Convey("/health/live rides out a short broker outage and reports a lasting one", func() {
+			code, body := get(r, "/health/live")
+			So(code, ShouldEqual, http.StatusOK)
+			So(body["status"], ShouldEqual, "UP")
+
+			broker.set(errors.New("not connected"), grace-time.Second)
+			code, body = get(r, "/health/live")
 			So(code, ShouldEqual, http.StatusOK)
 			So(body["status"], ShouldEqual, "UP")
 
 			broker.set(errors.New("not connected"), grace)
-			code, body = get(r, "/health")
+			code, body = get(r, "/health/live")
 			So(code, ShouldEqual, http.StatusServiceUnavailable)
 			So(body["status"], ShouldEqual, "DOWN")
 			So(body["reason"], ShouldEqual, "rabbitmq: not connected (down for 1m30s)")
 
 			broker.set(nil, 0)
-			code, _ = get(r, "/health")
+			code, _ = get(r, "/health/live")
 			So(code, ShouldEqual, http.StatusOK)
 		})
 		Convey("an unknown path answers a JSON 404", func() {
