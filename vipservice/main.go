@@ -32,15 +32,16 @@ func main() {
 	os.Exit(service.Main(app, os.Args[1:], run))
 }
 
-// defaultOutageGrace is how long /health stays UP while the broker is
-// unreachable: longer than a RabbitMQ restart (its start period is 60 s).
+// defaultOutageGrace is how long /health/live (the container's health check)
+// stays UP while the broker is unreachable: longer than a RabbitMQ restart
+// (its start period is 60 s).
 const defaultOutageGrace = 90 * time.Second
 
 // settings is the configuration vipservice reads at start.
 type settings struct {
 	Name, AMQPURL, ZipkinURL, EventBus, VIPQueue, LogLevel string
 	Port                                                   int
-	// OutageGrace is how long a broker outage leaves /health UP.
+	// OutageGrace is how long a broker outage leaves /health/live UP.
 	OutageGrace time.Duration
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
