@@ -83,7 +83,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		notifier account.Notifier = vip.Discard{}
 	)
 	if cfg.AMQPURL != "" {
-		broker = messaging.NewClient(cfg.AMQPURL, log)
+		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(cfgStore)))
 		notifier = vip.NewNotifier(broker, tracer, cfg.VIPQueue)
 	} else {
 		log.Warn("amqp_server_url is empty: no VIP notifications, no bus refresh")

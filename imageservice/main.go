@@ -113,7 +113,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
 	} else {
-		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app))
+		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
+			messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
 		closers = append([]func() error{broker.Close}, closers...) // reverse order of opening
 		// Listen returns once registered; the client (re)binds on every connect.
 		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, flags.Profile, cfg.Port), store.Reload, log); err != nil {

@@ -108,7 +108,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app))
+	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
+		messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
 
 	stats := &vip.Stats{}
 	handler := consumer.New(tracer, stats, log)

@@ -49,6 +49,7 @@ type options struct {
 	maxBackoff      time.Duration
 	shutdownTimeout time.Duration
 	connectionName  string
+	refreshURL      func(ctx context.Context) (string, error)
 }
 
 func defaultOptions() options {
@@ -126,12 +127,21 @@ func WithConnectionName(name string) Option {
 	return func(o *options) { o.connectionName = name }
 }
 
+// WithCredentialsRefresh gives the client a way to learn new credentials:
+// when the broker refuses the ones in its URL (ACCESS_REFUSED: a rotated
+// password, a task that read its configuration before the rotation), the
+// client calls refresh, at most once per failed attempt, and dials the URL it
+// returns from then on. A service passes a function that reloads its
+// configuration and returns amqp_server_url. An error or an invalid URL
+// keeps the current one.
+func WithCredentialsRefresh(refresh func(ctx context.Context) (string, error)) Option {
+	return func(o *options) { o.refreshURL = refresh }
+}
+
 // Client is a self-healing AMQP connection. It is safe for concurrent use.
 type Client struct {
-	url    string
-	broker string // url without the password, for logs and errors
-	log    logrus.FieldLogger
-	opts   options
+	log  logrus.FieldLogger
+	opts options
 
 	baseCtx    context.Context // cancelled by Close: aborts dials
 	cancelBase context.CancelFunc
@@ -140,6 +150,8 @@ type Client struct {
 	subs       sync.WaitGroup
 
 	mu      sync.Mutex
+	url     string // may change: WithCredentialsRefresh
+	broker  string // url without the password, for logs and errors
 	conn    *amqp.Connection
 	changed chan struct{} // closed and replaced on every connect and disconnect
 	lastErr error
@@ -200,8 +212,9 @@ func redact(raw string) string {
 // run keeps one connection open until Close, redialing with backoff.
 func (c *Client) run() {
 	defer close(c.loopDone)
-	if _, err := amqp.ParseURI(c.url); err != nil {
-		err = fmt.Errorf("invalid AMQP URL %s: %w", c.broker, err)
+	url, broker := c.target()
+	if _, err := amqp.ParseURI(url); err != nil {
+		err = fmt.Errorf("invalid AMQP URL %s: %w", broker, err)
 		c.log.WithError(err).Error("messaging disabled: fix the broker URL")
 		c.setDisconnected(err)
 		return
@@ -223,6 +236,9 @@ func (c *Client) run() {
 			c.setDisconnected(err)
 			c.log.WithError(err).WithFields(logrus.Fields{"attempt": failures, "retryIn": wait.Round(time.Millisecond).String()}).
 				Warn("message broker not reachable, retrying")
+			if refusedCredentials(err) {
+				c.refreshCredentials()
+			}
 			if !sleep(c.baseCtx, wait) {
 				return
 			}
@@ -270,13 +286,56 @@ func (c *Client) watch(closed <-chan *amqp.Error, blocked <-chan amqp.Blocking) 
 	}
 }
 
+// target returns the URL to dial and its redacted form.
+func (c *Client) target() (url, broker string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.url, c.broker
+}
+
+// refusedCredentials reports whether the broker refused the credentials or
+// the vhost (ACCESS_REFUSED).
+func refusedCredentials(err error) bool {
+	var aerr *amqp.Error
+	return errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused
+}
+
+// refreshCredentials asks the WithCredentialsRefresh function for the URL to
+// use and switches to it when it is a valid one.
+func (c *Client) refreshCredentials() {
+	if c.opts.refreshURL == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.baseCtx, 30*time.Second)
+	defer cancel()
+	next, err := c.opts.refreshURL(ctx)
+	if err != nil {
+		c.log.WithError(err).Warn("the broker refused our credentials, and refreshing them failed")
+		return
+	}
+	if _, err := amqp.ParseURI(next); err != nil {
+		c.log.WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials; the refreshed AMQP URL is invalid, keeping the current one")
+		return
+	}
+	c.mu.Lock()
+	changed := next != c.url
+	c.url, c.broker = next, redact(next)
+	c.mu.Unlock()
+	if changed {
+		c.log.WithField("url", redact(next)).Info("the broker refused our credentials: using the refreshed AMQP URL")
+	} else {
+		c.log.Warn("the broker refused our credentials; the refreshed configuration has the same AMQP URL")
+	}
+}
+
 func (c *Client) dial() (*amqp.Connection, error) {
+	url, _ := c.target()
 	props := amqp.NewConnectionProperties()
 	if c.opts.connectionName != "" {
 		props.SetClientConnectionName(c.opts.connectionName)
 	}
 	timeout := c.opts.dialTimeout
-	return amqp.DialConfig(c.url, amqp.Config{
+	return amqp.DialConfig(url, amqp.Config{
 		Heartbeat:  c.opts.heartbeat,
 		Locale:     "en_US",
 		Properties: props,

@@ -427,3 +427,45 @@ func TestBusListenRefreshes(t *testing.T) {
 		}
 	}
 }
+
+// A client whose password the broker refuses asks WithCredentialsRefresh for
+// the URL to use, and connects with the one it returns.
+func TestRefusedCredentialsAreRefreshed(t *testing.T) {
+	good, err := amqp.ParseURI(amqpURL())
+	if err != nil {
+		t.Fatalf("AMQP_URL: %v", err)
+	}
+	bad := good
+	bad.Password = "not-" + good.Password
+	var mu sync.Mutex
+	refreshes := 0
+	refresh := func(context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		refreshes++
+		return good.String(), nil
+	}
+	log, hook := logtest.NewNullLogger()
+	c := messaging.NewClient(bad.String(), log, messaging.WithReconnectBackoff(50*time.Millisecond, 200*time.Millisecond),
+		messaging.WithCredentialsRefresh(refresh))
+	defer c.Close()
+
+	waitUntil(t, 30*time.Second, "connected with the refreshed credentials", func() bool { return c.Healthy() == nil })
+	mu.Lock()
+	defer mu.Unlock()
+	if refreshes != 1 {
+		t.Fatalf("refresh called %d times, want 1 (once for the refused attempt)", refreshes)
+	}
+	switched := false
+	for _, e := range hook.AllEntries() {
+		if strings.Contains(e.Message, "using the refreshed AMQP URL") {
+			switched = true
+			if strings.Contains(fmt.Sprint(e.Data), ":"+good.Password+"@") {
+				t.Fatalf("the log shows the password: %v", e.Data)
+			}
+		}
+	}
+	if !switched {
+		t.Fatalf("no log line says the refreshed URL is used")
+	}
+}

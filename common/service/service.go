@@ -134,3 +134,20 @@ func ShutdownDrain(snap *config.Snapshot) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// ReloadedAMQPURL returns the function for messaging.WithCredentialsRefresh:
+// it reloads the configuration (from the config server, or the local files)
+// and returns amqp_server_url, so a service whose broker password was rotated
+// picks up the new one without a restart.
+func ReloadedAMQPURL(store *config.Store) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		if err := store.Reload(ctx); err != nil {
+			return "", fmt.Errorf("reloading the configuration: %w", err)
+		}
+		u, err := store.Current().URLE("amqp_server_url", "", "amqp", "amqps")
+		if err == nil && u == "" {
+			err = errors.New("config: amqp_server_url is no longer configured")
+		}
+		return u, err
+	}
+}
