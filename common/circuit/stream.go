@@ -14,7 +14,7 @@ const StreamPath = "/hystrix.stream"
 // StreamServer returns a server for addr publishing every circuit's metrics
 // once a second as Hystrix JSON server-sent events at /hystrix.stream, the
 // stream the Hystrix dashboard and Turbine read. The caller runs it like any
-// other server (server.Run); its Shutdown ends the open streams, so it does
+// other server (server.Runner); its Shutdown ends the open streams, so it does
 // not wait for dashboards to disconnect, and stops hystrix-go's publisher.
 //
 // The server has read and idle timeouts but no write timeout: a stream is one

@@ -39,12 +39,6 @@ func New(addr string, h http.Handler) *http.Server {
 	}
 }
 
-// Run serves every server until ctx is done, without a drain phase: see
-// Runner, whose Run it calls.
-func Run(ctx context.Context, log logrus.FieldLogger, servers []*http.Server, closers ...func() error) error {
-	return Runner{Log: log, Servers: servers, Closers: closers}.Run(ctx)
-}
-
 // Runner runs the HTTP servers of a service and shuts them down gracefully.
 type Runner struct {
 	Log     logrus.FieldLogger

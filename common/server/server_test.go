@@ -161,10 +161,10 @@ func TestRun(t *testing.T) {
 		defer cancel()
 		ran := make(chan error, 1)
 		go func() {
-			ran <- Run(ctx, quietLogger(), []*http.Server{New(addr, mux)},
+			ran <- Runner{Log: quietLogger(), Servers: []*http.Server{New(addr, mux)}, Closers: []func() error{
 				func() error { ev.add("close broker"); return nil },
 				func() error { ev.add("close db"); return errors.New("db already closed") },
-			)
+			}}.Run(ctx)
 		}()
 		So(waitUntilServing(addr), ShouldBeTrue)
 
@@ -282,7 +282,7 @@ func TestRun(t *testing.T) {
 		closed := make(chan struct{})
 		ran := make(chan error, 1)
 		go func() {
-			ran <- Run(ctx, quietLogger(), nil, func() error { close(closed); return nil })
+			ran <- Runner{Log: quietLogger(), Closers: []func() error{func() error { close(closed); return nil }}}.Run(ctx)
 		}()
 
 		Convey("Run waits for the context, then runs the closers", func() {
@@ -308,9 +308,11 @@ func TestRun(t *testing.T) {
 		Convey("Run returns the listen error, stops the other server and still runs closers", func() {
 			ran := make(chan error, 1)
 			go func() {
-				ran <- Run(context.Background(), quietLogger(),
-					[]*http.Server{New(other, http.NotFoundHandler()), New(taken.Addr().String(), http.NotFoundHandler())},
-					func() error { closed = true; return nil })
+				ran <- Runner{
+					Log:     quietLogger(),
+					Servers: []*http.Server{New(other, http.NotFoundHandler()), New(taken.Addr().String(), http.NotFoundHandler())},
+					Closers: []func() error{func() error { closed = true; return nil }},
+				}.Run(context.Background())
 			}()
 			select {
 			case err := <-ran:

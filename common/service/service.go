@@ -11,7 +11,8 @@
 //	func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
 //		flags, store, err := service.LoadConfig(ctx, app, args, log)
 //		…typed settings, tracer, broker, routes…
-//		return server.Run(ctx, log, servers, broker.Close, service.FlushSpans(log, tracer))
+//		return server.Runner{Log: log, Servers: servers, Drain: drain,
+//			Closers: []func() error{broker.Close, service.FlushSpans(log, tracer)}}.Run(ctx)
 //	}
 package service
 
@@ -103,7 +104,7 @@ func RejectRefresh(log logrus.FieldLogger, key string, err error) {
 	log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
 }
 
-// FlushSpans returns the closer of tracer for server.Run: it sends the last
+// FlushSpans returns the closer of tracer for server.Runner: it sends the last
 // spans. Spans that cannot reach Zipkin are lost either way; that is worth a
 // warning, not a failed shutdown, so the closer always returns nil.
 func FlushSpans(log logrus.FieldLogger, tracer *tracing.Tracer) func() error {
