@@ -247,10 +247,7 @@ func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], bro
 		values := live.Load()
 		brokerState := "disabled"
 		if broker != nil {
-			brokerState = "UP"
-			if err := broker.Healthy(); err != nil {
-				brokerState = "DOWN: " + err.Error()
-			}
+			brokerState = broker.Status()
 		}
 		return map[string]any{
 			"service":  serviceName,

@@ -466,6 +466,15 @@ func (c *Client) Healthy() error {
 	return nil
 }
 
+// Status is Healthy for people: "UP", or "DOWN: <why>" (for /info pages and
+// the like).
+func (c *Client) Status() string {
+	if err := c.Healthy(); err != nil {
+		return "DOWN: " + err.Error()
+	}
+	return "UP"
+}
+
 // DownFor returns how long the client has been without a connection: zero
 // while connected, else the time since the connection was lost (since the
 // client was created when it has never connected). A health check can use it

@@ -35,6 +35,13 @@ func (b *fakeBroker) Healthy() error {
 	return b.err
 }
 
+func (b *fakeBroker) Status() string {
+	if err := b.Healthy(); err != nil {
+		return "DOWN: " + err.Error()
+	}
+	return "UP"
+}
+
 func (b *fakeBroker) DownFor() time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
