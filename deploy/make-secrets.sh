@@ -43,16 +43,6 @@ rabbit_hash() {
     } | base64 -w0
 }
 
-make_file() { # make_file NAME: writes stdin to DIR/NAME unless it exists
-    if [[ -s $DIR/$1 ]]; then
-        cat >/dev/null
-        return
-    fi
-    cat >"$DIR/$1.tmp"
-    mv "$DIR/$1.tmp" "$DIR/$1"
-    log "made $DIR/$1"
-}
-
 derive_file() { # derive_file NAME: writes stdin to DIR/NAME when that changes it
     cat >"$DIR/$1.tmp"
     if cmp -s "$DIR/$1.tmp" "$DIR/$1"; then
@@ -61,6 +51,14 @@ derive_file() { # derive_file NAME: writes stdin to DIR/NAME when that changes i
     fi
     mv "$DIR/$1.tmp" "$DIR/$1"
     log "made $DIR/$1"
+}
+
+make_file() { # make_file NAME: writes stdin to DIR/NAME unless it exists
+    if [[ -s $DIR/$1 ]]; then
+        cat >/dev/null
+        return
+    fi
+    derive_file "$1"
 }
 
 random_token 32 | make_file encrypt.key
