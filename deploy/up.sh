@@ -9,10 +9,10 @@
 #      secrets (deploy/make-secrets.sh, kept from run to run)
 #   6. docker stack deploy --resolve-image never, configs and secrets named by content hash
 #   7. wait until every service has its desired replicas running and healthy, on the current spec
-#   8. when the secrets changed since the last deploy (a new AMQP password): a forced rolling update
-#      of the Go services, which read the broker's credentials from the config server at start;
-#      when support/config-repo/ changed: a refresh through the bus (deploy/refresh-config.sh), so
-#      running services apply the new values without a restart
+#   8. when support/config-repo/ changed since the last deploy: a refresh through the bus
+#      (deploy/refresh-config.sh), so running services apply the new values without a restart.
+#      New secrets (a new AMQP password) need nothing: a Go service the broker refuses reloads its
+#      configuration and dials with the new credentials (messaging.WithCredentialsRefresh)
 #   9. print the URLs
 #
 # Idempotent: a second run with nothing changed rebuilds nothing, deploys the same references and
@@ -130,11 +130,6 @@ deploy() {
     PREVIOUS_CONFIG_VERSION=$(docker service inspect --format \
         '{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}' "${STACK}_configserver" 2>/dev/null |
         grep -oE '_[0-9a-f]{12} ' | head -n 1 | tr -d '_ ' || true)
-    # Likewise the secrets: the config server serves the broker's credentials to the Go services,
-    # which read them at start.
-    PREVIOUS_SECRETS_VERSION=$(docker service inspect --format \
-        '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}} {{end}}' "${STACK}_configserver" 2>/dev/null |
-        grep -oE '_[0-9a-f]{12} ' | head -n 1 | tr -d '_ ' || true)
     step "docker stack deploy $STACK (configs $cfg, secrets $sec)"
     DEPLOY_EPOCH=$(date +%s)
     local images
@@ -224,34 +219,6 @@ prune_old() {
     done
 }
 
-# The Go services that read the broker's credentials from the config server, at start.
-BROKER_CLIENTS=(accountservice vipservice imageservice)
-
-# restart_broker_clients: after the secrets changed (a new AMQP password, e.g. a new checkout with
-# its own .secrets/), a Go task that started while the old config server still served the old
-# credentials would keep failing to reach the broker (a bus refresh cannot help: it needs the
-# broker). Now that the config server runs on the new secrets, roll those services (start-first,
-# no downtime) and wait until they are ready again.
-restart_broker_clients() {
-    local svc started
-    DEPLOY_EPOCH=$(date +%s)
-    for svc in "${BROKER_CLIENTS[@]}"; do
-        docker service update --force --detach "${STACK}_$svc" >/dev/null ||
-            die "docker service update --force ${STACK}_$svc failed"
-    done
-    # Until each update has started: before that the service still looks ready on its old tasks.
-    local deadline=$((SECONDS + 60))
-    for svc in "${BROKER_CLIENTS[@]}"; do
-        while :; do
-            started=$(docker service inspect --format '{{with .UpdateStatus}}{{if .StartedAt}}{{.StartedAt.Unix}}{{end}}{{end}}' "${STACK}_$svc" 2>/dev/null || true)
-            [[ -z $started || $started -lt $DEPLOY_EPOCH ]] || break
-            ((SECONDS < deadline)) || die "the forced update of ${STACK}_$svc did not start within 60s"
-            sleep 1
-        done
-    done
-    wait_healthy
-}
-
 print_urls() {
     cat <<EOF
 
@@ -283,10 +250,6 @@ fi
 deploy
 if ! wait_healthy; then
     exit 1
-fi
-if [[ -n $PREVIOUS_SECRETS_VERSION && $PREVIOUS_SECRETS_VERSION != "$CURRENT_SECRETS_VERSION" ]]; then
-    step "the secrets changed ($PREVIOUS_SECRETS_VERSION -> $CURRENT_SECRETS_VERSION): rolling ${BROKER_CLIENTS[*]} onto the new broker credentials"
-    restart_broker_clients || exit 1
 fi
 if [[ -n $PREVIOUS_CONFIG_VERSION && $PREVIOUS_CONFIG_VERSION != "$CURRENT_CONFIG_VERSION" ]]; then
     step "the config repo changed ($PREVIOUS_CONFIG_VERSION -> $CURRENT_CONFIG_VERSION): refresh through the bus"
