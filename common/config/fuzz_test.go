@@ -7,6 +7,7 @@ func FuzzParseYAML(f *testing.F) {
 	for _, seed := range []string{
 		"a: 1\nb:\n  c: [x, {d: yes}]\n", "---\na: 1\n---\nspring.profiles: dev\n", "base: &b {x: 1}\nc:\n  <<: *b\n",
 		"a: [unclosed\n", "- list\n", "a: !!binary aGk=\n", "? [complex]\n: key\n", "a: *unknown\n",
+		"a: &x {b: *x}\n", "a: &x [1, {c: *x}]\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -319,9 +319,13 @@ func documentActive(flat map[string]any, active map[string]bool) bool {
 	return true
 }
 
-// maxYAMLNodes bounds the nodes visited while expanding aliases (a "billion
-// laughs" file must not exhaust memory).
-const maxYAMLNodes = 1_000_000
+// Limits on what one config file may expand to: maxYAMLNodes bounds the nodes
+// visited while expanding aliases (a "billion laughs" file must not exhaust
+// memory), maxYAMLDepth bounds nesting (deep input must not exhaust the stack).
+const (
+	maxYAMLNodes = 1_000_000
+	maxYAMLDepth = 1_000
+)
 
 // parseYAML decodes every document of a YAML file into nested maps, resolving
 // scalars as Spring Boot's loader (SnakeYAML, YAML 1.1) does: unquoted
@@ -330,7 +334,7 @@ const maxYAMLNodes = 1_000_000
 func parseYAML(data []byte) ([]map[string]any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []map[string]any
-	budget := maxYAMLNodes
+	w := nodeWalker{budget: maxYAMLNodes, expanding: make(map[*yaml.Node]bool)}
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -340,7 +344,7 @@ func parseYAML(data []byte) ([]map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, err := nodeValue(&doc, &budget)
+		v, err := w.value(&doc)
 		if err != nil {
 			return nil, err
 		}
@@ -355,26 +359,39 @@ func parseYAML(data []byte) ([]map[string]any, error) {
 	}
 }
 
-func nodeValue(n *yaml.Node, budget *int) (any, error) {
-	*budget--
-	if *budget < 0 {
+// nodeWalker turns a yaml.Node tree into plain values within the limits
+// above. yaml.v3 registers an anchor before parsing its children, so an alias
+// can point at one of its own ancestors ("a: &x {b: *x}"); expanding records
+// the anchors on the current path so such a cycle is an error, not an
+// endless recursion.
+type nodeWalker struct {
+	budget    int
+	depth     int
+	expanding map[*yaml.Node]bool
+}
+
+func (w *nodeWalker) value(n *yaml.Node) (any, error) {
+	w.budget--
+	if w.budget < 0 {
 		return nil, errors.New("document too large (alias expansion)")
+	}
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: nested more than %d levels deep", n.Line, maxYAMLDepth)
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return nodeValue(n.Content[0], budget)
+		return w.value(n.Content[0])
 	case yaml.AliasNode:
-		if n.Alias == nil {
-			return nil, fmt.Errorf("line %d: unknown alias", n.Line)
-		}
-		return nodeValue(n.Alias, budget)
+		return w.alias(n)
 	case yaml.SequenceNode:
 		list := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := nodeValue(c, budget)
+			v, err := w.value(c)
 			if err != nil {
 				return nil, err
 			}
@@ -382,7 +399,7 @@ func nodeValue(n *yaml.Node, budget *int) (any, error) {
 		}
 		return list, nil
 	case yaml.MappingNode:
-		return mappingValue(n, budget)
+		return w.mapping(n)
 	case yaml.ScalarNode:
 		return scalarValue(n)
 	default:
@@ -390,15 +407,28 @@ func nodeValue(n *yaml.Node, budget *int) (any, error) {
 	}
 }
 
-// mappingValue decodes a mapping, applying merge keys (<<: *base): explicit
+func (w *nodeWalker) alias(n *yaml.Node) (any, error) {
+	target := n.Alias
+	if target == nil {
+		return nil, fmt.Errorf("line %d: unknown alias", n.Line)
+	}
+	if w.expanding[target] {
+		return nil, fmt.Errorf("line %d: alias *%s refers to a value that contains it", n.Line, n.Value)
+	}
+	w.expanding[target] = true
+	defer delete(w.expanding, target)
+	return w.value(target)
+}
+
+// mapping decodes a mapping, applying merge keys (<<: *base): explicit
 // keys win over merged ones, earlier merged mappings over later ones.
-func mappingValue(n *yaml.Node, budget *int) (map[string]any, error) {
+func (w *nodeWalker) mapping(n *yaml.Node) (map[string]any, error) {
 	explicit := make(map[string]any)
 	var merged []map[string]any
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-			val, err := nodeValue(v, budget)
+			val, err := w.value(v)
 			if err != nil {
 				return nil, err
 			}
@@ -421,7 +451,7 @@ func mappingValue(n *yaml.Node, budget *int) (map[string]any, error) {
 		if k.Kind != yaml.ScalarNode {
 			return nil, fmt.Errorf("line %d: keys must be scalars", k.Line)
 		}
-		val, err := nodeValue(v, budget)
+		val, err := w.value(v)
 		if err != nil {
 			return nil, err
 		}

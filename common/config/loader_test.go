@@ -185,6 +185,28 @@ func TestLocalLoaderDetails(t *testing.T) {
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, "alias")
 		})
+		Convey("an alias to a value that contains it is an error, not a stack overflow", func() {
+			for _, in := range []string{"a: &x {b: *x}\n", "a: &x [*x]\n", "a: &x {b: [{c: *x}]}\n", "a: &x {<<: *x}\n"} {
+				dir := writeFiles(t, map[string]string{"svc.yml": in})
+				_, err := NewLocalLoader(dir, "svc", "dev").Load(ctx)
+				So(err, ShouldNotBeNil)
+				So(err.Error(), ShouldContainSubstring, "contains it")
+			}
+		})
+		Convey("an alias used twice side by side is not a cycle", func() {
+			dir := writeFiles(t, map[string]string{"svc.yml": "base: &b {x: 1}\nc: [*b, *b]\nd: {e: *b}\n"})
+			sources, err := NewLocalLoader(dir, "svc", "dev").Load(ctx)
+			So(err, ShouldBeNil)
+			snap := Merge(sources)
+			So(snap.String("c[1].x", ""), ShouldEqual, "1")
+			So(snap.String("d.e.x", ""), ShouldEqual, "1")
+		})
+		Convey("nesting deeper than the limit is an error", func() {
+			deep := "a: " + strings.Repeat("[", maxYAMLDepth+5) + strings.Repeat("]", maxYAMLDepth+5) + "\n"
+			dir := writeFiles(t, map[string]string{"svc.yml": deep})
+			_, err := NewLocalLoader(dir, "svc", "dev").Load(ctx)
+			So(err, ShouldNotBeNil)
+		})
 		Convey("a cancelled context stops the load", func() {
 			cctx, cancel := context.WithCancel(ctx)
 			cancel()
