@@ -129,7 +129,8 @@ func WithConnectionName(name string) Option {
 
 // WithCredentialsRefresh gives the client a way to learn new credentials:
 // when the broker refuses the ones in its URL (ACCESS_REFUSED: a rotated
-// password, a task that read its configuration before the rotation), the
+// password, a task that read its configuration before the rotation) or its
+// vhost (NOT_ALLOWED: a vhost that moved), the
 // client calls refresh, at most once per failed attempt, and dials the URL it
 // returns from then on. A service passes a function that reloads its
 // configuration and returns amqp_server_url. An error or an invalid URL
@@ -293,11 +294,13 @@ func (c *Client) target() (url, broker string) {
 	return c.url, c.broker
 }
 
-// refusedCredentials reports whether the broker refused the credentials or
-// the vhost (ACCESS_REFUSED).
+// refusedCredentials reports whether the broker refused the credentials (403
+// ACCESS_REFUSED) or the vhost (530 NOT_ALLOWED at connection.open: a vhost
+// that does not exist or that the user may not use). Either means the URL is
+// out of date, not that the broker is down.
 func refusedCredentials(err error) bool {
 	var aerr *amqp.Error
-	return errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused
+	return errors.As(err, &aerr) && (aerr.Code == amqp.AccessRefused || aerr.Code == amqp.NotAllowed)
 }
 
 // refreshCredentials asks the WithCredentialsRefresh function for the URL to
@@ -310,11 +313,11 @@ func (c *Client) refreshCredentials() {
 	defer cancel()
 	next, err := c.opts.refreshURL(ctx)
 	if err != nil {
-		c.log.WithError(err).Warn("the broker refused our credentials, and refreshing them failed")
+		c.log.WithError(err).Warn("the broker refused our credentials or vhost, and refreshing them failed")
 		return
 	}
 	if _, err := amqp.ParseURI(next); err != nil {
-		c.log.WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials; the refreshed AMQP URL is invalid, keeping the current one")
+		c.log.WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials or vhost; the refreshed AMQP URL is invalid, keeping the current one")
 		return
 	}
 	c.mu.Lock()
@@ -322,9 +325,9 @@ func (c *Client) refreshCredentials() {
 	c.url, c.broker = next, redact(next)
 	c.mu.Unlock()
 	if changed {
-		c.log.WithField("url", redact(next)).Info("the broker refused our credentials: using the refreshed AMQP URL")
+		c.log.WithField("url", redact(next)).Info("the broker refused our credentials or vhost: using the refreshed AMQP URL")
 	} else {
-		c.log.Warn("the broker refused our credentials; the refreshed configuration has the same AMQP URL")
+		c.log.Warn("the broker refused our credentials or vhost; the refreshed configuration has the same AMQP URL")
 	}
 }
 

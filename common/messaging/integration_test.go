@@ -435,37 +435,48 @@ func TestRefusedCredentialsAreRefreshed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AMQP_URL: %v", err)
 	}
-	bad := good
-	bad.Password = "not-" + good.Password
-	var mu sync.Mutex
-	refreshes := 0
-	refresh := func(context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		refreshes++
-		return good.String(), nil
-	}
-	log, hook := logtest.NewNullLogger()
-	c := messaging.NewClient(bad.String(), log, messaging.WithReconnectBackoff(50*time.Millisecond, 200*time.Millisecond),
-		messaging.WithCredentialsRefresh(refresh))
-	defer c.Close()
-
-	waitUntil(t, 30*time.Second, "connected with the refreshed credentials", func() bool { return c.Healthy() == nil })
-	mu.Lock()
-	defer mu.Unlock()
-	if refreshes != 1 {
-		t.Fatalf("refresh called %d times, want 1 (once for the refused attempt)", refreshes)
-	}
-	switched := false
-	for _, e := range hook.AllEntries() {
-		if strings.Contains(e.Message, "using the refreshed AMQP URL") {
-			switched = true
-			if strings.Contains(fmt.Sprint(e.Data), ":"+good.Password+"@") {
-				t.Fatalf("the log shows the password: %v", e.Data)
+	wrongPassword, missingVhost := good, good
+	wrongPassword.Password = "not-" + good.Password
+	missingVhost.Vhost = "goblog-no-such-vhost"
+	for _, tc := range []struct {
+		name string
+		bad  amqp.URI
+	}{
+		{"a wrong password (ACCESS_REFUSED)", wrongPassword},
+		{"a vhost that does not exist (NOT_ALLOWED)", missingVhost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			refreshes := 0
+			refresh := func(context.Context) (string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				refreshes++
+				return good.String(), nil
 			}
-		}
-	}
-	if !switched {
-		t.Fatalf("no log line says the refreshed URL is used")
+			log, hook := logtest.NewNullLogger()
+			c := messaging.NewClient(tc.bad.String(), log, messaging.WithReconnectBackoff(50*time.Millisecond, 200*time.Millisecond),
+				messaging.WithCredentialsRefresh(refresh))
+			defer c.Close()
+
+			waitUntil(t, 30*time.Second, "connected with the refreshed URL", func() bool { return c.Healthy() == nil })
+			mu.Lock()
+			defer mu.Unlock()
+			if refreshes != 1 {
+				t.Fatalf("refresh called %d times, want 1 (once for the refused attempt)", refreshes)
+			}
+			switched := false
+			for _, e := range hook.AllEntries() {
+				if strings.Contains(e.Message, "using the refreshed AMQP URL") {
+					switched = true
+					if strings.Contains(fmt.Sprint(e.Data), ":"+good.Password+"@") {
+						t.Fatalf("the log shows the password: %v", e.Data)
+					}
+				}
+			}
+			if !switched {
+				t.Fatalf("no log line says the refreshed URL is used")
+			}
+		})
 	}
 }
