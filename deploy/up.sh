@@ -230,7 +230,7 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       paste this stream:  http://turbine:8282/turbine.stream?cluster=accountservice
       (the dashboard fetches it inside the overlay network; from the host it is
        http://localhost:8282/turbine.stream?cluster=accountservice)
-  RabbitMQ management     http://localhost:15672/   user goblog, password in $ROOT/.secrets/amqp_password
+  RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
 
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack

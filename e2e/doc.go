@@ -19,7 +19,8 @@
 // (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
-// (goblog), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password).
+// (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
+// E2E_AMQP_VHOST (goblog).
 //
 // Package load, used by the zero-downtime check, also drives the command
 // e2e/cmd/edgeload.

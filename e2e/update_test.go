@@ -22,11 +22,13 @@ import (
 // This file sorts after the others on purpose: go test runs its test last, after the checks of
 // issue 4, since it restarts the broker under every service.
 
-// RabbitMQ's management API, published on the host, and the user make-secrets.sh defines.
+// RabbitMQ's management API, published on the host, the operators' user of
+// support/rabbitmq/ (make-secrets.sh writes its password), and the vhost of the landscape.
 var (
 	managementURL    = env("E2E_RABBITMQ_MANAGEMENT_URL", "http://localhost:15672")
-	amqpUser         = env("E2E_AMQP_USER", "goblog")
-	amqpPasswordFile = env("E2E_AMQP_PASSWORD_FILE", "../.secrets/amqp_password")
+	amqpUser         = env("E2E_AMQP_USER", "admin")
+	amqpPasswordFile = env("E2E_AMQP_PASSWORD_FILE", "../.secrets/amqp_password_admin")
+	amqpVhost        = env("E2E_AMQP_VHOST", "goblog")
 )
 
 // 10. A rolling update of RabbitMQ (a new image, or docker service update --force) keeps every
@@ -148,7 +150,7 @@ func vipCount(tasks []task, field string) (int, error) {
 	return total, nil
 }
 
-// management is a client of RabbitMQ's management HTTP API on the default vhost.
+// management is a client of RabbitMQ's management HTTP API on the landscape's vhost.
 type management struct {
 	base, user, password string
 }
@@ -197,7 +199,9 @@ func (m *management) call(method, path string, in, out any) error {
 	return nil
 }
 
-func queuePath(name string) string { return "/queues/%2F/" + url.PathEscape(name) }
+func queuePath(name string) string {
+	return "/queues/" + url.PathEscape(amqpVhost) + "/" + url.PathEscape(name)
+}
 
 func (m *management) declareDurableQueue(name string) error {
 	return m.call(http.MethodPut, queuePath(name), map[string]any{"durable": true, "auto_delete": false}, nil)
@@ -213,7 +217,7 @@ func (m *management) publishPersistent(queue, payload string) error {
 	var out struct {
 		Routed bool `json:"routed"`
 	}
-	err := m.call(http.MethodPost, "/exchanges/%2F/amq.default/publish", map[string]any{
+	err := m.call(http.MethodPost, "/exchanges/"+url.PathEscape(amqpVhost)+"/amq.default/publish", map[string]any{
 		"properties": map[string]any{"delivery_mode": 2}, "routing_key": queue,
 		"payload": payload, "payload_encoding": "string",
 	}, &out)

@@ -22,7 +22,8 @@
 # .run/config-repo/ (runtime git copy of support/config-repo that the config server serves; its
 # working clone is .run/landscape/configserver-clone/),
 # .secrets/ (git-ignored, mode 700): encrypt.key, amqp_password (RabbitMQ user goblog),
-# amqp_password_configserver (user configserver); see support/rabbitmq/.
+# amqp_password_configserver (user configserver), amqp_password_admin (user admin, for
+# operators); see support/rabbitmq/. `make up` uses the same files.
 #
 # Secrets: the template support/config-repo/ holds none. At start the per-deployment passwords
 # are generated (kept when present), the users are applied to RabbitMQ, the config server starts

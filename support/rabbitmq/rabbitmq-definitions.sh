@@ -8,8 +8,9 @@
 #   passwords      make the password files when absent (idempotent, mode 600, directory mode 700):
 #                    amqp_password               user goblog        (the Go services)
 #                    amqp_password_configserver  user configserver  (Spring Cloud Bus)
-#   render         print the definitions JSON (users with rabbit_password_hashing_sha256 hashes,
-#                  fresh salt on every call) on stdout, e.g. for Swarm:
+#                    amqp_password_admin         user admin         (operators: management UI/API)
+#   render         print the definitions JSON (users with rabbit_password_hashing_sha256 hashes)
+#                  on stdout: the same bytes for the same passwords, e.g. for Swarm:
 #                    rabbitmq-definitions.sh render .secrets > .secrets/rabbitmq_definitions.json
 #                  and `load_definitions = <that file>` in rabbitmq.conf.
 #   apply          passwords + render, imported into the local running node with
@@ -27,8 +28,10 @@
 #                 It cannot publish to springCloudBus: only the config server announces refreshes.
 #   configserver  declares and publishes to springCloudBus, and binds and reads its anonymous
 #                 Spring Cloud Stream queue springCloudBus.anonymous.*. Nothing else.
+#   admin         the operators' user: tag administrator (management UI and HTTP API), every
+#                 permission on vhost goblog. No service uses it.
 #   guest         untouched: RabbitMQ's default loopback_users keeps it to localhost connections.
-# No user has a management tag.
+# Only admin has a management tag.
 #
 # Environment: RABBITMQCTL (rabbitmqctl), RABBITMQ_VHOST is fixed to goblog by the template.
 set -euo pipefail
@@ -38,6 +41,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 TEMPLATE=$HERE/definitions.template.json
 VHOST=goblog
 RABBITMQCTL=${RABBITMQCTL:-rabbitmqctl}
+USERS="goblog configserver admin"
 
 log() { printf 'rabbitmq-definitions: %s\n' "$*" >&2; }
 die() {
@@ -50,7 +54,8 @@ password_file() {
 	case "$1" in
 	goblog) echo "$DIR/amqp_password" ;;
 	configserver) echo "$DIR/amqp_password_configserver" ;;
-	*) die "unknown user '$1' (want goblog or configserver)" ;;
+	admin) echo "$DIR/amqp_password_admin" ;;
+	*) die "unknown user '$1' (want goblog, configserver or admin)" ;;
 	esac
 }
 
@@ -68,7 +73,7 @@ cmd_passwords() {
 		mkdir -p "$DIR"
 	)
 	chmod 700 "$DIR"
-	for user in goblog configserver; do
+	for user in $USERS; do
 		f=$(password_file "$user")
 		[[ -s $f ]] && continue
 		# hex: nothing to escape in an amqp:// URL or a YAML value
@@ -82,12 +87,17 @@ cmd_passwords() {
 }
 
 # rabbit_hash PASSWORD: RabbitMQ's rabbit_password_hashing_sha256,
-# base64(salt ++ sha256(salt ++ utf8(password))) with a random 4-byte salt. rabbitmqctl
-# hash_password (RabbitMQ >= 3.11) does the same; Debian bookworm ships 3.10, so it is done here.
+# base64(salt ++ sha256(salt ++ utf8(password))) with a 4-byte salt. rabbitmqctl hash_password
+# (RabbitMQ >= 3.11) does the same with a random salt; Debian bookworm ships 3.10, so it is done
+# here. The salt derives from the password (the first 4 bytes of
+# sha256("goblog-rabbitmq-salt:" ++ password)): one password, one hash, so the rendered file is the
+# same on every run, and the Swarm secret made from it changes only when a password or the
+# template does (a new secret rolls the broker). A salt is there against precomputed tables over
+# many users; a per-password salt does that job.
 rabbit_hash() {
 	local salt
 	salt=$(mktemp)
-	head -c 4 /dev/urandom >"$salt"
+	printf 'goblog-rabbitmq-salt:%s' "$1" | openssl dgst -sha256 -binary | head -c 4 >"$salt"
 	{
 		cat "$salt"
 		{
@@ -99,13 +109,16 @@ rabbit_hash() {
 }
 
 cmd_render() {
-	local goblog_hash configserver_hash
+	local args=() user upper password hash
 	[[ -r $TEMPLATE ]] || die "$TEMPLATE is missing"
-	goblog_hash=$(rabbit_hash "$(password_of goblog)")
-	configserver_hash=$(rabbit_hash "$(password_of configserver)")
-	# base64 has no sed metacharacters other than '/', hence the '|' delimiter.
-	sed -e "s|@GOBLOG_PASSWORD_HASH@|$goblog_hash|" \
-		-e "s|@CONFIGSERVER_PASSWORD_HASH@|$configserver_hash|" "$TEMPLATE"
+	for user in $USERS; do
+		upper=$(printf '%s' "$user" | tr '[:lower:]' '[:upper:]')
+		password=$(password_of "$user") # its own statement: a missing file stops the script
+		hash=$(rabbit_hash "$password")
+		# base64 has no sed metacharacters other than '/', hence the '|' delimiter.
+		args+=(-e "s|@${upper}_PASSWORD_HASH@|$hash|")
+	done
+	sed "${args[@]}" "$TEMPLATE"
 }
 
 # ctl runs rabbitmqctl as root (the node's cookie is root's or rabbitmq's), bounded in time.
@@ -126,12 +139,12 @@ cmd_apply() {
 	cmd_render | ctl -q import_definitions --format json >/dev/null ||
 		die "rabbitmqctl import_definitions failed"
 	users=$(ctl -q list_permissions -p "$VHOST" | awk '{print $1}' | sort | tr '\n' ' ')
-	[[ $users == *configserver* && $users == *goblog* ]] ||
+	[[ $users == *configserver* && $users == *goblog* && $users == *admin* ]] ||
 		die "after the import, vhost $VHOST has permissions for: ${users:-nobody}"
 	if ! ctl -q eval 'application:get_env(rabbit, loopback_users).' | grep -q '<<"guest">>'; then
 		log "WARNING: guest is not in loopback_users: it can log in from other hosts"
 	fi
-	log "vhost $VHOST with users goblog and configserver applied (guest stays loopback-only)"
+	log "vhost $VHOST with users $USERS applied (guest stays loopback-only)"
 }
 
 cmd_url() {
