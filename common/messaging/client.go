@@ -197,7 +197,7 @@ func NewClient(url string, log logrus.FieldLogger, opts ...Option) *Client {
 		lastErr:    errors.New("connecting"),
 		downSince:  time.Now(),
 	}
-	c.log = log.WithField("broker", c.broker)
+	c.log = log
 	go c.run()
 	return c
 }
@@ -216,7 +216,7 @@ func (c *Client) run() {
 	url, broker := c.target()
 	if _, err := amqp.ParseURI(url); err != nil {
 		err = fmt.Errorf("invalid AMQP URL %s: %w", broker, err)
-		c.log.WithError(err).Error("messaging disabled: fix the broker URL")
+		c.log.WithField("broker", broker).WithError(err).Error("messaging disabled: fix the broker URL")
 		c.setDisconnected(err)
 		return
 	}
@@ -235,7 +235,7 @@ func (c *Client) run() {
 			failures++
 			wait := b.NextBackOff()
 			c.setDisconnected(err)
-			c.log.WithError(err).WithFields(logrus.Fields{"attempt": failures, "retryIn": wait.Round(time.Millisecond).String()}).
+			c.brokerLog().WithError(err).WithFields(logrus.Fields{"attempt": failures, "retryIn": wait.Round(time.Millisecond).String()}).
 				Warn("message broker not reachable, retrying")
 			if refusedCredentials(err) {
 				c.refreshCredentials()
@@ -251,7 +251,7 @@ func (c *Client) run() {
 			_ = conn.Close()
 			return
 		}
-		c.log.WithField("attempts", failures+1).Info("connected to the message broker")
+		c.brokerLog().WithField("attempts", failures+1).Info("connected to the message broker")
 		failures = 0
 		b.Reset()
 		if !c.watch(closed, blocked) {
@@ -281,10 +281,17 @@ func (c *Client) watch(closed <-chan *amqp.Error, blocked <-chan amqp.Blocking) 
 			if c.isClosing() {
 				return false
 			}
-			c.log.WithError(err).Warn("connection to the message broker lost, reconnecting")
+			c.brokerLog().WithError(err).Warn("connection to the message broker lost, reconnecting")
 			return true
 		}
 	}
+}
+
+// brokerLog is the client's logger with the broker it dials now (redacted):
+// the URL can change (WithCredentialsRefresh), so the field is not fixed.
+func (c *Client) brokerLog() *logrus.Entry {
+	_, broker := c.target()
+	return c.log.WithField("broker", broker)
 }
 
 // target returns the URL to dial and its redacted form.
@@ -313,21 +320,21 @@ func (c *Client) refreshCredentials() {
 	defer cancel()
 	next, err := c.opts.refreshURL(ctx)
 	if err != nil {
-		c.log.WithError(err).Warn("the broker refused our credentials or vhost, and refreshing them failed")
+		c.brokerLog().WithError(err).Warn("the broker refused our credentials or vhost, and refreshing them failed")
 		return
 	}
 	if _, err := amqp.ParseURI(next); err != nil {
-		c.log.WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials or vhost; the refreshed AMQP URL is invalid, keeping the current one")
+		c.brokerLog().WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials or vhost; the refreshed AMQP URL is invalid, keeping the current one")
 		return
 	}
 	c.mu.Lock()
-	changed := next != c.url
+	changed, previous := next != c.url, c.broker
 	c.url, c.broker = next, redact(next)
 	c.mu.Unlock()
 	if changed {
-		c.log.WithField("url", redact(next)).Info("the broker refused our credentials or vhost: using the refreshed AMQP URL")
+		c.log.WithFields(logrus.Fields{"broker": previous, "url": redact(next)}).Info("the broker refused our credentials or vhost: using the refreshed AMQP URL")
 	} else {
-		c.log.Warn("the broker refused our credentials or vhost; the refreshed configuration has the same AMQP URL")
+		c.brokerLog().Warn("the broker refused our credentials or vhost; the refreshed configuration has the same AMQP URL")
 	}
 }
 

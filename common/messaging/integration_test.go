@@ -9,6 +9,7 @@ package messaging_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -476,6 +477,15 @@ func TestRefusedCredentialsAreRefreshed(t *testing.T) {
 			}
 			if !switched {
 				t.Fatalf("no log line says the refreshed URL is used")
+			}
+			goodURL, err := url.Parse(good.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range hook.AllEntries() {
+				if e.Message == "connected to the message broker" && e.Data["broker"] != goodURL.Redacted() {
+					t.Fatalf("the connected line names broker %v, want the refreshed %s", e.Data["broker"], goodURL.Redacted())
+				}
 			}
 		})
 	}
