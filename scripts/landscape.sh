@@ -375,7 +375,7 @@ cmd_up() {
 		  zipkin UI             http://localhost:9411/zipkin/
 		  turbine               http://localhost:8282/turbine.stream
 		  hystrix dashboard     http://localhost:7979/hystrix  (stream: http://localhost:8282/turbine.stream)
-		  rabbitmq              amqp://localhost:5672 (vhost goblog; users goblog, configserver)
+		  rabbitmq              amqp://localhost:5672 (vhost goblog; users goblog, configserver, admin: passwords in .secrets/)
 		Logs: $RUN/<name>.log; start-to-healthy seconds: $RUN/startup.tsv
 	URLS
 }
