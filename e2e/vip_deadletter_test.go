@@ -11,8 +11,8 @@ import (
 )
 
 // 11. A malformed VIP notification is rejected by vipservice without requeue and, through the
-// broker's vip-dead-letters policy (deploy/make-secrets.sh), kept in vip_queue.dead instead of
-// being dropped.
+// broker's vip-dead-letters policy (support/rabbitmq/definitions.template.json), kept in
+// vip_queue.dead instead of being dropped.
 func TestMalformedVIPMessageIsDeadLettered(t *testing.T) {
 	Convey("Given vipservice consuming vip_queue", t, func() {
 		So(waitReady("vipservice", 3*time.Minute), ShouldBeNil)
