@@ -38,7 +38,7 @@ func newHTTPReporter(url string, o options) *asyncReporter {
 	inner := zipkinhttp.NewReporter(url,
 		zipkinhttp.BatchInterval(o.batchInterval),
 		zipkinhttp.Timeout(o.sendTimeout),
-		zipkinhttp.MaxBacklog(o.queueSize),
+		zipkinhttp.MaxBacklog(DefaultBacklog),
 		zipkinhttp.Logger(stdLogger(o.log)),
 	)
 	return newAsyncReporter(inner, o.queueSize, o.closeTimeout, o.log)

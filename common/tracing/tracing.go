@@ -28,7 +28,14 @@ const SpansPath = "/api/v2/spans"
 
 // Defaults of the HTTP reporter.
 const (
-	DefaultQueueSize     = 10000
+	DefaultQueueSize = 10000
+	// DefaultBacklog is how many spans zipkin-go's HTTP reporter keeps for the
+	// next attempt while Zipkin does not answer (older ones are dropped). It
+	// serializes its whole backlog again on every attempt, once a batch
+	// interval, so the backlog stays small: with 10000 an idle accountservice
+	// spent 5 % CPU and held 20-25 MB of live heap re-encoding spans for a
+	// stopped Zipkin.
+	DefaultBacklog       = 1000
 	DefaultBatchInterval = time.Second
 	DefaultSendTimeout   = 5 * time.Second
 	DefaultCloseTimeout  = 5 * time.Second
