@@ -130,11 +130,10 @@ func WithConnectionName(name string) Option {
 // WithCredentialsRefresh gives the client a way to learn new credentials:
 // when the broker refuses the ones in its URL (ACCESS_REFUSED: a rotated
 // password, a task that read its configuration before the rotation) or its
-// vhost (NOT_ALLOWED: a vhost that moved), the
-// client calls refresh, at most once per failed attempt, and dials the URL it
-// returns from then on. A service passes a function that reloads its
-// configuration and returns amqp_server_url. An error or an invalid URL
-// keeps the current one.
+// vhost (NOT_ALLOWED: a vhost that moved), the client calls refresh, at most
+// once per failed attempt, and dials the URL it returns from then on. A
+// service passes a function that reloads its configuration and returns
+// amqp_server_url. An error or an invalid URL keeps the current one.
 func WithCredentialsRefresh(refresh func(ctx context.Context) (string, error)) Option {
 	return func(o *options) { o.refreshURL = refresh }
 }
