@@ -37,11 +37,8 @@ type Config struct {
 	ShutdownDrain time.Duration
 }
 
-// Schemes the URL keys accept.
-var (
-	httpSchemes = []string{"http", "https"}
-	amqpSchemes = []string{"amqp", "amqps"}
-)
+// Schemes the HTTP URL keys accept.
+var httpSchemes = []string{"http", "https"}
 
 // configFrom reads and checks the start-time configuration. Every value
 // present with the wrong type or out of range is reported, the errors joined,
@@ -78,7 +75,8 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	var err error
 	c.TestabilityEnabled, err = snap.BoolE("testability_enabled", false)
 	check(err)
-	c.AMQPURL = urlE("amqp_server_url", amqpSchemes)
+	c.AMQPURL, err = service.AMQPURL(snap)
+	check(err)
 	c.ZipkinURL = urlE("zipkin_server_url", httpSchemes)
 	c.LogLevel, err = logging.LevelFrom(snap)
 	check(err)

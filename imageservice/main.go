@@ -58,7 +58,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.ImageBaseURL, err = imageBaseURL(s, "http://localhost:"+strconv.Itoa(c.Port))
 	check(err)
-	c.AMQPURL, err = s.URLE("amqp_server_url", "", "amqp", "amqps")
+	c.AMQPURL, err = service.AMQPURL(s)
 	check(err)
 	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
 	check(err)

@@ -64,7 +64,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	var err error
 	c.Port, err = s.PortE("server_port", 6868)
 	check(err)
-	c.AMQPURL, err = s.URLE("amqp_server_url", "", "amqp", "amqps")
+	c.AMQPURL, err = service.AMQPURL(s)
 	check(err)
 	if err == nil && c.AMQPURL == "" {
 		check(errors.New("config: amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + c.VIPQueue))

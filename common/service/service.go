@@ -136,6 +136,13 @@ func ShutdownDrain(snap *config.Snapshot) (time.Duration, error) {
 	return d, nil
 }
 
+// AMQPURL reads amqp_server_url: an amqp or amqps URL with a host, or ""
+// when the key is absent. Every service reads the broker URL through it, at
+// start and in ReloadedAMQPURL.
+func AMQPURL(snap *config.Snapshot) (string, error) {
+	return snap.URLE("amqp_server_url", "", "amqp", "amqps")
+}
+
 // ReloadedAMQPURL returns the function for messaging.WithCredentialsRefresh:
 // it reloads the configuration (from the config server, or the local files)
 // and returns amqp_server_url, so a service whose broker password was rotated
@@ -145,7 +152,7 @@ func ReloadedAMQPURL(store *config.Store) func(ctx context.Context) (string, err
 		if err := store.Reload(ctx); err != nil {
 			return "", fmt.Errorf("reloading the configuration: %w", err)
 		}
-		u, err := store.Current().URLE("amqp_server_url", "", "amqp", "amqps")
+		u, err := AMQPURL(store.Current())
 		if err == nil && u == "" {
 			err = errors.New("config: amqp_server_url is no longer configured")
 		}
