@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
@@ -50,8 +49,8 @@ func main() {
 }
 
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-	// hystrix-go is silent by default; circuits opening and closing matter.
-	hystrix.SetLogger(printfFunc(log.WithField("component", "hystrix").Warnf))
+	// The breakers are silent by default; circuits opening and closing matter.
+	circuit.SetLogger(log.WithField("component", "hystrix").Warnf)
 
 	// Configuration: retried while the config server is not there yet.
 	flags, cfgStore, err := service.LoadConfig(ctx, serviceName, args, log)
@@ -263,8 +262,3 @@ func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], bro
 		}
 	}
 }
-
-// printfFunc adapts a logrus level method to hystrix-go's logger.
-type printfFunc func(format string, args ...any)
-
-func (f printfFunc) Printf(format string, args ...any) { f(format, args...) }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -74,7 +73,7 @@ func (c *Client) Image(ctx context.Context, id string) account.ImageData {
 // count a successful fallback.
 func (c *Client) fallback(ctx context.Context, err error) ([]byte, error) { // a circuit.Fallback
 	log := c.log(ctx).WithError(err)
-	if errors.Is(err, hystrix.ErrCircuitOpen) {
+	if errors.Is(err, circuit.ErrOpen) {
 		// hystrix-go logs the opening once; not again for every request.
 		log.Debug("imageservice circuit open, using the fallback image")
 	} else {

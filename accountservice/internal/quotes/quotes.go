@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -70,7 +69,7 @@ func (c *Client) Quote(ctx context.Context) account.Quote {
 // count a successful fallback.
 func (c *Client) fallback(ctx context.Context, err error) ([]byte, error) { // a circuit.Fallback
 	log := c.log(ctx).WithError(err)
-	if errors.Is(err, hystrix.ErrCircuitOpen) {
+	if errors.Is(err, circuit.ErrOpen) {
 		// hystrix-go logs the opening once; not again for every request.
 		log.Debug("quotes-service circuit open, using the fallback quote")
 	} else {
