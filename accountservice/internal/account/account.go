@@ -28,27 +28,29 @@ var (
 	ErrInvalid = errors.New("invalid input")
 )
 
-// Account is what GET /accounts/{id} returns. Only ID and Name are stored;
-// ServedBy, Quote and ImageData are filled in per request.
+// Account is an account as the service hands it out. Only ID and Name are
+// stored; ServedBy, Quote and Image are filled in per request. It is the
+// domain type: the stores keep their own record of it and the HTTP transport
+// its own JSON, each converted at the crossing.
 type Account struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	ServedBy  string    `json:"servedBy"`
-	Quote     Quote     `json:"quote,omitzero"`
-	ImageData ImageData `json:"imageData,omitzero"`
+	ID       string
+	Name     string
+	ServedBy string // the accountservice instance that answered
+	Quote    Quote  // zero when not fetched (a newly created account)
+	Image    Image  // zero when not fetched
 }
 
-// Quote is the quotes-service payload.
+// Quote is a quote shown with an account, from quotes-service or its fallback.
 type Quote struct {
-	Quote     string `json:"quote"`
-	IPAddress string `json:"ipAddress"`
-	Language  string `json:"language"`
+	Text      string
+	IPAddress string // the quotes-service instance that answered, or "circuit-breaker"
+	Language  string
 }
 
-// ImageData is the imageservice payload.
-type ImageData struct {
-	URL      string `json:"url"`
-	ServedBy string `json:"servedBy"`
+// Image is the picture of an account, from imageservice or its fallback.
+type Image struct {
+	URL      string // absolute
+	ServedBy string // the imageservice instance that answered, or "fallback"
 }
 
 // Store persists accounts. Implementations are safe for concurrent use.

@@ -19,7 +19,7 @@ type QuoteSource interface {
 // ImageSource returns the image of an account. It never fails: a broken or
 // slow imageservice yields the fallback image.
 type ImageSource interface {
-	Image(ctx context.Context, accountID string) ImageData
+	Image(ctx context.Context, accountID string) Image
 }
 
 // Notifier announces that the VIP account was read.
@@ -109,7 +109,7 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { acc.Quote = s.quotes.Quote(ctx) })
-	wg.Go(func() { acc.ImageData = s.images.Image(ctx, acc.ID) })
+	wg.Go(func() { acc.Image = s.images.Image(ctx, acc.ID) })
 	wg.Wait()
 
 	acc.ServedBy = s.servedBy

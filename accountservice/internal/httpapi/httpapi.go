@@ -72,7 +72,7 @@ func (h *handlers) getAccount(w http.ResponseWriter, r *http.Request) {
 		h.writeServiceError(w, r, err)
 		return
 	}
-	server.WriteJSON(w, http.StatusOK, acc)
+	server.WriteJSON(w, http.StatusOK, newAccountJSON(acc))
 }
 
 func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +92,7 @@ func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/accounts/"+acc.ID)
-	server.WriteJSON(w, http.StatusCreated, acc)
+	server.WriteJSON(w, http.StatusCreated, newAccountJSON(acc))
 }
 
 func (h *handlers) getInfo(w http.ResponseWriter, r *http.Request) {

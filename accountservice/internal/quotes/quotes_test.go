@@ -49,7 +49,7 @@ func TestQuote(t *testing.T) {
 		c := quotes.New(get, func() string { return url }, quietLog)
 
 		Convey("a good answer is the quote, fetched in circuit quotes-service", func() {
-			So(c.Quote(ctx), ShouldResemble, account.Quote{Quote: "Hello", IPAddress: "10.0.0.9", Language: "en"})
+			So(c.Quote(ctx), ShouldResemble, account.Quote{Text: "Hello", IPAddress: "10.0.0.9", Language: "en"})
 			So(get.names, ShouldResemble, []string{"quotes-service"})
 			So(get.urls, ShouldResemble, []string{url})
 		})
@@ -63,7 +63,7 @@ func TestQuote(t *testing.T) {
 
 		Convey("a failed call falls back to the landscape's quote", func() {
 			get.err, get.runFallback = errors.New("503"), true
-			So(c.Quote(ctx), ShouldResemble, account.Quote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"})
+			So(c.Quote(ctx), ShouldResemble, account.Quote{Text: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"})
 		})
 
 		Convey("an error without fallback (a 4xx) falls back too", func() {
