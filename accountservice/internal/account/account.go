@@ -79,24 +79,6 @@ func SeedAccounts(n int) []Account {
 // FirstID is the lowest account id; stores hand out ids from here on.
 const FirstID = 10000
 
-// ParseID validates an account id: a canonical decimal number (digits only,
-// no sign, no leading zeros) that fits in a uint64.
-func ParseID(s string) (uint64, error) {
-	if s == "" || len(s) > 1 && s[0] == '0' {
-		return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: account id %q is out of range", ErrInvalid, s)
-	}
-	return n, nil
-}
-
 // NormalizeName trims surrounding white space and checks the rest: valid
 // UTF-8, 1 to MaxNameLength characters, every one printable
 // (unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the
@@ -116,10 +98,4 @@ func NormalizeName(name string) (string, error) {
 		}
 	}
 	return name, nil
-}
-
-// ValidName reports whether name is already normalized and valid.
-func ValidName(name string) bool {
-	got, err := NormalizeName(name)
-	return err == nil && got == name
 }

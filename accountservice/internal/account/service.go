@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/accountid"
 )
 
 // QuoteSource returns a quote for an account response. It never fails: a
@@ -96,8 +98,8 @@ func NewService(cfg ServiceConfig) *Service {
 // concurrently. Reading the VIP account starts a notification in the
 // background that never delays or fails the response.
 func (s *Service) Get(ctx context.Context, id string) (Account, error) {
-	if _, err := ParseID(id); err != nil {
-		return Account{}, err
+	if _, err := accountid.Parse(id); err != nil {
+		return Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	acc, err := s.store.Get(ctx, id)
 	if err != nil {

@@ -34,7 +34,7 @@ func FuzzDecodeCreateAccount(f *testing.F) {
 			}
 			return
 		}
-		if !account.ValidName(name) {
+		if normalized, err := account.NormalizeName(name); err != nil || normalized != name {
 			t.Fatalf("accepted invalid name %q from %q", name, body)
 		}
 	})
