@@ -63,11 +63,6 @@ func TestImage(t *testing.T) {
 			So(c.Image(ctx, "10000"), ShouldResemble, account.Image{URL: "http://path.to.placeholder", ServedBy: "fallback"})
 		})
 
-		Convey("an error without fallback falls back too", func() {
-			get.err = errors.New("404")
-			So(c.Image(ctx, "10000"), ShouldResemble, images.Fallback())
-		})
-
 		Convey("nonsense falls back", func() {
 			for _, body := range []string{``, `<html>`, `{"url":""}`, `{"url":"cake.jpg"}`, `{"url":7}`} {
 				get.body = body
