@@ -18,8 +18,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/api"
 	"github.com/goblog/accountservice/internal/boltstore"
-	"github.com/goblog/accountservice/internal/httpapi"
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/accountservice/internal/vip"
@@ -119,12 +119,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 
 	health := server.NewHealth()
 	health.Register("bolt", db.Check)
-	var testability *httpapi.Testability
+	var testability *api.Testability
 	if cfg.TestabilityEnabled {
-		testability = &httpapi.Testability{}
+		testability = &api.Testability{}
 		health.Register("testability", testability.Check)
 	}
-	router := httpapi.NewRouter(httpapi.Config{
+	router := api.NewRouter(api.Config{
 		Accounts:    svc,
 		Health:      health.Handler(),
 		Info:        infoFunc(cfg, servedBy, live, broker),

@@ -1,7 +1,7 @@
-// Package httpapi is the HTTP transport of accountservice: it routes
+// Package api is the HTTP transport of accountservice: it routes
 // requests to the account service and translates its results and errors to
 // status codes and JSON bodies, all in this one place.
-package httpapi
+package api
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package httpapi_test
+package api_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/goblog/accountservice/internal/account"
-	"github.com/goblog/accountservice/internal/httpapi"
+	"github.com/goblog/accountservice/internal/api"
 )
 
 func FuzzDecodeCreateAccount(f *testing.F) {
@@ -27,7 +27,7 @@ func FuzzDecodeCreateAccount(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		name, err := httpapi.DecodeCreateAccount(bytes.NewReader(body))
+		name, err := api.DecodeCreateAccount(bytes.NewReader(body))
 		if err != nil {
 			if !errors.Is(err, account.ErrInvalid) {
 				t.Fatalf("error %v does not wrap ErrInvalid", err)
