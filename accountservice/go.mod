@@ -3,7 +3,6 @@ module github.com/goblog/accountservice
 go 1.26.8
 
 require (
-	github.com/afex/hystrix-go v0.0.0-20180502004556-fa1af6a1f4f5
 	github.com/goblog/common v0.0.0
 	github.com/gorilla/mux v1.8.1
 	github.com/openzipkin/zipkin-go v0.4.3
@@ -14,6 +13,7 @@ require (
 )
 
 require (
+	github.com/afex/hystrix-go v0.0.0-20180502004556-fa1af6a1f4f5 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/gopherjs/gopherjs v1.17.2 // indirect
 	github.com/jtolds/gls v4.20.0+incompatible // indirect

@@ -14,13 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/api"
 	"github.com/goblog/accountservice/internal/boltstore"
-	"github.com/goblog/accountservice/internal/httpapi"
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/accountservice/internal/vip"
@@ -50,8 +49,8 @@ func main() {
 }
 
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-	// hystrix-go is silent by default; circuits opening and closing matter.
-	hystrix.SetLogger(printfFunc(log.WithField("component", "hystrix").Warnf))
+	// The breakers are silent by default; circuits opening and closing matter.
+	circuit.SetLogger(log.WithField("component", "hystrix").Warnf)
 
 	// Configuration: retried while the config server is not there yet.
 	flags, cfgStore, err := service.LoadConfig(ctx, serviceName, args, log)
@@ -120,12 +119,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 
 	health := server.NewHealth()
 	health.Register("bolt", db.Check)
-	var testability *httpapi.Testability
+	var testability *api.Testability
 	if cfg.TestabilityEnabled {
-		testability = &httpapi.Testability{}
+		testability = &api.Testability{}
 		health.Register("testability", testability.Check)
 	}
-	router := httpapi.NewRouter(httpapi.Config{
+	router := api.NewRouter(api.Config{
 		Accounts:    svc,
 		Health:      health.Handler(),
 		Info:        infoFunc(cfg, servedBy, live, broker),
@@ -263,8 +262,3 @@ func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], bro
 		}
 	}
 }
-
-// printfFunc adapts a logrus level method to hystrix-go's logger.
-type printfFunc func(format string, args ...any)
-
-func (f printfFunc) Printf(format string, args ...any) { f(format, args...) }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
@@ -185,8 +184,8 @@ func TestRefreshAppliesLive(t *testing.T) {
 	if log.GetLevel() != logrus.DebugLevel {
 		t.Errorf("log level after refresh = %v; want debug", log.GetLevel())
 	}
-	if got := hystrix.GetCircuitSettings()["quotes-service"].Timeout; got != 700*time.Millisecond {
-		t.Errorf("hystrix timeout of quotes-service after refresh = %v; want 700ms", got)
+	if got, _ := circuit.Applied("quotes-service"); got.Timeout != 700*time.Millisecond {
+		t.Errorf("circuit timeout of quotes-service after refresh = %v; want 700ms", got.Timeout)
 	}
 	body, err := json.Marshal(info(ctx))
 	if err != nil {
@@ -255,12 +254,11 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 	if got.ImagesURL != "http://imageservice:7777/images/" {
 		t.Errorf("imageservice_url after a valid refresh = %q; want the new one", got.ImagesURL)
 	}
-	settings := hystrix.GetCircuitSettings()
-	if d := settings["quotes-service"].Timeout; d != 700*time.Millisecond {
-		t.Errorf("quotes-service timeout after Timeout: fast = %v; want 700ms kept", d)
+	if s, _ := circuit.Applied("quotes-service"); s.Timeout != 700*time.Millisecond {
+		t.Errorf("quotes-service timeout after Timeout: fast = %v; want 700ms kept", s.Timeout)
 	}
-	if d := settings["imageservice"].Timeout; d != 800*time.Millisecond {
-		t.Errorf("imageservice timeout after a refresh with a bad ErrorPercentThreshold = %v; want 800ms kept", d)
+	if s, _ := circuit.Applied("imageservice"); s.Timeout != 800*time.Millisecond {
+		t.Errorf("imageservice timeout after a refresh with a bad ErrorPercentThreshold = %v; want 800ms kept", s.Timeout)
 	}
 
 	warned := map[string]string{}

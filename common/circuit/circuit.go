@@ -1,5 +1,10 @@
-// Package circuit runs calls to downstream services inside hystrix-go circuit
-// breakers, with retries inside the command and a caller-supplied fallback.
+// Package circuit runs calls to downstream services inside circuit breakers,
+// with retries inside the command and a caller-supplied fallback.
+//
+// The breakers are afex/hystrix-go's, and this package is the only one that
+// knows it: its API (ErrOpen, ErrTimeout, ErrRejected, SetLogger, Applied,
+// Settings) is in its own terms, so the unmaintained library can be replaced
+// here alone. `make lint` fails when another package imports hystrix-go.
 //
 // hystrix-go keeps one process-wide registry of circuits by name; Configure
 // writes to it and Client.Get reads from it. That registry is the library's
@@ -86,8 +91,34 @@ func (e *StatusError) ClientError() bool { return e.StatusCode >= 400 && e.Statu
 // errBodyTooLarge is a response body over the Client's limit.
 var errBodyTooLarge = errors.New("response body too large")
 
+// Why a command did not run to completion. A Fallback's err, and the error of
+// Get without a fallback, wrap one of them (or the call's own failure).
+var (
+	// ErrOpen: the circuit is open, the call was not made.
+	ErrOpen = errors.New("circuit open")
+	// ErrTimeout: the command ran longer than the circuit's Timeout.
+	ErrTimeout = errors.New("circuit timeout")
+	// ErrRejected: MaxConcurrentRequests commands were already running.
+	ErrRejected = errors.New("circuit rejected: too many concurrent requests")
+)
+
+// ownError translates hystrix-go's errors into this package's.
+func ownError(err error) error {
+	switch {
+	case errors.Is(err, hystrix.ErrCircuitOpen):
+		return ErrOpen
+	case errors.Is(err, hystrix.ErrTimeout):
+		return ErrTimeout
+	case errors.Is(err, hystrix.ErrMaxConcurrency):
+		return ErrRejected
+	}
+	return err
+}
+
 // Fallback gives the answer of a call that failed, timed out, was rejected or
-// found its circuit open; err says which.
+// found its circuit open; err says which (errors.Is(err, ErrOpen) etc.). The
+// body it returns is what Get returns; a nil body is allowed and tells the
+// caller "the fallback answered", since a downstream answer is never nil.
 type Fallback func(ctx context.Context, err error) ([]byte, error)
 
 // Get sends GET url inside circuit name (configured with DefaultSettings if
@@ -97,7 +128,8 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // and oversized bodies are failures that count against the circuit and lead to
 // fallback. A 4xx is returned as a *StatusError, counts as a success for the
 // circuit, and does not run fallback. With a nil fallback the failure is
-// returned, wrapped (errors.Is(err, hystrix.ErrCircuitOpen) etc. work).
+// returned, wrapped (errors.Is(err, ErrOpen) etc. work). A body from the
+// downstream is never nil (an empty one is []byte{}).
 //
 // When the circuit times out, the request still running is cancelled as soon
 // as Get returns.
@@ -117,6 +149,9 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 		if err != nil {
 			return err
 		}
+		if body == nil {
+			body = []byte{} // nil is the fallback's "no body"
+		}
 		out.set(body, nil)
 		return nil
 	}
@@ -129,6 +164,7 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 				// succeeded; Get already has its answer.
 				return nil
 			}
+			cause = ownError(cause)
 			body, err := fallback(fctx, cause)
 			if err != nil {
 				err = fmt.Errorf("circuit %s: fallback after %v: %w", name, cause, err)
@@ -148,7 +184,7 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 		// Unreachable: hystrix-go reports success only after run or fallback did.
 		err = errors.New("no result")
 	}
-	return nil, fmt.Errorf("circuit %s: %w", name, err)
+	return nil, fmt.Errorf("circuit %s: %w", name, ownError(err))
 }
 
 // ensureConfigured gives a circuit nobody configured DefaultSettings rather

@@ -214,7 +214,7 @@ func TestTimeoutAndRejection(t *testing.T) {
 			}()
 			So(waitFor(done, 10*time.Second), ShouldBeTrue)
 			So(fb.calls.Load(), ShouldEqual, 1)
-			So(errors.Is(fb.lastErr(), hystrix.ErrTimeout), ShouldBeTrue)
+			So(errors.Is(fb.lastErr(), ErrTimeout), ShouldBeTrue)
 			So(waitFor(cancelled, 10*time.Second), ShouldBeTrue)
 		})
 
@@ -236,7 +236,7 @@ func TestTimeoutAndRejection(t *testing.T) {
 
 			_, err := client.Get(context.Background(), name, srv.URL, fb.fn)
 			So(err, ShouldBeNil)
-			So(errors.Is(fb.lastErr(), hystrix.ErrMaxConcurrency), ShouldBeTrue)
+			So(errors.Is(fb.lastErr(), ErrRejected), ShouldBeTrue)
 			cancel()
 			So(waitFor(first, 10*time.Second), ShouldBeTrue)
 		})
@@ -255,14 +255,14 @@ func TestCircuitOpensAndCloses(t *testing.T) {
 		Convey("failures open it: calls stop reaching the downstream", func() {
 			opened := eventually(func() bool {
 				_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
-				return errors.Is(fb.lastErr(), hystrix.ErrCircuitOpen)
+				return errors.Is(fb.lastErr(), ErrOpen)
 			})
 			So(opened, ShouldBeTrue)
 			hits := d.hits.Load()
 			So(hits, ShouldBeGreaterThanOrEqualTo, 4)
 			_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
 			So(d.hits.Load(), ShouldEqual, hits)
-			So(errors.Is(fb.lastErr(), hystrix.ErrCircuitOpen), ShouldBeTrue)
+			So(errors.Is(fb.lastErr(), ErrOpen), ShouldBeTrue)
 
 			Convey("and once the downstream recovers, a test request after the sleep window closes it", func() {
 				d.status.Store(http.StatusOK)
@@ -330,50 +330,6 @@ func TestStreamServer(t *testing.T) {
 			_ = srv.Shutdown(ctx)
 		})
 	})
-}
-
-func TestSettingsFrom(t *testing.T) {
-	d := DefaultSettings()
-	cases := []struct {
-		name   string
-		values fakeValues
-		want   Settings
-	}{
-		{name: "nothing configured", values: fakeValues{}, want: d},
-		{
-			name: "every key",
-			values: fakeValues{
-				"hystrix.command.quotes-service.timeout":                1500,
-				"hystrix.command.quotes-service.maxconcurrentrequests":  300,
-				"hystrix.command.quotes-service.errorpercentthreshold":  25,
-				"hystrix.command.quotes-service.requestvolumethreshold": 10,
-				"hystrix.command.quotes-service.sleepwindow":            3000,
-			},
-			want: Settings{
-				Timeout: 1500 * time.Millisecond, MaxConcurrentRequests: 300, ErrorPercentThreshold: 25,
-				RequestVolumeThreshold: 10, SleepWindow: 3 * time.Second,
-			},
-		},
-		{
-			name:   "another circuit's keys are ignored",
-			values: fakeValues{"hystrix.command.imageservice.timeout": 50},
-			want:   d,
-		},
-		{
-			name: "out of range values keep the defaults",
-			values: fakeValues{
-				"hystrix.command.quotes-service.timeout":               0,
-				"hystrix.command.quotes-service.errorpercentthreshold": 150,
-				"hystrix.command.quotes-service.maxconcurrentrequests": -1,
-			},
-			want: d,
-		},
-	}
-	for _, c := range cases {
-		if got := SettingsFrom(c.values, "quotes-service"); got != c.want {
-			t.Errorf("%s: SettingsFrom = %+v, want %+v", c.name, got, c.want)
-		}
-	}
 }
 
 func TestSettingsFromChecked(t *testing.T) {
@@ -448,11 +404,10 @@ func TestSettingsFromSnapshot(t *testing.T) {
 				"Timeout": "fast", "SleepWindow": 3000,
 			}}},
 		}}})
-		Convey("SettingsFromChecked names the key; SettingsFrom keeps the default, as before", func() {
-			_, err := SettingsFromChecked(snap, "quotes-service")
+		Convey("SettingsFromChecked names the key and keeps the default for it", func() {
+			s, err := SettingsFromChecked(snap, "quotes-service")
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldEqual, `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`)
-			s := SettingsFrom(snap, "quotes-service")
 			So(s.Timeout, ShouldEqual, time.Second)
 			So(s.SleepWindow, ShouldEqual, 3*time.Second)
 		})
@@ -470,8 +425,8 @@ func TestDefaultsAndConfigure(t *testing.T) {
 	Convey("Configure fills zero fields with our defaults, not hystrix-go's", t, func() {
 		name := circuitName(t)
 		Configure(name, Settings{Timeout: 250 * time.Microsecond})
-		got := hystrix.GetCircuitSettings()[name]
-		So(got, ShouldNotBeNil)
+		got, ok := Applied(name)
+		So(ok, ShouldBeTrue)
 		So(got.MaxConcurrentRequests, ShouldEqual, 200)
 		So(got.Timeout, ShouldEqual, time.Millisecond)
 		So(got.SleepWindow, ShouldEqual, 5*time.Second)
@@ -483,18 +438,10 @@ func TestDefaultsAndConfigure(t *testing.T) {
 		defer d.Close()
 		_, err := NewClient(nil).Get(context.Background(), name, d.URL, nil)
 		So(err, ShouldBeNil)
-		So(hystrix.GetCircuitSettings()[name].MaxConcurrentRequests, ShouldEqual, 200)
+		got, ok := Applied(name)
+		So(ok, ShouldBeTrue)
+		So(got, ShouldResemble, DefaultSettings())
 	})
-}
-
-// fakeValues implements Values over lower-cased keys, as config does.
-type fakeValues map[string]int
-
-func (v fakeValues) Int(key string, def int) int {
-	if n, ok := v[strings.ToLower(key)]; ok {
-		return n
-	}
-	return def
 }
 
 // checkedValues implements CheckedValues over lower-cased keys as config

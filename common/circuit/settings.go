@@ -40,12 +40,6 @@ func DefaultSettings() Settings {
 	}
 }
 
-// Values is the configuration SettingsFrom reads; *config.Snapshot
-// implements it. Keys are dotted and case-insensitive.
-type Values interface {
-	Int(key string, def int) int
-}
-
 // CheckedValues is the configuration SettingsFromChecked reads;
 // *config.Snapshot implements it. IntE returns def and nil for an absent key,
 // and an error naming the key for a value that is not an integer.
@@ -56,24 +50,11 @@ type CheckedValues interface {
 // maxMillis is the largest number of milliseconds a time.Duration holds.
 const maxMillis = math.MaxInt64 / int64(time.Millisecond)
 
-// SettingsFrom reads the settings of circuit name from the keys
+// SettingsFromChecked reads the settings of circuit name from the keys
 // hystrix.command.<name>.<Timeout|MaxConcurrentRequests|ErrorPercentThreshold|RequestVolumeThreshold|SleepWindow>
-// (durations in milliseconds, as Spring Cloud Netflix writes them). Missing,
-// malformed or out-of-range values keep the default; SettingsFromChecked
-// reports them instead.
-func SettingsFrom(v Values, name string) Settings {
-	s, _ := SettingsFromChecked(lenient{v}, name)
-	return s
-}
-
-// lenient reads Values as CheckedValues: type errors become the default.
-type lenient struct{ Values }
-
-func (l lenient) IntE(key string, def int) (int, error) { return l.Int(key, def), nil }
-
-// SettingsFromChecked is SettingsFrom for configuration that must be right:
-// every present value that is not an integer or is out of range is an error
-// naming its key, and the errors are joined. The ranges: Timeout and
+// (durations in milliseconds, as Spring Cloud Netflix writes them; an absent
+// key keeps the default). Every present value that is not an integer or is
+// out of range is an error naming its key, and the errors are joined. The ranges: Timeout and
 // SleepWindow a positive number of milliseconds, MaxConcurrentRequests 1 to
 // 2^20, ErrorPercentThreshold 1 to 100 (0 would open the circuit on every
 // window, and Configure reads 0 as "unset"), RequestVolumeThreshold 1 to 2^30.
@@ -139,6 +120,35 @@ func Configure(name string, s Settings) {
 		ErrorPercentThreshold:  s.ErrorPercentThreshold,
 	})
 }
+
+// Applied returns the settings in effect for circuit name, as the last
+// Configure (or the first Get, with DefaultSettings) left them, and whether
+// the circuit is known at all.
+func Applied(name string) (Settings, bool) {
+	cs, ok := hystrix.GetCircuitSettings()[name]
+	if !ok {
+		return Settings{}, false
+	}
+	return Settings{
+		Timeout:                cs.Timeout,
+		MaxConcurrentRequests:  cs.MaxConcurrentRequests,
+		ErrorPercentThreshold:  cs.ErrorPercentThreshold,
+		RequestVolumeThreshold: int(cs.RequestVolumeThreshold),
+		SleepWindow:            cs.SleepWindow,
+	}, true
+}
+
+// SetLogger sends the breakers' own messages (a circuit opening or closing)
+// to printf, e.g. a logrus entry's Warnf; they are dropped by default. The
+// logger is process-wide, like the circuits: set it once, at start.
+func SetLogger(printf func(format string, args ...any)) {
+	hystrix.SetLogger(printfLogger(printf))
+}
+
+// printfLogger is the logger interface hystrix-go wants.
+type printfLogger func(format string, args ...any)
+
+func (f printfLogger) Printf(format string, args ...any) { f(format, args...) }
 
 // millis rounds d up to whole milliseconds, at least 1.
 func millis(d time.Duration) int {

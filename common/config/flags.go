@@ -10,18 +10,22 @@ type Flags struct {
 	Profile   string // -profile: Spring profile(s), "dev" or "swarm"
 	ServerURL string // -configServerUrl: config server; empty reads Dir instead
 	Dir       string // -configDir: local config repository
-	Label     string // -configBranch: config server label (git branch)
+	Label     string // -configLabel (alias -configBranch): config server label, e.g. a git branch
 	Attempts  int    // -configAttempts: load attempts before giving up
 }
 
 // RegisterFlags registers -profile (swarm), -configServerUrl (""), -configDir
-// (support/config-repo), -configBranch ("") and -configAttempts (20) on fs.
+// (support/config-repo), -configLabel ("") and -configAttempts (20) on fs.
+// -configLabel is named for Spring Cloud Config's {label}, the third part of
+// GET /{application}/{profile}/{label} (a git branch, tag or commit);
+// -configBranch, its earlier name, still sets it: the last one given wins.
 func RegisterFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
 	fs.StringVar(&f.Profile, "profile", "swarm", "Spring profile(s) to load, comma-separated (dev, swarm)")
 	fs.StringVar(&f.ServerURL, "configServerUrl", "", "Spring Cloud Config server URL; empty reads -configDir instead")
 	fs.StringVar(&f.Dir, "configDir", "support/config-repo", "directory of the config repository's YAML files (local mode)")
-	fs.StringVar(&f.Label, "configBranch", "", "config server label (git branch); empty means the server's default")
+	fs.StringVar(&f.Label, "configLabel", "", "config server label (git branch, tag or commit); empty means the server's default")
+	fs.StringVar(&f.Label, "configBranch", "", "alias of -configLabel")
 	fs.IntVar(&f.Attempts, "configAttempts", 20, "attempts to load the configuration before giving up")
 	return f
 }

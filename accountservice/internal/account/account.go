@@ -28,27 +28,29 @@ var (
 	ErrInvalid = errors.New("invalid input")
 )
 
-// Account is what GET /accounts/{id} returns. Only ID and Name are stored;
-// ServedBy, Quote and ImageData are filled in per request.
+// Account is an account as the service hands it out. Only ID and Name are
+// stored; ServedBy, Quote and Image are filled in per request. It is the
+// domain type: the stores keep their own record of it and the HTTP transport
+// its own JSON, each converted at the crossing.
 type Account struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	ServedBy  string    `json:"servedBy"`
-	Quote     Quote     `json:"quote,omitzero"`
-	ImageData ImageData `json:"imageData,omitzero"`
+	ID       string
+	Name     string
+	ServedBy string // the accountservice instance that answered
+	Quote    Quote  // zero when not fetched (a newly created account)
+	Image    Image  // zero when not fetched
 }
 
-// Quote is the quotes-service payload.
+// Quote is a quote shown with an account, from quotes-service or its fallback.
 type Quote struct {
-	Quote     string `json:"quote"`
-	IPAddress string `json:"ipAddress"`
-	Language  string `json:"language"`
+	Text      string
+	IPAddress string // the quotes-service instance that answered, or "circuit-breaker"
+	Language  string
 }
 
-// ImageData is the imageservice payload.
-type ImageData struct {
-	URL      string `json:"url"`
-	ServedBy string `json:"servedBy"`
+// Image is the picture of an account, from imageservice or its fallback.
+type Image struct {
+	URL      string // absolute
+	ServedBy string // the imageservice instance that answered, or "fallback"
 }
 
 // Store persists accounts. Implementations are safe for concurrent use.
@@ -77,24 +79,6 @@ func SeedAccounts(n int) []Account {
 // FirstID is the lowest account id; stores hand out ids from here on.
 const FirstID = 10000
 
-// ParseID validates an account id: a canonical decimal number (digits only,
-// no sign, no leading zeros) that fits in a uint64.
-func ParseID(s string) (uint64, error) {
-	if s == "" || len(s) > 1 && s[0] == '0' {
-		return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("%w: account id %q is not a canonical decimal number", ErrInvalid, s)
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: account id %q is out of range", ErrInvalid, s)
-	}
-	return n, nil
-}
-
 // NormalizeName trims surrounding white space and checks the rest: valid
 // UTF-8, 1 to MaxNameLength characters, every one printable
 // (unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the
@@ -114,10 +98,4 @@ func NormalizeName(name string) (string, error) {
 		}
 	}
 	return name, nil
-}
-
-// ValidName reports whether name is already normalized and valid.
-func ValidName(name string) bool {
-	got, err := NormalizeName(name)
-	return err == nil && got == name
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/accountid"
 )
 
 // QuoteSource returns a quote for an account response. It never fails: a
@@ -19,7 +21,7 @@ type QuoteSource interface {
 // ImageSource returns the image of an account. It never fails: a broken or
 // slow imageservice yields the fallback image.
 type ImageSource interface {
-	Image(ctx context.Context, accountID string) ImageData
+	Image(ctx context.Context, accountID string) Image
 }
 
 // Notifier announces that the VIP account was read.
@@ -96,8 +98,8 @@ func NewService(cfg ServiceConfig) *Service {
 // concurrently. Reading the VIP account starts a notification in the
 // background that never delays or fails the response.
 func (s *Service) Get(ctx context.Context, id string) (Account, error) {
-	if _, err := ParseID(id); err != nil {
-		return Account{}, err
+	if _, err := accountid.Parse(id); err != nil {
+		return Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	acc, err := s.store.Get(ctx, id)
 	if err != nil {
@@ -109,7 +111,7 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { acc.Quote = s.quotes.Quote(ctx) })
-	wg.Go(func() { acc.ImageData = s.images.Image(ctx, acc.ID) })
+	wg.Go(func() { acc.Image = s.images.Image(ctx, acc.ID) })
 	wg.Wait()
 
 	acc.ServedBy = s.servedBy

@@ -19,8 +19,8 @@ func (f fixedQuotes) Quote(context.Context) account.Quote { return f.q }
 
 type fixedImages struct{}
 
-func (fixedImages) Image(_ context.Context, id string) account.ImageData {
-	return account.ImageData{URL: "http://images/" + id, ServedBy: "img"}
+func (fixedImages) Image(_ context.Context, id string) account.Image {
+	return account.Image{URL: "http://images/" + id, ServedBy: "img"}
 }
 
 // notification is one call of the fake notifier.
@@ -78,7 +78,7 @@ var readAt = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 func newService(store account.Store, n account.Notifier, opts ...func(*account.ServiceConfig)) *account.Service {
 	cfg := account.ServiceConfig{
 		Store:    store,
-		Quotes:   fixedQuotes{account.Quote{Quote: "q", IPAddress: "1.2.3.4", Language: "en"}},
+		Quotes:   fixedQuotes{account.Quote{Text: "q", IPAddress: "1.2.3.4", Language: "en"}},
 		Images:   fixedImages{},
 		Notifier: n,
 		ServedBy: "10.0.0.7",
@@ -110,8 +110,8 @@ func TestServiceGet(t *testing.T) {
 			So(err, ShouldBeNil)
 			So(acc, ShouldResemble, account.Account{
 				ID: "10042", Name: "Person_42", ServedBy: "10.0.0.7",
-				Quote:     account.Quote{Quote: "q", IPAddress: "1.2.3.4", Language: "en"},
-				ImageData: account.ImageData{URL: "http://images/10042", ServedBy: "img"},
+				Quote: account.Quote{Text: "q", IPAddress: "1.2.3.4", Language: "en"},
+				Image: account.Image{URL: "http://images/10042", ServedBy: "img"},
 			})
 		})
 
@@ -229,15 +229,15 @@ type rendezvousQuotes struct{ mine, other chan struct{} }
 func (r rendezvousQuotes) Quote(context.Context) account.Quote {
 	close(r.mine)
 	<-r.other
-	return account.Quote{Quote: "together"}
+	return account.Quote{Text: "together"}
 }
 
 type rendezvousImages struct{ mine, other chan struct{} }
 
-func (r rendezvousImages) Image(context.Context, string) account.ImageData {
+func (r rendezvousImages) Image(context.Context, string) account.Image {
 	close(r.mine)
 	<-r.other
-	return account.ImageData{URL: "together"}
+	return account.Image{URL: "together"}
 }
 
 func TestServiceFetchesConcurrently(t *testing.T) {
@@ -249,8 +249,8 @@ func TestServiceFetchesConcurrently(t *testing.T) {
 		})
 		acc, err := svc.Get(context.Background(), "10001")
 		So(err, ShouldBeNil)
-		So(acc.Quote.Quote, ShouldEqual, "together")
-		So(acc.ImageData.URL, ShouldEqual, "together")
+		So(acc.Quote.Text, ShouldEqual, "together")
+		So(acc.Image.URL, ShouldEqual, "together")
 	})
 }
 

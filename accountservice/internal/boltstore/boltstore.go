@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/common/accountid"
 )
 
 var (
@@ -157,9 +158,9 @@ func (s *Store) Seed(ctx context.Context, accounts []account.Account) (bool, err
 		}
 		next := nextID(meta)
 		for _, a := range accounts {
-			n, err := account.ParseID(a.ID)
+			n, err := accountid.Parse(a.ID)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: %w", account.ErrInvalid, err)
 			}
 			if n >= next {
 				next = n + 1

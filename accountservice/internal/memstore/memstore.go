@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/common/accountid"
 )
 
 // Store is an in-memory account.Store, safe for concurrent use.
@@ -75,7 +76,7 @@ func (s *Store) Seed(ctx context.Context, accounts []account.Account) (bool, err
 			continue
 		}
 		s.names[a.ID] = a.Name
-		if n, _ := account.ParseID(a.ID); n >= s.nextID {
+		if n, _ := accountid.Parse(a.ID); n >= s.nextID {
 			s.nextID = n + 1
 		}
 	}
@@ -85,8 +86,8 @@ func (s *Store) Seed(ctx context.Context, accounts []account.Account) (bool, err
 
 func validate(accounts []account.Account) error {
 	for _, a := range accounts {
-		if _, err := account.ParseID(a.ID); err != nil {
-			return fmt.Errorf("seeding: %w", err)
+		if _, err := accountid.Parse(a.ID); err != nil {
+			return fmt.Errorf("seeding: %w: %w", account.ErrInvalid, err)
 		}
 	}
 	return nil

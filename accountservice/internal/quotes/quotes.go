@@ -1,5 +1,6 @@
-// Package quotes fetches a quote from quotes-service through the
-// "quotes-service" circuit breaker, falling back to a fixed quote.
+// Package quotes is the client of quotes-service: GET a quote through the
+// "quotes-service" circuit breaker, decode its payload into an account.Quote,
+// fall back to a fixed quote.
 package quotes
 
 import (
@@ -8,86 +9,64 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/afex/hystrix-go/hystrix"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
-	"github.com/goblog/common/circuit"
+	"github.com/goblog/accountservice/internal/downstream"
 )
 
-// CircuitName is the hystrix command of quotes-service calls.
+// CircuitName is the circuit breaker of quotes-service calls.
 const CircuitName = "quotes-service"
 
 // Fallback is the quote served when quotes-service fails or answers nonsense.
 func Fallback() account.Quote {
-	return account.Quote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
+	return account.Quote{Text: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
 }
 
-// Getter runs a GET inside a circuit breaker; *circuit.Client is one.
-type Getter interface {
-	Get(ctx context.Context, name, url string, fallback circuit.Fallback) ([]byte, error)
+// payload is what quotes-service answers:
+// {"quote":"…","ipAddress":"<the instance that answered>","language":"en"}.
+type payload struct {
+	Quote     string `json:"quote"`
+	IPAddress string `json:"ipAddress"`
+	Language  string `json:"language"`
 }
 
-var _ Getter = (*circuit.Client)(nil)
-
-// Client is an account.QuoteSource.
-type Client struct {
-	get          Getter
-	url          func() string
-	log          func(ctx context.Context) logrus.FieldLogger
-	fallbackBody []byte
-}
-
-// New returns a Client. url is called on every request so a configuration
-// refresh takes effect at once; log gives a logger for a request context.
-func New(get Getter, url func() string, log func(ctx context.Context) logrus.FieldLogger) *Client {
-	body, _ := json.Marshal(Fallback()) // a struct of strings always encodes
-	return &Client{get: get, url: url, log: log, fallbackBody: body}
-}
-
-// Quote returns a quote from quotes-service, or Fallback.
-func (c *Client) Quote(ctx context.Context) account.Quote {
-	u := c.url()
-	if u == "" {
-		c.log(ctx).Debug("quotes_service_url not configured, using the fallback quote")
-		return Fallback()
-	}
-	body, err := c.get.Get(ctx, CircuitName, u, c.fallback)
-	if err != nil { // e.g. a 4xx, which does not run the circuit's fallback
-		c.log(ctx).WithError(err).Warn("quotes-service failed, using the fallback quote")
-		return Fallback()
-	}
-	q, err := Parse(body)
-	if err != nil {
-		c.log(ctx).WithError(err).Warn("quotes-service answered nonsense, using the fallback quote")
-		return Fallback()
-	}
-	return q
-}
-
-// fallback runs inside the circuit when the call failed or the circuit is
-// open; returning the fallback body (not an error) makes the Hystrix stream
-// count a successful fallback.
-func (c *Client) fallback(ctx context.Context, err error) ([]byte, error) { // a circuit.Fallback
-	log := c.log(ctx).WithError(err)
-	if errors.Is(err, hystrix.ErrCircuitOpen) {
-		// hystrix-go logs the opening once; not again for every request.
-		log.Debug("quotes-service circuit open, using the fallback quote")
-	} else {
-		log.Warn("quotes-service failed, using the fallback quote")
-	}
-	return c.fallbackBody, nil
+// quote converts the payload to the domain type.
+func (p payload) quote() account.Quote {
+	return account.Quote{Text: p.Quote, IPAddress: p.IPAddress, Language: p.Language}
 }
 
 // Parse decodes and checks a quotes-service response. Unknown fields are
 // ignored (the service may add some); the quote text is required.
 func Parse(body []byte) (account.Quote, error) {
-	var q account.Quote
-	if err := json.Unmarshal(body, &q); err != nil {
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil {
 		return account.Quote{}, fmt.Errorf("decoding quote: %w", err)
 	}
-	if q.Quote == "" {
+	if p.Quote == "" {
 		return account.Quote{}, errors.New("decoding quote: no quote text")
 	}
-	return q, nil
+	return p.quote(), nil
+}
+
+// Client is an account.QuoteSource.
+type Client struct {
+	fetch *downstream.Client[account.Quote]
+	url   func() string
+}
+
+// New returns a Client. url (quotes_service_url) is called on every request
+// so a configuration refresh takes effect at once; log gives a logger for a
+// request context.
+func New(get downstream.Getter, url func() string, log func(ctx context.Context) logrus.FieldLogger) *Client {
+	res := downstream.Resource[account.Quote]{
+		Circuit: CircuitName, URLKey: "quotes_service_url", Noun: "quote",
+		Decode: Parse, Fallback: Fallback(),
+	}
+	return &Client{fetch: downstream.New(get, res, log), url: url}
+}
+
+// Quote returns a quote from quotes-service, or Fallback.
+func (c *Client) Quote(ctx context.Context) account.Quote {
+	return c.fetch.Fetch(ctx, c.url())
 }

@@ -1,22 +1,17 @@
 // Package vip announces reads of the VIP account on a RabbitMQ queue, for
-// vipservice to consume.
+// vipservice to consume. The event itself is defined in common/vipevent.
 package vip
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/openzipkin/zipkin-go"
 	amqp "github.com/rabbitmq/amqp091-go"
-)
 
-// Event is the message body: {"accountId":"10000","readAt":"<RFC3339 UTC>"}.
-type Event struct {
-	AccountID string `json:"accountId"`
-	ReadAt    string `json:"readAt"`
-}
+	"github.com/goblog/common/vipevent"
+)
 
 // Publisher sends a message to a durable queue; *messaging.Client is one.
 type Publisher interface {
@@ -49,9 +44,9 @@ func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.
 	defer span.Finish()
 	span.Tag("account.id", accountID)
 
-	body, err := json.Marshal(Event{AccountID: accountID, ReadAt: readAt.UTC().Format(time.RFC3339)})
+	body, err := vipevent.Encode(vipevent.Event{AccountID: accountID, ReadAt: readAt})
 	if err != nil {
-		return fmt.Errorf("encoding VIP event: %w", err)
+		return err
 	}
 	headers := amqp.Table{}
 	n.tracer.InjectAMQP(ctx, headers)

@@ -8,11 +8,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/goblog/common/accountid"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/bundle"
@@ -26,8 +26,6 @@ const MaxBodyBytes = 10 << 20
 
 // DefaultImage is the bundled image every account points to.
 const DefaultImage = "cake.jpg"
-
-var accountID = regexp.MustCompile(`^[0-9]{1,19}$`)
 
 // Options configures a Handler. Zero limits take the package defaults.
 type Options struct {
@@ -100,8 +98,8 @@ type accountImage struct {
 
 func (h *Handler) getAccountImage(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
-	if !accountID.MatchString(id) {
-		server.WriteError(w, http.StatusBadRequest, fmt.Sprintf("malformed account id %q: want 1-19 digits", id))
+	if _, err := accountid.Parse(id); err != nil {
+		server.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	base := strings.TrimRight(h.opts.BaseURL(), "/")

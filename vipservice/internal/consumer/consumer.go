@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/goblog/common/tracing"
+	"github.com/goblog/common/vipevent"
 	"github.com/goblog/vipservice/internal/vip"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
@@ -38,7 +39,7 @@ func (h *Handler) Handle(ctx context.Context, d amqp.Delivery) error {
 	defer span.Finish()
 	log := h.log.WithFields(tracing.LogFields(ctx))
 
-	e, err := vip.ParseEvent(d.Body)
+	e, err := vipevent.Decode(d.Body)
 	if err != nil {
 		h.stats.Rejected()
 		span.Tag("error", err.Error())

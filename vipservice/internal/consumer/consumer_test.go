@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/goblog/common/tracing"
+	"github.com/goblog/common/vipevent"
 	"github.com/goblog/vipservice/internal/vip"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
@@ -71,7 +72,7 @@ func TestHandle(t *testing.T) {
 		for name, body := range malformed {
 			Convey("a message with "+name+" is rejected, counted apart, and its span ends", func() {
 				err := h.Handle(ctx, amqp.Delivery{Body: []byte(body)})
-				So(errors.Is(err, vip.ErrMalformed), ShouldBeTrue)
+				So(errors.Is(err, vipevent.ErrMalformed), ShouldBeTrue)
 				So(stats.Snapshot(), ShouldResemble, vip.StatsSnapshot{Rejected: 1})
 				So(rec.Flush(), ShouldHaveLength, 1)
 				So(logs.String(), ShouldContainSubstring, "rejecting malformed VIP message")

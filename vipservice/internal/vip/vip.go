@@ -1,66 +1,8 @@
-// Package vip holds the VIP notification: the event accountservice publishes
-// when the VIP account is read, its validation, and the counts vipservice keeps.
+// Package vip holds the counts vipservice keeps of the VIP events it handles
+// (GET /vip/stats). The event itself is defined in common/vipevent.
 package vip
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"regexp"
-	"sync/atomic"
-	"time"
-)
-
-// MaxEventBytes bounds the size of one event message.
-const MaxEventBytes = 64 << 10
-
-// ErrMalformed is wrapped by every error of ParseEvent.
-var ErrMalformed = errors.New("malformed VIP event")
-
-var accountID = regexp.MustCompile(`^[0-9]{1,19}$`)
-
-// Event is one VIP notification: {"accountId":"10000","readAt":"2024-01-02T15:04:05Z"}.
-type Event struct {
-	AccountID string    `json:"accountId"`
-	ReadAt    time.Time `json:"readAt"`
-}
-
-type wireEvent struct {
-	AccountID *string `json:"accountId"`
-	ReadAt    *string `json:"readAt"`
-}
-
-// ParseEvent decodes and validates one event: a single JSON object whose
-// accountId is a string of 1-19 digits and whose readAt is an RFC 3339 time.
-// Unknown fields are ignored so producers can add some. Errors wrap ErrMalformed.
-func ParseEvent(body []byte) (Event, error) {
-	if len(body) > MaxEventBytes {
-		return Event{}, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(body), MaxEventBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var w wireEvent
-	if err := dec.Decode(&w); err != nil {
-		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Event{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
-	}
-	switch {
-	case w.AccountID == nil:
-		return Event{}, fmt.Errorf("%w: accountId missing", ErrMalformed)
-	case !accountID.MatchString(*w.AccountID):
-		return Event{}, fmt.Errorf("%w: accountId %q is not 1-19 digits", ErrMalformed, *w.AccountID)
-	case w.ReadAt == nil:
-		return Event{}, fmt.Errorf("%w: readAt missing", ErrMalformed)
-	}
-	readAt, err := time.Parse(time.RFC3339, *w.ReadAt)
-	if err != nil {
-		return Event{}, fmt.Errorf("%w: readAt %q is not an RFC 3339 time", ErrMalformed, *w.ReadAt)
-	}
-	return Event{AccountID: *w.AccountID, ReadAt: readAt}, nil
-}
+import "sync/atomic"
 
 // Stats counts the events handled. The zero value is ready; it is safe for
 // concurrent use.

@@ -1,4 +1,4 @@
-package httpapi_test
+package api_test
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	. "github.com/smartystreets/goconvey/convey"
 
-	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/memstore"
 )
 
@@ -17,6 +16,26 @@ func decode[T any](body string) T {
 	var v T
 	So(json.Unmarshal([]byte(body), &v), ShouldBeNil)
 	return v
+}
+
+// wireAccount is an account as a client decodes the public JSON.
+type wireAccount struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	ServedBy  string    `json:"servedBy"`
+	Quote     wireQuote `json:"quote"`
+	ImageData wireImage `json:"imageData"`
+}
+
+type wireQuote struct {
+	Quote     string `json:"quote"`
+	IPAddress string `json:"ipAddress"`
+	Language  string `json:"language"`
+}
+
+type wireImage struct {
+	URL      string `json:"url"`
+	ServedBy string `json:"servedBy"`
 }
 
 func errorBody(rec interface{ Header() http.Header }, body string) string {
@@ -31,10 +50,10 @@ func TestGetAccount(t *testing.T) {
 		Convey("GET /accounts/10001 answers the aggregated account", func() {
 			rec := f.do("GET", "/accounts/10001", nil)
 			So(rec.Code, ShouldEqual, http.StatusOK)
-			So(decode[account.Account](rec.Body.String()), ShouldResemble, account.Account{
+			So(decode[wireAccount](rec.Body.String()), ShouldResemble, wireAccount{
 				ID: "10001", Name: "Person_1", ServedBy: "10.0.0.7",
-				Quote:     account.Quote{Quote: "Fake it till you make it", IPAddress: "10.0.0.8", Language: "en"},
-				ImageData: account.ImageData{URL: "http://imageservice:7777/file/cake.jpg", ServedBy: "10.0.0.9"},
+				Quote:     wireQuote{Quote: "Fake it till you make it", IPAddress: "10.0.0.8", Language: "en"},
+				ImageData: wireImage{URL: "http://imageservice:7777/file/cake.jpg", ServedBy: "10.0.0.9"},
 			})
 		})
 
@@ -80,15 +99,15 @@ func TestGetAccount(t *testing.T) {
 
 	Convey("Given downstreams that fail or hang", t, func() {
 		f := newFixture(t)
-		fallbackQuote := account.Quote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
-		fallbackImage := account.ImageData{URL: "http://path.to.placeholder", ServedBy: "fallback"}
+		fallbackQuote := wireQuote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
+		fallbackImage := wireImage{URL: "http://path.to.placeholder", ServedBy: "fallback"}
 
 		Convey("5xx answers give 200 with both fallbacks, after retries", func() {
 			f.quotes.mode.Store(fail)
 			f.images.mode.Store(fail)
 			rec := f.do("GET", "/accounts/10003", nil)
 			So(rec.Code, ShouldEqual, http.StatusOK)
-			acc := decode[account.Account](rec.Body.String())
+			acc := decode[wireAccount](rec.Body.String())
 			So(acc.Name, ShouldEqual, "Person_3")
 			So(acc.Quote, ShouldResemble, fallbackQuote)
 			So(acc.ImageData, ShouldResemble, fallbackImage)
@@ -99,7 +118,7 @@ func TestGetAccount(t *testing.T) {
 			f.quotes.mode.Store(hang)
 			rec := f.do("GET", "/accounts/10004", nil)
 			So(rec.Code, ShouldEqual, http.StatusOK)
-			acc := decode[account.Account](rec.Body.String())
+			acc := decode[wireAccount](rec.Body.String())
 			So(acc.Quote, ShouldResemble, fallbackQuote)
 			So(acc.ImageData.ServedBy, ShouldEqual, "10.0.0.9")
 		})
@@ -108,7 +127,7 @@ func TestGetAccount(t *testing.T) {
 			f.images.Close()
 			rec := f.do("GET", "/accounts/10005", nil)
 			So(rec.Code, ShouldEqual, http.StatusOK)
-			So(decode[account.Account](rec.Body.String()).ImageData, ShouldResemble, fallbackImage)
+			So(decode[wireAccount](rec.Body.String()).ImageData, ShouldResemble, fallbackImage)
 		})
 	})
 }
@@ -157,7 +176,7 @@ func TestCreateAccount(t *testing.T) {
 			Convey("and the account can be read", func() {
 				rec := f.do("GET", "/accounts/10100", nil)
 				So(rec.Code, ShouldEqual, http.StatusOK)
-				So(decode[account.Account](rec.Body.String()).Name, ShouldEqual, "Ada Lovelace")
+				So(decode[wireAccount](rec.Body.String()).Name, ShouldEqual, "Ada Lovelace")
 			})
 		})
 

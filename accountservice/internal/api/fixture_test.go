@@ -1,4 +1,4 @@
-package httpapi_test
+package api_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
-	"github.com/goblog/accountservice/internal/httpapi"
+	"github.com/goblog/accountservice/internal/api"
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/accountservice/internal/quotes"
@@ -102,7 +102,7 @@ type fixture struct {
 	quotes      *downstream
 	images      *downstream
 	notifier    *notifier
-	testability *httpapi.Testability
+	testability *api.Testability
 	tracer      *tracing.Tracer
 }
 
@@ -174,10 +174,10 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 
 	health := server.NewHealth()
 	if cfg.testability {
-		f.testability = &httpapi.Testability{}
+		f.testability = &api.Testability{}
 		health.Register("testability", f.testability.Check)
 	}
-	f.router = httpapi.NewRouter(httpapi.Config{
+	f.router = api.NewRouter(api.Config{
 		Accounts:    f.svc,
 		Health:      health.Handler(),
 		Info:        func(context.Context) any { return map[string]string{"service": "accountservice"} },

@@ -1,7 +1,7 @@
-// Package httpapi is the HTTP transport of accountservice: it routes
+// Package api is the HTTP transport of accountservice: it routes
 // requests to the account service and translates its results and errors to
 // status codes and JSON bodies, all in this one place.
-package httpapi
+package api
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func (h *handlers) getAccount(w http.ResponseWriter, r *http.Request) {
 		h.writeServiceError(w, r, err)
 		return
 	}
-	server.WriteJSON(w, http.StatusOK, acc)
+	server.WriteJSON(w, http.StatusOK, newAccountJSON(acc))
 }
 
 func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +92,7 @@ func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/accounts/"+acc.ID)
-	server.WriteJSON(w, http.StatusCreated, acc)
+	server.WriteJSON(w, http.StatusCreated, newAccountJSON(acc))
 }
 
 func (h *handlers) getInfo(w http.ResponseWriter, r *http.Request) {

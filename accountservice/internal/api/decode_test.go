@@ -1,4 +1,4 @@
-package httpapi_test
+package api_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/goblog/accountservice/internal/account"
-	"github.com/goblog/accountservice/internal/httpapi"
+	"github.com/goblog/accountservice/internal/api"
 )
 
 func FuzzDecodeCreateAccount(f *testing.F) {
@@ -27,14 +27,14 @@ func FuzzDecodeCreateAccount(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		name, err := httpapi.DecodeCreateAccount(bytes.NewReader(body))
+		name, err := api.DecodeCreateAccount(bytes.NewReader(body))
 		if err != nil {
 			if !errors.Is(err, account.ErrInvalid) {
 				t.Fatalf("error %v does not wrap ErrInvalid", err)
 			}
 			return
 		}
-		if !account.ValidName(name) {
+		if normalized, err := account.NormalizeName(name); err != nil || normalized != name {
 			t.Fatalf("accepted invalid name %q from %q", name, body)
 		}
 	})

@@ -1,0 +1,86 @@
+// Package vipevent is the one definition of the VIP event: the message
+// accountservice publishes on vip_queue when the VIP account is read, and
+// vipservice consumes. Both sides go through Encode and Decode, so the wire
+// form is written down here only.
+//
+// On the wire, one JSON object: {"accountId":"10000","readAt":"2024-03-01T12:30:00Z"};
+// accountId is an account id (common/accountid) as a string, readAt an
+// RFC 3339 time.
+package vipevent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/goblog/common/accountid"
+)
+
+// MaxBytes bounds the size of one event message.
+const MaxBytes = 64 << 10
+
+// ErrMalformed is wrapped by every error of Decode.
+var ErrMalformed = errors.New("malformed VIP event")
+
+// Event is one read of the VIP account.
+type Event struct {
+	AccountID string    // an account id (common/accountid)
+	ReadAt    time.Time // when accountservice read it
+}
+
+// wire is the JSON form of an Event; Decode reads it through pointers to
+// tell a missing field from an empty one.
+type wire struct {
+	AccountID *string `json:"accountId"`
+	ReadAt    *string `json:"readAt"`
+}
+
+// Encode returns the message body of e, readAt in UTC and whole seconds
+// (time.RFC3339). An AccountID that is not an account id, or a ReadAt whose
+// UTC year is outside 0-9999 (RFC 3339 has four digits), is an error.
+func Encode(e Event) ([]byte, error) {
+	if _, err := accountid.Parse(e.AccountID); err != nil {
+		return nil, fmt.Errorf("encoding VIP event: %w", err)
+	}
+	readAt := e.ReadAt.UTC()
+	if y := readAt.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("encoding VIP event: readAt %v is outside the years 0-9999", e.ReadAt)
+	}
+	s := readAt.Format(time.RFC3339)
+	return json.Marshal(wire{AccountID: &e.AccountID, ReadAt: &s})
+}
+
+// Decode decodes and validates one message body: at most MaxBytes, a single
+// JSON object whose accountId is an account id (a string) and whose readAt is
+// an RFC 3339 time. Unknown fields are ignored so producers can add some.
+// Errors wrap ErrMalformed.
+func Decode(body []byte) (Event, error) {
+	if len(body) > MaxBytes {
+		return Event{}, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(body), MaxBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var w wire
+	if err := dec.Decode(&w); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Event{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	}
+	if w.AccountID == nil {
+		return Event{}, fmt.Errorf("%w: accountId missing", ErrMalformed)
+	}
+	if _, err := accountid.Parse(*w.AccountID); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if w.ReadAt == nil {
+		return Event{}, fmt.Errorf("%w: readAt missing", ErrMalformed)
+	}
+	readAt, err := time.Parse(time.RFC3339, *w.ReadAt)
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: readAt %q is not an RFC 3339 time", ErrMalformed, *w.ReadAt)
+	}
+	return Event{AccountID: *w.AccountID, ReadAt: readAt}, nil
+}
