@@ -19,7 +19,9 @@ import (
 //     (§8.6), so the client sees the status and headers of GET and no body.
 //   - OPTIONS on a path some route serves (§9.3.7): 200, Content-Length: 0
 //     and Allow listing the path's methods, unless a route takes OPTIONS
-//     itself. OPTIONS * is net/http's (200, no Allow). No CORS headers.
+//     itself. 200, not 204: §9.3.7 asks for Content-Length: 0 when there is
+//     no content, which §8.6 forbids on a 204. OPTIONS * is net/http's (200,
+//     no Allow). No CORS headers: no browser calls the services directly.
 //   - Any other method the path has no route for: 405 with Allow listing the
 //     methods it has (§15.5.6: a 405 MUST carry Allow) and the JSON body
 //     {"error": "method PUT not allowed on /health; allowed: GET, HEAD, OPTIONS"}.
