@@ -21,7 +21,8 @@ import (
 //     and Allow listing the path's methods, unless a route takes OPTIONS
 //     itself. 200, not 204: §9.3.7 asks for Content-Length: 0 when there is
 //     no content, which §8.6 forbids on a 204. OPTIONS * is net/http's (200,
-//     no Allow). No CORS headers: no browser calls the services directly.
+//     no Allow). No CORS preflight answer: the one cross-origin reader, the
+//     Hystrix dashboard's EventSource on turbine, sends simple GETs.
 //   - Any other method the path has no route for: 405 with Allow listing the
 //     methods it has (§15.5.6: a 405 MUST carry Allow) and the JSON body
 //     {"error": "method PUT not allowed on /health; allowed: GET, HEAD, OPTIONS"}.
