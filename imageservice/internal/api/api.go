@@ -242,4 +242,3 @@ func notFound() http.Handler {
 		server.WriteError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
 	})
 }
-
