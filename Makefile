@@ -90,8 +90,24 @@ lint-imports: ## fail when a package outside common/circuit imports hystrix-go
 	@leaks=$$(grep -rlE --include='*.go' '"github\.com/afex/hystrix-go' $(MODULES) $(SUITES) | grep -v '^common/circuit/' || true); \
 	if [ -n "$$leaks" ]; then echo "hystrix-go imported outside common/circuit (use package circuit):"; echo "$$leaks"; exit 1; fi
 
+# Every shell script of the repository: the tracked *.sh files (deploy/lib.sh is sourced, not run)
+# and the tracked files whose first line is a sh or bash shebang (.ci/run, deploy/files/http-health).
+SHELL_SCRIPTS = $(shell { git ls-files '*.sh'; git ls-files -z | xargs -0 awk \
+	'FNR == 1 && /^\#!/ && /[\/ ](ba|da)?sh([ \t]|$$)/ { print FILENAME } { nextfile }'; } | sort -u)
+
+# shellcheck: Debian's package, installed when absent (CI runs as root without standard input).
+# -x follows the `source` of deploy/lib.sh; a `# shellcheck disable=` needs a reason on its line.
+.PHONY: lint-shell
+lint-shell: ## shellcheck over every shell script (apt-get installs shellcheck when absent and run as root)
+	@command -v shellcheck >/dev/null || { \
+		if [ "$$(id -u)" -ne 0 ]; then echo "shellcheck is not installed: apt-get install shellcheck" >&2; exit 1; fi; \
+		echo "apt-get install -y shellcheck"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	@test -n "$(SHELL_SCRIPTS)" || { echo "no shell scripts found" >&2; exit 1; }
+	shellcheck -x $(SHELL_SCRIPTS)
+
 .PHONY: lint
-lint: lint-imports ## hystrix-go containment, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
+lint: lint-shell lint-imports ## shellcheck, hystrix-go containment, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
 	@unformatted=$$(gofmt -l $(MODULES) $(SUITES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags integration $(PKGS)

@@ -39,9 +39,9 @@ START=$SECONDS
 # their content hashes name the Docker configs and secrets.
 config_files() { grep -oE '\.\./support/config-repo/[^ ]+\.yml' "$STACK_FILE" | sed 's|^\.\./||'; }
 secret_files() { grep -oE '\.\./\.secrets/[^ ]+' "$STACK_FILE" | sed 's|^\.\./||'; }
-content_hash() { # content_hash FILE...: 12 hex digits over the names and contents
+content_hash() { # content_hash <FILE_NAMES (one a line): 12 hex digits over the names and contents
     local f
-    for f in "$@"; do
+    while IFS= read -r f; do
         printf '%s\n' "$f"
         cat "$f"
     done | sha256sum | cut -c1-12
@@ -120,10 +120,8 @@ deploy() {
     step "secrets: deploy/make-secrets.sh"
     "$DEPLOY/make-secrets.sh"
     local cfg sec env
-    # shellcheck disable=SC2046 # one file name a line, no spaces
-    cfg=$(content_hash $(config_files))
-    # shellcheck disable=SC2046
-    sec=$(content_hash $(secret_files))
+    cfg=$(config_files | content_hash)
+    sec=$(secret_files | content_hash)
     env=$(image_env)
     # The config version the running config server has (none on a first deploy): when it changes,
     # the Go services hear of it through the bus once the config server runs on the new files.

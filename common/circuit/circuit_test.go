@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/afex/hystrix-go/hystrix"
+	"github.com/gorilla/mux"
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/server/methodtest"
 )
 
 // circuitName is unique per call: hystrix-go's registry is process-wide.
@@ -316,6 +318,11 @@ func TestStreamServer(t *testing.T) {
 			}()
 			So(waitFor(found, 10*time.Second), ShouldBeTrue)
 
+			Convey("and every method follows RFC 9110's rules (server.ApplyMethodRules)", func() {
+				methodtest.Run(t, srv.Handler, srv.Handler.(*mux.Router), []methodtest.Route{
+					{Template: StreamPath, Path: StreamPath, Allow: "GET, HEAD, OPTIONS"},
+				})
+			})
 			Convey("and Shutdown ends the open stream instead of waiting for the client", func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/afex/hystrix-go/hystrix"
+	"github.com/gorilla/mux"
+
+	"github.com/goblog/common/server"
 )
 
 // StreamPath is where StreamServer serves the Hystrix event stream.
@@ -18,14 +21,19 @@ const StreamPath = "/hystrix.stream"
 // not wait for dashboards to disconnect, and stops hystrix-go's publisher.
 //
 // The server has read and idle timeouts but no write timeout: a stream is one
-// long response.
+// long response. Its handler is a *mux.Router under server.ApplyMethodRules
+// (HEAD as GET, OPTIONS, 405 with Allow); other paths answer a JSON 404.
 func StreamServer(addr string) *http.Server {
 	s := &stream{handler: hystrix.NewStreamHandler(), stopping: make(chan struct{})}
-	mux := http.NewServeMux()
-	mux.Handle("GET "+StreamPath, s)
+	router := mux.NewRouter()
+	router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		server.WriteError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
+	})
+	router.Handle(StreamPath, s).Methods(http.MethodGet)
+	server.ApplyMethodRules(router)
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           mux,
+		Handler:           router,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -3,13 +3,22 @@ module github.com/goblog/turbine
 go 1.26.8
 
 require (
+	github.com/goblog/common v0.0.0
+	github.com/gorilla/mux v1.8.1
 	github.com/sirupsen/logrus v1.10.2
 	github.com/smartystreets/goconvey v1.8.1
 )
 
 require (
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/gopherjs/gopherjs v1.17.2 // indirect
 	github.com/jtolds/gls v4.20.0+incompatible // indirect
+	github.com/openzipkin/zipkin-go v0.4.3 // indirect
+	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
 	github.com/smarty/assertions v1.15.0 // indirect
-	golang.org/x/sys v0.13.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sys v0.34.0 // indirect
+	google.golang.org/grpc v1.63.2 // indirect
 )
+
+replace github.com/goblog/common => ../../common

@@ -37,7 +37,8 @@ type Config struct {
 	Log func(ctx context.Context) logrus.FieldLogger
 }
 
-// NewRouter returns the routes of accountservice.
+// NewRouter returns the routes of accountservice. Methods follow RFC 9110
+// (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 func NewRouter(cfg Config) *mux.Router {
 	h := &handlers{accounts: cfg.Accounts, info: cfg.Info, testability: cfg.Testability, log: cfg.Log}
 
@@ -53,9 +54,7 @@ func NewRouter(cfg Config) *mux.Router {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteError(w, http.StatusNotFound, "no such route")
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		server.WriteError(w, http.StatusMethodNotAllowed, "method not allowed")
-	})
+	server.ApplyMethodRules(r)
 	return r
 }
 

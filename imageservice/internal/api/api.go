@@ -72,15 +72,17 @@ func New(o Options) *Handler {
 }
 
 // NewRouter serves GET /health and, traced, logged and guarded against
-// panics, the endpoints of h. Unknown paths and wrong methods answer JSON errors.
+// panics, the endpoints of h. Unknown paths answer a JSON 404; methods follow
+// RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 func NewRouter(h *Handler, tracer *tracing.Tracer, log logrus.FieldLogger) *mux.Router {
 	router := mux.NewRouter()
-	router.NotFoundHandler, router.MethodNotAllowedHandler = notFound(), methodNotAllowed()
+	router.NotFoundHandler = notFound()
 	router.Handle("/health", server.NewHealth().Handler()).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
 	h.Register(traced)
+	server.ApplyMethodRules(router)
 	return router
 }
 
@@ -236,12 +238,5 @@ func readNonEmpty(r io.Reader) ([]byte, error) {
 func notFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
-	})
-}
-
-// methodNotAllowed answers 405 with a JSON error.
-func methodNotAllowed() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		server.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
 	})
 }

@@ -33,7 +33,8 @@ type statsBody struct {
 }
 
 // NewRouter serves GET /health, GET /health/live and, traced, GET
-// /vip/stats → {"received":N,"rejected":M,"broker":"UP"}.
+// /vip/stats → {"received":N,"rejected":M,"broker":"UP"}. Methods follow
+// RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 //
 // /health is readiness: DOWN (503) while the broker connection is down.
 // /health/live is liveness, the container's health check: DOWN only once the
@@ -62,9 +63,6 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
 	})
-	router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		server.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
-	})
 	router.Handle("/health", ready.Handler()).Methods(http.MethodGet)
 	router.Handle("/health/live", live.Handler()).Methods(http.MethodGet)
 
@@ -73,5 +71,6 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	traced.HandleFunc("/vip/stats", func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteJSON(w, http.StatusOK, statsBody{StatsSnapshot: stats.Snapshot(), Broker: broker.Status()})
 	}).Methods(http.MethodGet)
+	server.ApplyMethodRules(router)
 	return router
 }

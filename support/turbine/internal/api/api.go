@@ -1,6 +1,7 @@
 // Package api serves the aggregated stream: GET /turbine.stream (Server-Sent
 // Events, one merged Hystrix event per command and thread pool each interval)
-// and GET /health.
+// and GET /health. Methods follow RFC 9110 (server.ApplyMethodRules: HEAD
+// wherever GET, OPTIONS, 405 with Allow); an unknown path is a JSON 404.
 package api
 
 import (
@@ -11,8 +12,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/server"
 	"github.com/goblog/turbine/internal/aggregate"
 )
 
@@ -36,6 +39,11 @@ type handler struct {
 
 // NewHandler returns the HTTP API over src for the named clusters.
 func NewHandler(src Source, clusters []string, cfg Config, log logrus.FieldLogger) http.Handler {
+	return cors(newRouter(src, clusters, cfg, log))
+}
+
+// newRouter holds the routes of NewHandler, without the CORS header.
+func newRouter(src Source, clusters []string, cfg Config, log logrus.FieldLogger) *mux.Router {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
@@ -43,10 +51,14 @@ func NewHandler(src Source, clusters []string, cfg Config, log logrus.FieldLogge
 		cfg.WriteTimeout = 10 * time.Second
 	}
 	h := &handler{src: src, clusters: slices.Clone(clusters), cfg: cfg, log: log}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /turbine.stream", h.stream)
-	mux.HandleFunc("GET /health", h.health)
-	return cors(mux)
+	router := mux.NewRouter()
+	router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such resource: " + r.URL.Path})
+	})
+	router.HandleFunc("/turbine.stream", h.stream).Methods(http.MethodGet)
+	router.HandleFunc("/health", h.health).Methods(http.MethodGet)
+	server.ApplyMethodRules(router)
+	return router
 }
 
 // cors lets the dashboard's JavaScript read the stream from another origin.
