@@ -1,0 +1,85 @@
+package overhead
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Run is one program measured under one load.
+type Run struct {
+	Round   int    // 1-based: the programs are run in turn, round after round
+	Program string // e.g. "reference"
+	// Reference marks the yardstick the other runs of the round are compared to.
+	Reference bool
+	Load      Load
+	CPU       time.Duration // the program's user+system CPU during the load
+	StubCPU   time.Duration // the stub's, during the same window
+	// StubConns is how many connections the stub accepted during the load
+	// (each one beyond the client's pool means one closed: churn).
+	StubConns int64
+	// TimeWait is the growth of sockets to or from the stub in TIME_WAIT.
+	TimeWait int
+	RSS      int64   // the program's resident set at the end of the load, bytes
+	LoadAvg  float64 // the machine's one-minute load average at the end
+}
+
+// PerRequest is d divided over the requests of the run.
+func (r Run) PerRequest(d time.Duration) time.Duration {
+	if r.Load.Requests == 0 {
+		return 0
+	}
+	return d / time.Duration(r.Load.Requests)
+}
+
+// ConnsPerSecond is the rate at which the stub accepted connections.
+func (r Run) ConnsPerSecond() float64 {
+	return float64(r.StubConns) / r.Load.Elapsed.Seconds()
+}
+
+// WriteTable writes runs as a Markdown table, each run with its ratios to
+// the reference run of its round: throughput, p99 and own CPU per request.
+func WriteTable(w io.Writer, runs []Run) error {
+	ref := map[int]Run{}
+	for _, r := range runs {
+		if r.Reference {
+			ref[r.Round] = r
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| round | program | req/s | p50 | p99 | own CPU/req | stub CPU/req | stub conns/s | TIME_WAIT +n | RSS | errors | load avg | req/s ÷ ref | p99 ÷ ref | CPU/req ÷ ref |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range runs {
+		stub := "–"
+		if r.StubCPU > 0 || r.StubConns > 0 {
+			stub = micros(r.PerRequest(r.StubCPU))
+		}
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %d | %.0f MB | %d | %.2f |",
+			r.Round, r.Program, r.Load.Rate, millis(r.Load.P50), millis(r.Load.P99),
+			micros(r.PerRequest(r.CPU)), stub, r.ConnsPerSecond(), r.TimeWait,
+			float64(r.RSS)/1e6, r.Load.Errors, r.LoadAvg)
+		base, ok := ref[r.Round]
+		if !ok || r.Reference {
+			b.WriteString(" – | – | – |\n")
+			continue
+		}
+		fmt.Fprintf(&b, " %s | %s | %s |\n",
+			ratio(r.Load.Rate, base.Load.Rate),
+			ratio(float64(r.Load.P99), float64(base.Load.P99)),
+			ratio(float64(r.PerRequest(r.CPU)), float64(base.PerRequest(base.CPU))))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func micros(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
+
+func millis(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
