@@ -6,7 +6,7 @@
 // the same JSON as accountservice. No circuit breaker, no retry, no tracing,
 // no logging, no store.
 //
-// The client keeps up to 64 idle connections per host, as a careful author
+// The client keeps up to 100 idle connections per host, as accountservice and a careful author
 // would (net/http's default of 2 would reopen connections under load and
 // measure the default, not the aggregation).
 package main
@@ -63,7 +63,7 @@ func run(addr, quotesURL, imagesURL string) error {
 		names[strconv.Itoa(10000+i)] = "Person_" + strconv.Itoa(i)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64
+	transport.MaxIdleConnsPerHost = 100
 	client := &http.Client{Transport: transport, Timeout: time.Second}
 	imagesURL = strings.TrimSuffix(imagesURL, "/") + "/"
 
