@@ -16,10 +16,12 @@ type Run struct {
 	Load      Load
 	CPU       time.Duration // the program's user+system CPU during the load
 	StubCPU   time.Duration // the stub's, during the same window
-	// StubConns is how many connections the stub accepted during the load
-	// (each one beyond the client's pool means one closed: churn).
-	StubConns int64
-	// TimeWait is the growth of sockets to or from the stub in TIME_WAIT.
+	// StubConns and StubClosed are the connections the stub accepted and
+	// saw closed during the load: a pool growing opens, churn closes.
+	StubConns, StubClosed int64
+	// TimeWait is the count of sockets to or from the stub in TIME_WAIT at
+	// the end of the load. It holds those closed in the last 60 s, so also
+	// the pool of the program measured before.
 	TimeWait int
 	RSS      int64   // the program's resident set at the end of the load, bytes
 	LoadAvg  float64 // the machine's one-minute load average at the end
@@ -33,10 +35,8 @@ func (r Run) PerRequest(d time.Duration) time.Duration {
 	return d / time.Duration(r.Load.Requests)
 }
 
-// ConnsPerSecond is the rate at which the stub accepted connections.
-func (r Run) ConnsPerSecond() float64 {
-	return float64(r.StubConns) / r.Load.Elapsed.Seconds()
-}
+// perSecond is n over the load's duration.
+func (r Run) perSecond(n int64) float64 { return float64(n) / r.Load.Elapsed.Seconds() }
 
 // WriteTable writes runs as a Markdown table, each run with its ratios to
 // the reference run of its round: throughput, p99 and own CPU per request.
@@ -48,16 +48,16 @@ func WriteTable(w io.Writer, runs []Run) error {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("| round | program | req/s | p50 | p99 | own CPU/req | stub CPU/req | stub conns/s | TIME_WAIT +n | RSS | errors | load avg | req/s ÷ ref | p99 ÷ ref | CPU/req ÷ ref |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| round | program | req/s | p50 | p99 | own CPU/req | stub CPU/req | stub conns opened/s | closed/s | TIME_WAIT at end | RSS | errors | load avg | req/s ÷ ref | p99 ÷ ref | CPU/req ÷ ref |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		stub := "–"
 		if r.StubCPU > 0 || r.StubConns > 0 {
 			stub = micros(r.PerRequest(r.StubCPU))
 		}
-		fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %d | %.0f MB | %d | %.2f |",
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %.0f MB | %d | %.2f |",
 			r.Round, r.Program, r.Load.Rate, millis(r.Load.P50), millis(r.Load.P99),
-			micros(r.PerRequest(r.CPU)), stub, r.ConnsPerSecond(), r.TimeWait,
+			micros(r.PerRequest(r.CPU)), stub, r.perSecond(r.StubConns), r.perSecond(r.StubClosed), r.TimeWait,
 			float64(r.RSS)/1e6, r.Load.Errors, r.LoadAvg)
 		base, ok := ref[r.Round]
 		if !ok || r.Reference {

@@ -123,7 +123,7 @@ func run(ctx context.Context, o options) error {
 			}
 			r.Round = round
 			runs = append(runs, r)
-			fmt.Printf("  round %d %-34s %8.0f req/s  p99 %s\n", round, p.name, r.Load.Rate, r.Load.P99)
+			fmt.Printf("  round %d %-34s %8.0f req/s  p99 %6.2f ms\n", round, p.name, r.Load.Rate, float64(r.Load.P99)/float64(time.Millisecond))
 		}
 	}
 	fmt.Println()
@@ -266,15 +266,16 @@ func measure(ctx context.Context, o options, p program, stub *process, stubURL s
 		}
 	}
 	return overhead.Run{
-		Program:   p.name,
-		Reference: p.reference,
-		Load:      load,
-		CPU:       after.cpu - before.cpu,
-		StubCPU:   after.stubCPU - before.stubCPU,
-		StubConns: after.stubConns - before.stubConns,
-		TimeWait:  after.timeWait - before.timeWait,
-		RSS:       rss,
-		LoadAvg:   loadAvg,
+		Program:    p.name,
+		Reference:  p.reference,
+		Load:       load,
+		CPU:        after.cpu - before.cpu,
+		StubCPU:    after.stubCPU - before.stubCPU,
+		StubConns:  after.stubConns - before.stubConns,
+		StubClosed: after.stubClosed - before.stubClosed,
+		TimeWait:   after.timeWait,
+		RSS:        rss,
+		LoadAvg:    loadAvg,
 	}, nil
 }
 
@@ -282,6 +283,7 @@ func measure(ctx context.Context, o options, p program, stub *process, stubURL s
 type counters struct {
 	cpu, stubCPU time.Duration
 	stubConns    int64
+	stubClosed   int64
 	timeWait     int
 }
 
@@ -299,11 +301,12 @@ func snapshot(pid, stubPID int, stubURL string, stubPort int) (counters, error) 
 	}
 	var stats struct {
 		Connections int64 `json:"connections"`
+		Closed      int64 `json:"closed"`
 	}
 	if err := getJSON(stubURL+"/stats", &stats); err != nil {
 		return c, fmt.Errorf("reading the stub's counters: %w", err)
 	}
-	c.stubConns = stats.Connections
+	c.stubConns, c.stubClosed = stats.Connections, stats.Closed
 	return c, nil
 }
 

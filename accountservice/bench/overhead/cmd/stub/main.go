@@ -3,9 +3,9 @@
 // (GET /api/quote → {"quote","ipAddress","language"}) and as imageservice
 // (GET /accounts/{id} → {"url","servedBy"}) from constant bodies, accepts
 // Zipkin v2 spans (POST /api/v2/spans → 202, the body read and counted), and
-// reports how many TCP connections it accepted and how many span batches it
-// got (GET /stats → {"connections","spanPosts","spanBytes"}), so the driver
-// can tell connection churn from reuse.
+// reports how many TCP connections it accepted and saw closed and how many
+// span batches it got (GET /stats → {"connections","closed","spanPosts",
+// "spanBytes"}), so the driver can tell connection churn from reuse.
 //
 // It is a yardstick, not a service: no logging, no configuration.
 package main
@@ -37,6 +37,7 @@ func main() {
 // counters are what GET /stats reports.
 type counters struct {
 	connections atomic.Int64
+	closed      atomic.Int64
 	spanPosts   atomic.Int64
 	spanBytes   atomic.Int64
 }
@@ -49,8 +50,11 @@ func run(addr string) error {
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute, // longer than a run: the clients decide when to close
 		ConnState: func(_ net.Conn, s http.ConnState) {
-			if s == http.StateNew {
+			switch s {
+			case http.StateNew:
 				c.connections.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				c.closed.Add(1)
 			}
 		},
 	}
@@ -88,6 +92,7 @@ func routes(c *counters) http.Handler {
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
 		body, _ := json.Marshal(map[string]int64{ // a map of numbers always encodes
 			"connections": c.connections.Load(),
+			"closed":      c.closed.Load(),
 			"spanPosts":   c.spanPosts.Load(),
 			"spanBytes":   c.spanBytes.Load(),
 		})
