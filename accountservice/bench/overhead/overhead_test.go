@@ -110,14 +110,15 @@ func TestWriteTableGivesRatiosToTheReferenceOfTheRound(t *testing.T) {
 	}
 	runs := []Run{
 		{Round: 1, Program: "reference", Reference: true, Load: load(10000, 10*time.Millisecond, 100000), CPU: 9 * time.Second},
-		{Round: 1, Program: "accountservice", Load: load(5000, 20*time.Millisecond, 50000), CPU: 9 * time.Second, StubConns: 650, StubClosed: 20},
+		{Round: 1, Program: "accountservice", Load: load(5000, 20*time.Millisecond, 50000), CPU: 9 * time.Second, StubConns: 650, StubClosed: 20,
+			SteadyClosed: 3, SteadyWindow: 10 * time.Second},
 	}
 	var b strings.Builder
 	if err := WriteTable(&b, runs); err != nil {
 		t.Fatal(err)
 	}
 	row := strings.Split(strings.TrimSpace(b.String()), "\n")[3]
-	for _, want := range []string{"| 180 µs |", "| 65.0 | 2.0 |", "| 0.50x | 2.00x | 2.00x |"} {
+	for _, want := range []string{"| 180 µs |", "| 65.0 | 2.0 | 0.3 |", "| 0.50x | 2.00x | 2.00x |"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("row %q lacks %q", row, want)
 		}

@@ -19,6 +19,10 @@ type Run struct {
 	// StubConns and StubClosed are the connections the stub accepted and
 	// saw closed during the load: a pool growing opens, churn closes.
 	StubConns, StubClosed int64
+	// SteadyClosed is how many connections the stub saw closed during
+	// SteadyWindow, the load without its first and last second.
+	SteadyClosed int64
+	SteadyWindow time.Duration
 	// TimeWait is the count of sockets to or from the stub in TIME_WAIT at
 	// the end of the load. It holds those closed in the last 60 s, so also
 	// the pool of the program measured before.
@@ -48,16 +52,16 @@ func WriteTable(w io.Writer, runs []Run) error {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("| round | program | req/s | p50 | p99 | own CPU/req | stub CPU/req | stub conns opened/s | closed/s | TIME_WAIT at end | RSS | errors | load avg | req/s ÷ ref | p99 ÷ ref | CPU/req ÷ ref |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| round | program | req/s | p50 | p99 | own CPU/req | stub CPU/req | stub conns opened/s | closed/s | closed/s steady | TIME_WAIT at end | RSS | errors | load avg | req/s ÷ ref | p99 ÷ ref | CPU/req ÷ ref |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		stub := "–"
 		if r.StubCPU > 0 || r.StubConns > 0 {
 			stub = micros(r.PerRequest(r.StubCPU))
 		}
-		fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %.0f MB | %d | %.2f |",
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %s | %d | %.0f MB | %d | %.2f |",
 			r.Round, r.Program, r.Load.Rate, millis(r.Load.P50), millis(r.Load.P99),
-			micros(r.PerRequest(r.CPU)), stub, r.perSecond(r.StubConns), r.perSecond(r.StubClosed), r.TimeWait,
+			micros(r.PerRequest(r.CPU)), stub, r.perSecond(r.StubConns), r.perSecond(r.StubClosed), steady(r), r.TimeWait,
 			float64(r.RSS)/1e6, r.Load.Errors, r.LoadAvg)
 		base, ok := ref[r.Round]
 		if !ok || r.Reference {
@@ -73,6 +77,14 @@ func WriteTable(w io.Writer, runs []Run) error {
 	return err
 }
 
+// steady is the rate of connections closed in the steady window.
+func steady(r Run) string {
+	if r.SteadyWindow <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", float64(r.SteadyClosed)/r.SteadyWindow.Seconds())
+}
+
 func micros(d time.Duration) string {
 	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
 }
@@ -86,4 +98,43 @@ func ratio(a, b float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.2fx", a/b)
+}
+
+// WriteTargets writes, for each run of program, how it stands against the
+// targets of issue 13, as ratios to the reference of its round: own CPU per
+// request at most 1.5x, throughput at least 70 %, p99 at most 1.5x, and
+// connections closed to the stub in the steady window below 0.1 % of the
+// request rate. Figures to read, not a test: the machine may be noisy.
+func WriteTargets(w io.Writer, runs []Run, program string) error {
+	ref := map[int]Run{}
+	for _, r := range runs {
+		if r.Reference {
+			ref[r.Round] = r
+		}
+	}
+	var b strings.Builder
+	for _, r := range runs {
+		base, ok := ref[r.Round]
+		if r.Program != program || !ok {
+			continue
+		}
+		cpu := float64(r.PerRequest(r.CPU)) / float64(base.PerRequest(base.CPU))
+		rate := r.Load.Rate / base.Load.Rate
+		p99 := float64(r.Load.P99) / float64(base.Load.P99)
+		churn := 0.0
+		if r.SteadyWindow > 0 && r.Load.Rate > 0 {
+			churn = float64(r.SteadyClosed) / r.SteadyWindow.Seconds() / r.Load.Rate
+		}
+		fmt.Fprintf(&b, "round %d, %s: CPU/req %.2fx (target ≤ 1.50x) %s; req/s %.0f %% (≥ 70 %%) %s; p99 %.2fx (≤ 1.50x) %s; closed/s %.3f %% of req/s (< 0.1 %%) %s\n",
+			r.Round, program, cpu, mark(cpu <= 1.5), rate*100, mark(rate >= 0.7), p99, mark(p99 <= 1.5), churn*100, mark(churn < 0.001))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
 }

@@ -127,7 +127,11 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	fmt.Println()
-	return overhead.WriteTable(os.Stdout, runs)
+	if err := overhead.WriteTable(os.Stdout, runs); err != nil {
+		return err
+	}
+	fmt.Println()
+	return overhead.WriteTargets(os.Stdout, runs, programs[len(programs)-1].name)
 }
 
 // contenders are the programs of a round, in the order they run.
@@ -234,12 +238,22 @@ func measure(ctx context.Context, o options, p program, stub *process, stubURL s
 	}
 	var profiles chan error
 	if pprofPort != 0 {
+		// The allocations so far, to subtract: go tool pprof -diff_base.
+		if err := saveProfile(ctx, o, pprofPort, "allocs", "allocs-before.pprof"); err != nil {
+			return overhead.Run{}, err
+		}
 		profiles = make(chan error, 1)
 		go func() { profiles <- cpuProfile(ctx, o, pprofPort) }()
 	}
+	steady := make(chan steadyConns, 1)
+	go func() { steady <- sampleSteady(ctx, o, stubURL) }()
 	out, err := wrk(ctx, o, o.duration, url)
 	if err != nil {
 		return overhead.Run{}, err
+	}
+	st := <-steady
+	if st.err != nil {
+		return overhead.Run{}, st.err
 	}
 	after, err := snapshot(proc.pid(), stub.pid(), stubURL, stubPort)
 	if err != nil {
@@ -266,16 +280,18 @@ func measure(ctx context.Context, o options, p program, stub *process, stubURL s
 		}
 	}
 	return overhead.Run{
-		Program:    p.name,
-		Reference:  p.reference,
-		Load:       load,
-		CPU:        after.cpu - before.cpu,
-		StubCPU:    after.stubCPU - before.stubCPU,
-		StubConns:  after.stubConns - before.stubConns,
-		StubClosed: after.stubClosed - before.stubClosed,
-		TimeWait:   after.timeWait,
-		RSS:        rss,
-		LoadAvg:    loadAvg,
+		Program:      p.name,
+		Reference:    p.reference,
+		Load:         load,
+		CPU:          after.cpu - before.cpu,
+		StubCPU:      after.stubCPU - before.stubCPU,
+		StubConns:    after.stubConns - before.stubConns,
+		StubClosed:   after.stubClosed - before.stubClosed,
+		TimeWait:     after.timeWait,
+		SteadyClosed: st.closed,
+		SteadyWindow: st.window,
+		RSS:          rss,
+		LoadAvg:      loadAvg,
 	}, nil
 }
 
@@ -285,6 +301,57 @@ type counters struct {
 	stubConns    int64
 	stubClosed   int64
 	timeWait     int
+}
+
+// steadyConns is what the stub saw closed in the steady part of a load.
+type steadyConns struct {
+	closed int64
+	window time.Duration
+	err    error
+}
+
+// sampleSteady reads the stub's count of closed connections one second
+// into the load and one second before its end. Outside that window are
+// the start (pools filling) and the end, where wrk closes its connections
+// with requests in flight: their downstream calls are cancelled, and a
+// cancelled call closes its connection. That is the service doing right by
+// a client gone, not churn.
+func sampleSteady(ctx context.Context, o options, stubURL string) steadyConns {
+	const margin = time.Second
+	window := o.duration - 2*margin
+	if window <= 0 {
+		return steadyConns{}
+	}
+	read := func() (int64, error) {
+		var stats struct {
+			Closed int64 `json:"closed"`
+		}
+		err := getJSON(stubURL+"/stats", &stats)
+		return stats.Closed, err
+	}
+	wait := func(d time.Duration) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := wait(margin); err != nil {
+		return steadyConns{err: err}
+	}
+	first, err := read()
+	if err != nil {
+		return steadyConns{err: fmt.Errorf("reading the stub's counters: %w", err)}
+	}
+	if err := wait(window); err != nil {
+		return steadyConns{err: err}
+	}
+	last, err := read()
+	if err != nil {
+		return steadyConns{err: fmt.Errorf("reading the stub's counters: %w", err)}
+	}
+	return steadyConns{closed: last - first, window: window}
 }
 
 func snapshot(pid, stubPID int, stubURL string, stubPort int) (counters, error) {
