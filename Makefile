@@ -91,7 +91,8 @@ BENCH_FLAGS ?=
 .PHONY: bench-overhead
 bench-overhead: ## bare endpoint / reference aggregator / accountservice under wrk -t2 -c32 -d12s, twice interleaved; prints the table
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
-		$$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y wrk; }
+		sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; }
 	@mkdir -p $(OVERHEAD_BIN)
 	@for p in stub bare reference overhead; do \
 		CGO_ENABLED=0 $(GO) build -trimpath -o $(OVERHEAD_BIN)/$$p ./accountservice/bench/overhead/cmd/$$p; \
