@@ -8,6 +8,7 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/propagation/b3"
+	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
 )
@@ -51,9 +52,9 @@ func BenchmarkRequestSpans(b *testing.B) {
 	}
 }
 
-// BenchmarkSerializeRequestSpans is what zipkin-go's JSON serializer costs
-// the reporter for the four spans of one request (the batch it POSTs to
-// /api/v2/spans).
+// BenchmarkSerializeRequestSpans is what the reporter pays per request to
+// encode the four spans of one request for /api/v2/spans: zipkin-go's JSON
+// serializer and its proto3 one, which newHTTPReporter uses.
 func BenchmarkSerializeRequestSpans(b *testing.B) {
 	rec := recorder.NewReporter()
 	tr, err := New("accountservice", "127.0.0.1:6767", "", WithReporter(rec))
@@ -69,11 +70,17 @@ func BenchmarkSerializeRequestSpans(b *testing.B) {
 	for i := range spans {
 		batch[i] = &spans[i]
 	}
-	ser := reporter.JSONSerializer{}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ser.Serialize(batch); err != nil {
-			b.Fatal(err)
-		}
+	for _, ser := range []struct {
+		name string
+		s    reporter.SpanSerializer
+	}{{"json", reporter.JSONSerializer{}}, {"proto3", zipkin_proto3.SpanSerializer{}}} {
+		b.Run(ser.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ser.s.Serialize(batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
