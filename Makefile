@@ -106,6 +106,23 @@ lint-shell: ## shellcheck over every shell script (apt-get installs shellcheck w
 	@test -n "$(SHELL_SCRIPTS)" || { echo "no shell scripts found" >&2; exit 1; }
 	shellcheck -x $(SHELL_SCRIPTS)
 
+# The overhead benchmark (issue 13): accountservice against a hand-written aggregator, see
+# accountservice/README.md "What the integration costs". Loopback only; no Docker, no broker.
+# BENCH_FLAGS: more flags of the driver, e.g. -rounds 1 -duration 6s, or -profileDir prof.
+OVERHEAD_BIN := $(BIN)/overhead
+BENCH_FLAGS ?=
+.PHONY: bench-overhead
+bench-overhead: ## bare endpoint / reference aggregator / accountservice under wrk -t2 -c32 -d12s, twice interleaved; prints the table
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; \
+		sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; }
+	@mkdir -p $(OVERHEAD_BIN)
+	@for p in stub bare reference overhead; do \
+		CGO_ENABLED=0 $(GO) build -trimpath -o $(OVERHEAD_BIN)/$$p ./accountservice/bench/overhead/cmd/$$p; \
+	done
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(OVERHEAD_BIN)/accountservice ./accountservice
+	$(OVERHEAD_BIN)/overhead -bin $(OVERHEAD_BIN) -configRepo support/config-repo $(BENCH_FLAGS)
+
 .PHONY: lint
 lint: lint-shell lint-imports ## shellcheck, hystrix-go containment, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
 	@unformatted=$$(gofmt -l $(MODULES) $(SUITES)); \

@@ -35,6 +35,9 @@ type Config struct {
 	Circuits           map[string]circuit.Settings // by circuit name
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// PprofPort serves net/http/pprof on 127.0.0.1 at this port; 0 (the
+	// default): not at all.
+	PprofPort int
 }
 
 // Schemes the HTTP URL keys accept.
@@ -86,8 +89,13 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	check(err)
 	c.ShutdownDrain, err = service.ShutdownDrain(snap)
 	check(err)
+	c.PprofPort, err = pprofPort(snap)
+	check(err)
 	if portsOK && c.ServerPort == c.HystrixStreamPort {
 		check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", c.ServerPort))
+	}
+	if c.PprofPort != 0 && (c.PprofPort == c.ServerPort || c.PprofPort == c.HystrixStreamPort) {
+		check(fmt.Errorf("config: pprof_port %d is already server_port or hystrix_stream_port", c.PprofPort))
 	}
 	if strings.TrimSpace(c.BoltPath) == "" {
 		check(&config.ValueError{Key: "bolt_path", Value: c.BoltPath, Want: "a file path"})
@@ -132,6 +140,7 @@ func (c Config) Fields() logrus.Fields {
 		"imageservice_url":    c.ImagesURL,
 		"circuits":            circuitFields(c.Circuits),
 		"shutdown_drain":      c.ShutdownDrain.String(),
+		"pprof_port":          c.PprofPort,
 	}
 }
 

@@ -145,10 +145,16 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}
 	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
 
+	servers := []*http.Server{server.New(addr(cfg.ServerPort), router), circuit.StreamServer(addr(cfg.HystrixStreamPort))}
+	if cfg.PprofPort != 0 {
+		servers = append(servers, server.New(pprofAddr(cfg.PprofPort), pprofHandler()))
+		log.WithField("addr", pprofAddr(cfg.PprofPort)).Warn("pprof_port is set: profiling endpoint open on loopback")
+	}
+
 	log.WithField("servedBy", servedBy).Info("accountservice starting")
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(addr(cfg.ServerPort), router), circuit.StreamServer(addr(cfg.HystrixStreamPort))},
+		Servers: servers,
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)

@@ -93,6 +93,9 @@ func TestConfigFrom(t *testing.T) {
 			{"images URL of another scheme", map[string]any{"imageservice_url": "ftp://imageservice/accounts/"}, `config: imageservice_url: "ftp://imageservice/accounts/" is not an http or https URL`},
 			{"zipkin URL without host", map[string]any{"zipkin_server_url": "http://"}, `config: zipkin_server_url: "http://" is not an http or https URL`},
 			{"AMQP URL over http, password masked", map[string]any{"amqp_server_url": "http://guest:hunter2@rabbitmq:5672/"}, `config: amqp_server_url: "http://guest:xxxxx@rabbitmq:5672/" is not an amqp or amqps URL`},
+			{"pprof port not an integer", map[string]any{"pprof_port": "on"}, `config: pprof_port: "on" is not an integer`},
+			{"pprof port out of range", map[string]any{"pprof_port": -1}, `config: pprof_port: "-1" is not a TCP port (1-65535)`},
+			{"pprof port taken", map[string]any{"pprof_port": 6767}, "config: pprof_port 6767 is already server_port or hystrix_stream_port"},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {

@@ -20,4 +20,5 @@ require (
 	github.com/smarty/assertions v1.15.0 // indirect
 	golang.org/x/sys v0.34.0 // indirect
 	google.golang.org/grpc v1.63.2 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )

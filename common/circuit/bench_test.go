@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // BenchmarkBreakerOverhead compares a GET through Client.Get (hystrix-go
@@ -37,6 +38,22 @@ func BenchmarkBreakerOverhead(b *testing.B) {
 		}
 	})
 
+	// As in the services: a Timeout on the client, and a transport net/http
+	// does not know (there, tracing over discovery).
+	b.Run("breaker, wrapped transport, client Timeout", func(b *testing.B) {
+		name := "bench-" + b.Name()
+		s := DefaultSettings()
+		s.MaxConcurrentRequests = 1000
+		Configure(name, s)
+		client := NewClient(&http.Client{Transport: wrapped{httpClient.Transport}, Timeout: 30 * time.Second})
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := client.Get(ctx, name, srv.URL, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
 	b.Run("breaker", func(b *testing.B) {
 		name := "bench-" + b.Name()
 		s := DefaultSettings()
@@ -51,3 +68,8 @@ func BenchmarkBreakerOverhead(b *testing.B) {
 		}
 	})
 }
+
+// wrapped is a RoundTripper net/http does not recognise, as the tracing one.
+type wrapped struct{ rt http.RoundTripper }
+
+func (w wrapped) RoundTrip(r *http.Request) (*http.Response, error) { return w.rt.RoundTrip(r) }

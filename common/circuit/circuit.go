@@ -33,7 +33,8 @@ const (
 
 // Client performs GET requests inside named circuits.
 type Client struct {
-	http     *http.Client
+	http     *http.Client // its Timeout is 0: timeout is applied per Get instead
+	timeout  time.Duration
 	attempts int
 	interval time.Duration
 	maxBody  int64
@@ -56,12 +57,19 @@ func WithMaxBodySize(n int64) Option { return func(c *Client) { c.maxBody = n } 
 
 // NewClient returns a Client sending its requests with httpClient (nil: a
 // plain http.Client), typically the tracing client over a discovery transport.
+// httpClient's Timeout bounds each Get, every attempt included, as a deadline
+// on the request context: net/http enforces a Client.Timeout over a transport
+// it does not know (the tracing and discovery wrappers) with a timer and a
+// goroutine per request, which a context deadline does not need.
 func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	if httpClient == nil {
 		httpClient = &http.Client{}
 	}
+	hc := *httpClient
+	hc.Timeout = 0
 	c := &Client{
-		http:     httpClient,
+		http:     &hc,
+		timeout:  httpClient.Timeout,
 		attempts: DefaultAttempts,
 		interval: DefaultRetryInterval,
 		maxBody:  DefaultMaxBodySize,
@@ -135,7 +143,7 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // as Get returns.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	c.ensureConfigured(name)
-	runCtx, cancel := context.WithCancel(ctx)
+	runCtx, cancel := c.runContext(ctx)
 	defer cancel()
 
 	var out outcome
@@ -185,6 +193,15 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 		err = errors.New("no result")
 	}
 	return nil, fmt.Errorf("circuit %s: %w", name, ownError(err))
+}
+
+// runContext is the context of one Get's attempts: cancelled when Get
+// returns, and done after the http.Client's Timeout when it had one.
+func (c *Client) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout > 0 {
+		return context.WithTimeout(ctx, c.timeout)
+	}
+	return context.WithCancel(ctx)
 }
 
 // ensureConfigured gives a circuit nobody configured DefaultSettings rather

@@ -220,6 +220,30 @@ func TestTimeoutAndRejection(t *testing.T) {
 			So(waitFor(cancelled, 10*time.Second), ShouldBeTrue)
 		})
 
+		Convey("the http.Client's Timeout still bounds a call shorter than the circuit timeout", func() {
+			name := circuitName(t)
+			s := fastSettings()
+			s.Timeout = 5 * time.Second
+			Configure(name, s)
+			bounded := NewClient(&http.Client{Timeout: 100 * time.Millisecond}, WithAttempts(1))
+
+			done := make(chan error, 1)
+			go func() {
+				_, err := bounded.Get(context.Background(), name, srv.URL, nil)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+			}
+			// The client's deadline, not the circuit's, ended the call.
+			So(err, ShouldNotBeNil)
+			So(errors.Is(err, hystrix.ErrTimeout), ShouldBeFalse)
+			So(errors.Is(err, context.DeadlineExceeded), ShouldBeTrue)
+			So(waitFor(cancelled, 10*time.Second), ShouldBeTrue)
+		})
+
 		Convey("a call beyond MaxConcurrentRequests is rejected to the fallback", func() {
 			name := circuitName(t)
 			s := fastSettings()

@@ -54,23 +54,40 @@ func LogRequests(log logrus.FieldLogger) func(http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 
 			status := rec.statusCode()
-			entry := logging.WithContext(log, r.Context()).WithFields(logrus.Fields{
+			level := logrus.DebugLevel
+			switch {
+			case status >= 500:
+				level = logrus.WarnLevel
+			case status >= 400:
+				level = logrus.InfoLevel
+			}
+			if !levelEnabled(log, level) {
+				// Most requests at level info: the entry (its fields, the trace
+				// ids formatted) would cost more than the request's own logging.
+				return
+			}
+			logging.WithContext(log, r.Context()).WithFields(logrus.Fields{
 				"method":     r.Method,
 				"path":       r.URL.Path,
 				"status":     status,
 				"bytes":      rec.bytes,
 				"durationMs": float64(time.Since(start).Microseconds()) / 1000,
-			})
-			switch {
-			case status >= 500:
-				entry.Warn("request")
-			case status >= 400:
-				entry.Info("request")
-			default:
-				entry.Debug("request")
-			}
+			}).Log(level, "request")
 		})
 	}
+}
+
+// levelEnabled reports whether log writes entries of level, read at each
+// call since a configuration refresh changes it. A FieldLogger that is
+// neither a *logrus.Logger nor a *logrus.Entry is assumed to write them all.
+func levelEnabled(log logrus.FieldLogger, level logrus.Level) bool {
+	switch l := log.(type) {
+	case *logrus.Logger:
+		return l.IsLevelEnabled(level)
+	case *logrus.Entry:
+		return l.Logger.IsLevelEnabled(level)
+	}
+	return true
 }
 
 // responseRecorder remembers the status and size of a response. Unwrap lets

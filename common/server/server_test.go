@@ -369,10 +369,54 @@ func TestMiddleware(t *testing.T) {
 		})
 	})
 
+	Convey("Given LogRequests over handlers answering 200, 404 and 503", t, func() {
+		var logs bytes.Buffer
+		log := logrus.New()
+		log.SetOutput(&logs)
+		log.SetFormatter(&logrus.JSONFormatter{})
+		serve := func(logger logrus.FieldLogger, status int) {
+			h := LogRequests(logger)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/accounts/10000", nil))
+		}
+
+		Convey("at level info a 200 is not logged, a 404 is at info and a 503 at warning", func() {
+			for _, logger := range []logrus.FieldLogger{log, log.WithField("component", "api")} {
+				logs.Reset()
+				serve(logger, http.StatusOK)
+				So(logs.String(), ShouldBeEmpty)
+				serve(logger, http.StatusNotFound)
+				So(logs.String(), ShouldContainSubstring, `"level":"info"`)
+				So(logs.String(), ShouldContainSubstring, `"status":404`)
+				serve(logger, http.StatusServiceUnavailable)
+				So(logs.String(), ShouldContainSubstring, `"level":"warning"`)
+				So(logs.String(), ShouldContainSubstring, `"status":503`)
+			}
+		})
+
+		Convey("after a change to level debug a 200 is logged at debug", func() {
+			log.SetLevel(logrus.DebugLevel)
+			serve(log.WithField("component", "api"), http.StatusOK)
+			So(logs.String(), ShouldContainSubstring, `"level":"debug"`)
+			So(logs.String(), ShouldContainSubstring, `"status":200`)
+		})
+	})
+
 	Convey("http.ErrAbortHandler goes through Recover untouched", t, func() {
 		h := Recover(quietLogger())(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic(http.ErrAbortHandler)
 		}))
 		So(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil)) }, ShouldPanicWith, http.ErrAbortHandler)
 	})
+}
+
+// BenchmarkLogRequests is the logging middleware around a 200 at level info,
+// where nothing is written: what every request pays.
+func BenchmarkLogRequests(b *testing.B) {
+	h := LogRequests(quietLogger())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	req := httptest.NewRequest(http.MethodGet, "/accounts/10000", nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
 }

@@ -1,5 +1,5 @@
 // Package tracing holds the Zipkin tracer of a goblog service: spans are
-// reported as Zipkin v2 JSON to {zipkin_server_url}/api/v2/spans and the
+// reported as Zipkin v2 protobuf (proto3) to {zipkin_server_url}/api/v2/spans and the
 // trace context travels between services as B3 headers, over HTTP and in AMQP
 // message headers.
 //

@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -225,24 +225,30 @@ func TestNoZipkinURL(t *testing.T) {
 func TestHTTPReporter(t *testing.T) {
 	Convey("Given a fake Zipkin collector", t, func() {
 		var (
-			mu    sync.Mutex
-			paths []string
-			spans []model.SpanModel
+			mu        sync.Mutex
+			paths     []string
+			types     []string
+			spans     []model.SpanModel
+			parseErrs []error
 		)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var batch []model.SpanModel
-			err := json.NewDecoder(r.Body).Decode(&batch)
+			body, _ := io.ReadAll(r.Body)
+			batch, err := zipkin_proto3.ParseSpans(body, false)
 			mu.Lock()
 			defer mu.Unlock()
 			paths = append(paths, r.URL.Path)
-			if err == nil {
-				spans = append(spans, batch...)
+			types = append(types, r.Header.Get("Content-Type"))
+			for _, s := range batch {
+				spans = append(spans, *s)
+			}
+			if err != nil {
+				parseErrs = append(parseErrs, err)
 			}
 			w.WriteHeader(http.StatusAccepted)
 		}))
 		defer srv.Close()
 
-		Convey("finished spans reach {url}/api/v2/spans at the latest on Close", func() {
+		Convey("finished spans reach {url}/api/v2/spans as Zipkin protobuf at the latest on Close", func() {
 			tr, err := New("imageservice", "127.0.0.1:7777", srv.URL+"/", WithLogger(quietLogger()))
 			So(err, ShouldBeNil)
 			sp := tr.StartSpan("GET /file/{name}")
@@ -253,8 +259,12 @@ func TestHTTPReporter(t *testing.T) {
 			defer mu.Unlock()
 			So(paths, ShouldNotBeEmpty)
 			So(paths[0], ShouldEqual, "/api/v2/spans")
+			So(types[0], ShouldEqual, "application/x-protobuf")
+			So(parseErrs, ShouldBeEmpty)
 			So(spans, ShouldHaveLength, 1)
-			So(spans[0].Name, ShouldEqual, "get /file/{name}") // Zipkin lower-cases span names
+			// As made: Zipkin lower-cases span names when it stores them
+			// (zipkin-go's JSON serializer did it before sending).
+			So(spans[0].Name, ShouldEqual, "GET /file/{name}")
 			So(spans[0].LocalEndpoint.ServiceName, ShouldEqual, "imageservice")
 		})
 	})

@@ -109,9 +109,13 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 		s.notify(ctx, acc.ID, s.now())
 	}
 
+	// The image is fetched on this goroutine while another fetches the
+	// quote: a second new goroutine would cost its start and the growth of
+	// its stack (the call goes deep: circuit, retry, tracing, transport) on
+	// every request, where this goroutine's stack has grown already.
 	var wg sync.WaitGroup
 	wg.Go(func() { acc.Quote = s.quotes.Quote(ctx) })
-	wg.Go(func() { acc.Image = s.images.Image(ctx, acc.ID) })
+	acc.Image = s.images.Image(ctx, acc.ID)
 	wg.Wait()
 
 	acc.ServedBy = s.servedBy
