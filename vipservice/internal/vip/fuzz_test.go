@@ -15,6 +15,10 @@ func FuzzParseVIPEvent(f *testing.F) {
 	f.Add([]byte(`{"accountId":"1","readAt":"2024-02-30T25:00:00Z"}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"accountId":"\u0031","readAt":"2024-03-01T12:30:00Z"} `))
+	f.Add([]byte(`{"accountId":"1","accountId":"2","readAt":"2024-03-01T12:30:00Z"}`))
+	f.Add([]byte(`{"ACCOUNTID":"1","readAt":"2024-03-01T12:30:00Z"}`))
+	f.Add([]byte("{\"accountId\":\"1\",\"readAt\":\"2024-03-01T12:30:00Z\",\"via\":\"\xff\"}"))
+	f.Add([]byte(`{"accountId":"1","readAt":"2024-03-01T12:30:00Z","x":{"a":1,"a":2}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := ParseEvent(body)
 		if err != nil {

@@ -3,14 +3,13 @@
 package vip
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sync/atomic"
 	"time"
+
+	"github.com/goblog/common/strictjson"
 )
 
 // MaxEventBytes bounds the size of one event message.
@@ -33,19 +32,17 @@ type wireEvent struct {
 }
 
 // ParseEvent decodes and validates one event: a single JSON object whose
-// accountId is a string of 1-19 digits and whose readAt is an RFC 3339 time.
-// Unknown fields are ignored so producers can add some. Errors wrap ErrMalformed.
+// accountId is a string of 1-19 digits and whose readAt is an RFC 3339 time,
+// decoded by common/strictjson's rule (valid UTF-8, no duplicate names, names
+// matched case included, nothing after the object). Unknown fields are
+// ignored so producers can add some. Errors wrap ErrMalformed.
 func ParseEvent(body []byte) (Event, error) {
 	if len(body) > MaxEventBytes {
 		return Event{}, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(body), MaxEventBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
 	var w wireEvent
-	if err := dec.Decode(&w); err != nil {
+	if err := strictjson.Unmarshal(body, &w, strictjson.IgnoreUnknownMembers()); err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Event{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	switch {
 	case w.AccountID == nil:
