@@ -86,3 +86,31 @@ func FuzzResolvePlaceholders(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeEnvironment: no config server answer, however malformed, panics
+// the remote loader, the merge or the placeholder resolution.
+func FuzzDecodeEnvironment(f *testing.F) {
+	for _, seed := range []string{
+		`{"name":"a","propertySources":[{"name":"f","source":{"a":1,"b":"${a}","c":[1,{"d":null}]}}]}`,
+		`{"propertySources":[]}`, `{"propertySources":null}`, `{"propertySources":[{"name":"x"}]}`,
+		`{"propertySources":[{"source":{"a":"x","a":"y"}}]}`, "{\"propertySources\":[{\"source\":{\"a\":\"\xff\"}}]}",
+		`{"propertySources":[{"source":{"n":1e400,"m":-0,"k":12345678901234567890}}]}`, `[]`, `null`, ``,
+		`{"propertySources":[{"source":{"invalid.a":"<n/a>","b":"${a:x}"}}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sources, err := decodeEnvironment(body, "fuzz")
+		if err != nil {
+			return
+		}
+		snap := Merge(sources)
+		if resolved, err := snap.Resolve(nil); err == nil {
+			snap = resolved
+		}
+		for _, k := range snap.Keys() {
+			_ = snap.String(k, "")
+			_, _ = snap.IntE(k, 0)
+		}
+	})
+}
