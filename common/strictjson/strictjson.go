@@ -23,6 +23,7 @@ package strictjson
 import (
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -63,9 +64,28 @@ func jsonOptions(opts []Option) json.Options {
 // (with its byte offset) or of v's types.
 func Unmarshal(data []byte, v any, opts ...Option) error {
 	if err := json.Unmarshal(data, v, jsonOptions(opts)); err != nil {
-		return fmt.Errorf("strict JSON: %w", err)
+		return fmt.Errorf("strict JSON: %w", withoutGoTypeName(err))
 	}
 	return nil
+}
+
+// withoutGoTypeName drops the name of the caller's struct, map or pointer
+// type from a semantic error ("cannot unmarshal JSON string into Go
+// httpapi.createAccountRequest: unknown object member name"): the message
+// may reach a client, which knows the JSON, not our types. A basic type
+// ("into Go string") is kept.
+func withoutGoTypeName(err error) error {
+	se, ok := err.(*json.SemanticError)
+	if !ok || se.GoType == nil {
+		return err
+	}
+	switch se.GoType.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Pointer, reflect.Interface:
+		c := *se
+		c.GoType = nil
+		return &c
+	}
+	return err
 }
 
 // Decode reads r to its end and decodes the one JSON value it holds into v,
@@ -74,7 +94,7 @@ func Unmarshal(data []byte, v any, opts ...Option) error {
 // io.ErrUnexpectedEOF.
 func Decode(r io.Reader, v any, opts ...Option) error {
 	if err := json.UnmarshalRead(r, v, jsonOptions(opts)); err != nil {
-		return fmt.Errorf("strict JSON: %w", err)
+		return fmt.Errorf("strict JSON: %w", withoutGoTypeName(err))
 	}
 	return nil
 }
