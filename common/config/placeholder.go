@@ -69,9 +69,14 @@ func (e *PlaceholderError) Error() string {
 // then against env (nil: no environment), by the rules in the package
 // documentation. The snapshot itself is unchanged. It fails with an error
 // joining one *PlaceholderError per key that cannot be resolved, in key order.
+// A snapshot that Resolve returned is returned as it is: its values may hold
+// a literal "${" from an escape, which must not be taken for a placeholder.
 func (s *Snapshot) Resolve(env LookupEnv) (*Snapshot, error) {
 	if s == nil {
 		return Merge(nil), nil
+	}
+	if s.resolved {
+		return s, nil
 	}
 	r := &resolver{
 		values:      s.values,
@@ -88,6 +93,7 @@ func (s *Snapshot) Resolve(env LookupEnv) (*Snapshot, error) {
 		values:      make(map[string]any, len(s.values)),
 		undecrypted: s.undecrypted,
 		sources:     s.sources,
+		resolved:    true,
 	}
 	keys := make([]string, 0, len(s.values))
 	for k := range s.values {

@@ -184,6 +184,13 @@ func TestResolveSnapshot(t *testing.T) {
 		Convey("keys are taken as written, as Spring does", func() {
 			So(snap.String("${literal.key}", ""), ShouldEqual, "keys are not resolved")
 		})
+		Convey("resolving again changes nothing: an escaped \\${ stays literal", func() {
+			withEscape, err := Merge([]PropertySource{{Name: "t", Source: map[string]any{"t": `\${x}`}}}).Resolve(nil)
+			So(err, ShouldBeNil)
+			again, err := withEscape.Resolve(nil)
+			So(err, ShouldBeNil)
+			So(again.String("t", ""), ShouldEqual, "${x}")
+		})
 		Convey("the merged snapshot is left as it was", func() {
 			So(merged.String("quotes_service_url", ""), ShouldEqual, "http://${quotes_host}/api/quote?strength=4")
 			So(snap.Sources(), ShouldResemble, merged.Sources())

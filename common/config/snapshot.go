@@ -97,6 +97,7 @@ type Snapshot struct {
 	values      map[string]any
 	undecrypted []string
 	sources     []string
+	resolved    bool // placeholders resolved (Resolve): values are final
 }
 
 // Merge flattens every source and merges them, the first source winning for
