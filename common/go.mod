@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/afex/hystrix-go v0.0.0-20180502004556-fa1af6a1f4f5
 	github.com/cenkalti/backoff/v4 v4.3.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/gorilla/mux v1.8.1
 	github.com/openzipkin/zipkin-go v0.4.3
 	github.com/rabbitmq/amqp091-go v1.16.0

@@ -6,11 +6,14 @@ package bus
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/goblog/common/strictjson"
 )
 
 // RefreshEventType is the type of the event that asks services to reload their configuration.
@@ -33,47 +36,64 @@ type Event struct {
 // IsRefresh reports whether the event asks for a configuration reload.
 func (e Event) IsRefresh() bool { return e.Type == RefreshEventType }
 
-// wireEvent accepts what Jackson may write: the timestamp as any JSON number.
+// wireEvent accepts what Jackson may write: the timestamp as any JSON number,
+// or as a string holding one.
 type wireEvent struct {
-	Type               *string     `json:"type"`
-	OriginService      string      `json:"originService"`
-	DestinationService string      `json:"destinationService"`
-	ID                 string      `json:"id"`
-	Timestamp          json.Number `json:"timestamp"`
+	Type               *string        `json:"type"`
+	OriginService      string         `json:"originService"`
+	DestinationService string         `json:"destinationService"`
+	ID                 string         `json:"id"`
+	Timestamp          jsontext.Value `json:"timestamp"`
 }
 
 // ParseEvent decodes one bus message. The body must be a JSON object with a
 // non-empty string "type"; events of types other than RefreshEventType are
 // returned, not errors (the bus also carries AckRemoteApplicationEvent and
-// others). Unknown fields are ignored.
+// others). The body is decoded by common/strictjson's rule (valid UTF-8, no
+// duplicate names, names matched case included, nothing after the object);
+// unknown fields are ignored, as Spring Cloud Bus adds some between versions.
 func ParseEvent(body []byte) (Event, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return Event{}, errors.New("bus event: not a JSON object")
 	}
 	var w wireEvent
-	if err := json.Unmarshal(trimmed, &w); err != nil {
+	if err := strictjson.Unmarshal(trimmed, &w, strictjson.IgnoreUnknownMembers()); err != nil {
 		return Event{}, fmt.Errorf("bus event: invalid JSON: %w", err)
 	}
 	if w.Type == nil || *w.Type == "" {
 		return Event{}, errors.New(`bus event: missing "type"`)
 	}
 	ev := Event{Type: *w.Type, OriginService: w.OriginService, DestinationService: w.DestinationService, ID: w.ID}
-	if w.Timestamp != "" {
+	if len(w.Timestamp) > 0 && w.Timestamp.Kind() != 'n' {
 		ts, err := parseTimestamp(w.Timestamp)
 		if err != nil {
-			return Event{}, fmt.Errorf("bus event: invalid timestamp %q: %w", w.Timestamp, err)
+			return Event{}, fmt.Errorf("bus event: invalid timestamp %s: %w", w.Timestamp, err)
 		}
 		ev.Timestamp = ts
 	}
 	return ev, nil
 }
 
-func parseTimestamp(n json.Number) (int64, error) {
-	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+// parseTimestamp reads a JSON number, or a JSON string holding one, as epoch
+// milliseconds.
+func parseTimestamp(v jsontext.Value) (int64, error) {
+	n := string(v)
+	switch v.Kind() {
+	case '0':
+	case '"':
+		unquoted, err := jsontext.AppendUnquote(nil, v)
+		if err != nil {
+			return 0, err
+		}
+		n = string(unquoted)
+	default:
+		return 0, errors.New("not a number")
+	}
+	if i, err := strconv.ParseInt(n, 10, 64); err == nil {
 		return i, nil
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
+	f, err := strconv.ParseFloat(n, 64)
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package bus
 import (
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 // springRefresh is a RefreshRemoteApplicationEvent as Spring Cloud Bus writes it.
@@ -38,6 +39,14 @@ func TestParseEvent(t *testing.T) {
 		{name: "numeric type", body: `{"type":1}`, wantErr: true},
 		{name: "destination not a string", body: `{"type":"T","destinationService":5}`, wantErr: true},
 		{name: "timestamp not a number", body: `{"type":"T","timestamp":"soon"}`, wantErr: true},
+		{name: "timestamp null", body: `{"type":"T","timestamp":null}`, want: Event{Type: "T"}},
+		{name: "timestamp an object", body: `{"type":"T","timestamp":{}}`, wantErr: true},
+		{name: "duplicate type", body: `{"type":"RefreshRemoteApplicationEvent","type":"AckRemoteApplicationEvent"}`, wantErr: true},
+		{name: "duplicate destination", body: `{"type":"T","destinationService":"a:**","destinationService":"**"}`, wantErr: true},
+		{name: "type in another case", body: `{"Type":"RefreshRemoteApplicationEvent"}`, wantErr: true},
+		{name: "destination in another case", body: `{"type":"T","DestinationService":"**"}`, want: Event{Type: "T"}},
+		{name: "invalid UTF-8 in the destination", body: "{\"type\":\"T\",\"destinationService\":\"a\xff:**\"}", wantErr: true},
+		{name: "invalid UTF-8 in an unknown field", body: "{\"type\":\"T\",\"x\":\"\xff\"}", wantErr: true},
 		{name: "timestamp out of range", body: `{"type":"T","timestamp":1e300}`, wantErr: true},
 	}
 	for _, c := range cases {
@@ -63,6 +72,8 @@ func FuzzParseEvent(f *testing.F) {
 	for _, seed := range []string{
 		springRefresh, `{"type":"AckRemoteApplicationEvent"}`, `{}`, `null`, `[]`, `{"type":1}`,
 		`{"type":"T","timestamp":-1e19}`, `{"type":"T","timestamp":"9223372036854775808"}`, "\xff\xfe{",
+		`{"type":"A","type":"B"}`, `{"TYPE":"T"}`, "{\"type\":\"T\",\"destinationService\":\"\xff\"}",
+		`{"type":"T","timestamp":"1e3"}`, `{"type":"T","timestamp":null}`, `{"type":"T"} {}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -74,7 +85,7 @@ func FuzzParseEvent(f *testing.F) {
 		if ev.Type == "" {
 			t.Fatalf("ParseEvent(%q) accepted an event without a type", body)
 		}
-		if !json.Valid(body) {
+		if !json.Valid(body) || !utf8.Valid(body) {
 			t.Fatalf("ParseEvent(%q) accepted invalid JSON", body)
 		}
 		// Whatever the destination, matching must not panic.

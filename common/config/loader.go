@@ -144,6 +144,22 @@ func (l *remoteLoader) Load(ctx context.Context) ([]PropertySource, error) {
 	if mt, _, err := mime.ParseMediaType(ctype); ctype != "" && (err != nil || !strings.Contains(mt, "json")) {
 		return nil, fmt.Errorf("%s answered %q, not JSON: %s", where, ctype, snippet(body))
 	}
+	sources, err := decodeEnvironment(body, where)
+	if err != nil {
+		return nil, err
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("%s serves nothing for %s (check the application name and the repository): %w",
+			where, l.target(), ErrNoPropertySources)
+	}
+	return sources, nil
+}
+
+// decodeEnvironment reads the config server's JSON answer. It is our own
+// server's answer, so it is read with encoding/json (not common/strictjson:
+// Jackson's output needs no such guard), keeping numbers exact; malformed
+// input is an error naming where it came from, never a panic.
+func decodeEnvironment(body []byte, where string) ([]PropertySource, error) {
 	var env environment
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // keep integers exact
@@ -152,10 +168,6 @@ func (l *remoteLoader) Load(ctx context.Context) ([]PropertySource, error) {
 	}
 	if env.PropertySources == nil {
 		return nil, fmt.Errorf("response of %s has no \"propertySources\": %s", where, snippet(body))
-	}
-	if len(*env.PropertySources) == 0 {
-		return nil, fmt.Errorf("%s serves nothing for %s (check the application name and the repository): %w",
-			where, l.target(), ErrNoPropertySources)
 	}
 	out := make([]PropertySource, 0, len(*env.PropertySources))
 	for i, ps := range *env.PropertySources {

@@ -101,5 +101,16 @@ func TestLocalRemoteParity(t *testing.T) {
 			So(local.String("log_level", ""), ShouldEqual, "debug")
 			So(local.Int("hystrix.command.quotes-service.Timeout", 0), ShouldEqual, 1000)
 		})
+		Convey("the server serves placeholders as written, and both modes resolve them the same way", func() {
+			So(remote.String("quotes_service_url", ""), ShouldEqual, "http://${quotes_host}/api/quote?strength=${quotes_strength:4}")
+			remoteResolved, err := remote.Resolve(nil)
+			So(err, ShouldBeNil)
+			localResolved, err := local.Resolve(nil)
+			So(err, ShouldBeNil)
+			So(localResolved.values, ShouldResemble, remoteResolved.values)
+			// application.yml's placeholder takes demo-dev.yml's quotes_host, the most specific.
+			So(localResolved.String("quotes_service_url", ""), ShouldEqual, "http://localhost:8080/api/quote?strength=4")
+			So(localResolved.String("literal_template", ""), ShouldEqual, "${not.a.placeholder}")
+		})
 	})
 }

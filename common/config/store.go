@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -64,9 +65,11 @@ func (s *Store) source() string {
 	return fmt.Sprintf("%T", s.loader)
 }
 
-// Reload loads and merges the property sources; on success it swaps the
-// current snapshot and calls the listeners. On failure the current snapshot
-// stays in place.
+// Reload loads and merges the property sources and resolves their
+// placeholders (against the process environment too; see Snapshot.Resolve);
+// on success it swaps the current snapshot and calls the listeners. On
+// failure, a placeholder that cannot be resolved included, the current
+// snapshot stays in place.
 func (s *Store) Reload(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
@@ -78,7 +81,10 @@ func (s *Store) Reload(ctx context.Context) error {
 	if len(sources) == 0 {
 		return fmt.Errorf("loading configuration from %s: %w", s.source(), ErrNoPropertySources)
 	}
-	snap := Merge(sources)
+	snap, err := Merge(sources).Resolve(os.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("resolving placeholders of the configuration from %s: %w", s.source(), err)
+	}
 	for _, key := range snap.Undecrypted() {
 		s.log.WithField("key", key).Warn("config value is still encrypted ({cipher}…): treated as absent; " +
 			"serve the configuration from a config server that holds the key")
@@ -99,9 +105,10 @@ func (s *Store) Reload(ctx context.Context) error {
 // LoadWithRetry calls Reload until it succeeds, at most maxAttempts times (at
 // least once), waiting with exponential backoff from initialInterval (capped at
 // 15 s) between attempts and logging each failed attempt. It gives up at once
-// when the context ends or when the loader finds nothing for the application
-// (ErrNoPropertySources), and returns an error naming the source and the last
-// failure. It never panics or exits: the caller decides.
+// when the context ends, when the loader finds nothing for the application
+// (ErrNoPropertySources) or when a placeholder cannot be resolved
+// (*PlaceholderError: the repository must change first), and returns an
+// error naming the source and the last failure. It never panics or exits: the caller decides.
 func (s *Store) LoadWithRetry(ctx context.Context, maxAttempts int, initialInterval time.Duration) error {
 	if maxAttempts < 1 {
 		maxAttempts = 1
@@ -125,7 +132,8 @@ func (s *Store) LoadWithRetry(ctx context.Context, maxAttempts int, initialInter
 			return nil
 		}
 		last = err
-		if errors.Is(err, ErrNoPropertySources) || ctx.Err() != nil {
+		var placeholderErr *PlaceholderError
+		if errors.Is(err, ErrNoPropertySources) || errors.As(err, &placeholderErr) || ctx.Err() != nil {
 			return backoff.Permanent(err)
 		}
 		return err

@@ -96,6 +96,25 @@ func TestStore(t *testing.T) {
 			So(store.Current().Int("version", 0), ShouldEqual, 1)
 		})
 
+		Convey("Reload resolves placeholders; a refresh that leaves one unresolvable keeps the last good snapshot", func() {
+			loader.extra = map[string]any{"host": "localhost:8080", "url": "http://${host}/api"}
+			So(store.Reload(ctx), ShouldBeNil)
+			So(store.Current().String("url", ""), ShouldEqual, "http://localhost:8080/api")
+
+			loader.mu.Lock()
+			loader.extra = map[string]any{"url": "http://${hots}/api"}
+			loader.mu.Unlock()
+			called := false
+			store.OnChange(func(_, _ *Snapshot) { called = true })
+			err := store.Reload(ctx)
+			var pe *PlaceholderError
+			So(errors.As(err, &pe), ShouldBeTrue)
+			So(err.Error(), ShouldContainSubstring, "url: could not resolve placeholder ${hots}")
+			So(called, ShouldBeFalse)
+			So(store.Current().String("url", ""), ShouldEqual, "http://localhost:8080/api")
+			So(store.Current().Int("version", 0), ShouldEqual, 1)
+		})
+
 		Convey("encrypted values are logged as warnings and absent", func() {
 			loader.extra = map[string]any{"db.password": "{cipher}abc"}
 			So(store.Reload(ctx), ShouldBeNil)
@@ -150,6 +169,15 @@ func TestLoadWithRetry(t *testing.T) {
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, "connection refused")
 			So(loader.callCount(), ShouldBeLessThan, 1000)
+		})
+
+		Convey("it does not retry when a placeholder cannot be resolved: the repository must change first", func() {
+			loader.failures = 0
+			loader.extra = map[string]any{"quotes_service_url": "http://${quotes_hots}/api"}
+			err := store.LoadWithRetry(context.Background(), 10, time.Millisecond)
+			So(err, ShouldNotBeNil)
+			So(err.Error(), ShouldContainSubstring, "quotes_service_url: could not resolve placeholder ${quotes_hots}")
+			So(loader.callCount(), ShouldEqual, 1)
 		})
 
 		Convey("it does not retry when there is nothing to load for the application", func() {

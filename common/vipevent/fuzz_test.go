@@ -18,6 +18,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"accountId":"\u0031","readAt":"2024-03-01T12:30:00Z"} `))
 	f.Add([]byte(`{"accountId":"1","readAt":"0000-01-01T00:30:00+01:00"}`))
+	f.Add([]byte(`{"accountId":"1","accountId":"2","readAt":"2024-03-01T12:30:00Z"}`))
+	f.Add([]byte(`{"ACCOUNTID":"1","readAt":"2024-03-01T12:30:00Z"}`))
+	f.Add([]byte("{\"accountId\":\"1\",\"readAt\":\"2024-03-01T12:30:00Z\",\"via\":\"\xff\"}"))
+	f.Add([]byte(`{"accountId":"1","readAt":"2024-03-01T12:30:00Z","x":{"a":1,"a":2}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := Decode(body)
 		if err != nil {

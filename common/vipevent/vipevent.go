@@ -9,14 +9,13 @@
 package vipevent
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/goblog/common/accountid"
+	"github.com/goblog/common/strictjson"
 )
 
 // MaxBytes bounds the size of one event message.
@@ -55,19 +54,16 @@ func Encode(e Event) ([]byte, error) {
 
 // Decode decodes and validates one message body: at most MaxBytes, a single
 // JSON object whose accountId is an account id (a string) and whose readAt is
-// an RFC 3339 time. Unknown fields are ignored so producers can add some.
-// Errors wrap ErrMalformed.
+// an RFC 3339 time, read by common/strictjson's rule (valid UTF-8, no
+// duplicate names, names matched case included, nothing after the object).
+// Unknown fields are ignored so producers can add some. Errors wrap ErrMalformed.
 func Decode(body []byte) (Event, error) {
 	if len(body) > MaxBytes {
 		return Event{}, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(body), MaxBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
 	var w wire
-	if err := dec.Decode(&w); err != nil {
+	if err := strictjson.Unmarshal(body, &w, strictjson.IgnoreUnknownMembers()); err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Event{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	if w.AccountID == nil {
 		return Event{}, fmt.Errorf("%w: accountId missing", ErrMalformed)

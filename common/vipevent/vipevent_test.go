@@ -73,6 +73,11 @@ func TestDecode(t *testing.T) {
 			{"date only", `{"accountId":"10000","readAt":"2024-03-01"}`},
 			{"no zone", `{"accountId":"10000","readAt":"2024-03-01T12:30:00"}`},
 			{"unix time", `{"accountId":"10000","readAt":1709296200}`},
+			{"duplicate accountId", `{"accountId":"1","accountId":"2","readAt":"2024-03-01T12:30:00Z"}`},
+			{"duplicate readAt", `{"accountId":"1","readAt":"2024-03-01T12:30:00Z","readAt":"2025-03-01T12:30:00Z"}`},
+			{"duplicate in an unknown field", `{"accountId":"1","readAt":"2024-03-01T12:30:00Z","x":{"a":1,"a":2}}`},
+			{"accountId in another case", `{"AccountId":"1","readAt":"2024-03-01T12:30:00Z"}`},
+			{"invalid UTF-8 in an unknown field", "{\"accountId\":\"1\",\"readAt\":\"2024-03-01T12:30:00Z\",\"via\":\"\xff\"}"},
 			{"huge", `{"accountId":"1","readAt":"2024-03-01T12:30:00Z","pad":"` + strings.Repeat("x", MaxBytes) + `"}`},
 		}
 		for _, c := range cases {

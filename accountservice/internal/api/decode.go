@@ -1,12 +1,12 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/common/strictjson"
 )
 
 // MaxCreateBodyBytes bounds the body of POST /accounts.
@@ -18,22 +18,15 @@ type createAccountRequest struct {
 }
 
 // DecodeCreateAccount reads a POST /accounts body: exactly one JSON object
-// with the single field "name", nothing after it. It returns the name
+// with the single member "name" (spelled in lower case, once), valid UTF-8,
+// nothing after it, as common/strictjson defines. It returns the name
 // normalized by account.NormalizeName. Every error wraps account.ErrInvalid;
 // one caused by an over-long body also wraps the *http.MaxBytesError.
 func DecodeCreateAccount(r io.Reader) (string, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
 	var req createAccountRequest
-	if err := dec.Decode(&req); err != nil {
-		if errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("%w: empty request body", account.ErrInvalid)
-		}
-		return "", fmt.Errorf("%w: request body: %w", account.ErrInvalid, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			err = errors.New("data after the JSON object")
+	if err := strictjson.Decode(r, &req); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("%w: request body: incomplete or empty JSON: %w", account.ErrInvalid, err)
 		}
 		return "", fmt.Errorf("%w: request body: %w", account.ErrInvalid, err)
 	}
