@@ -13,7 +13,8 @@ import (
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
-	"github.com/goblog/common/service"
+	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/server"
 )
 
 // Config is what accountservice reads once at start. Values that change
@@ -75,7 +76,7 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	var err error
 	c.TestabilityEnabled, err = snap.BoolE("testability_enabled", false)
 	check(err)
-	c.AMQPURL, err = service.AMQPURL(snap)
+	c.AMQPURL, err = messaging.URLFrom(snap)
 	check(err)
 	c.ZipkinURL = urlE("zipkin_server_url", httpSchemes)
 	c.LogLevel, err = logging.LevelFrom(snap)
@@ -84,7 +85,7 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	c.ImagesURL = urlE("imageservice_url", httpSchemes)
 	c.Circuits, err = circuitSettings(snap)
 	check(err)
-	c.ShutdownDrain, err = service.ShutdownDrain(snap)
+	c.ShutdownDrain, err = server.ShutdownDrain(snap)
 	check(err)
 	if portsOK && c.ServerPort == c.HystrixStreamPort {
 		check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", c.ServerPort))

@@ -83,7 +83,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		notifier account.Notifier = vip.Discard{}
 	)
 	if cfg.AMQPURL != "" {
-		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(cfgStore)))
+		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(cfgStore)))
 		notifier = vip.NewNotifier(broker, tracer, cfg.VIPQueue)
 	} else {
 		log.Warn("amqp_server_url is empty: no VIP notifications, no bus refresh")
@@ -144,7 +144,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if broker != nil {
 		closers = append(closers, broker.Close)
 	}
-	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
+	closers = append(closers, tracing.FlushSpans(log, tracer), db.Close)
 
 	log.WithField("servedBy", servedBy).Info("accountservice starting")
 	return server.Runner{
@@ -200,7 +200,7 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 	next := *old
 	next.Circuits = maps.Clone(old.Circuits)
 	if level, err := logging.LevelFrom(cur); err != nil {
-		service.RejectRefresh(log, "log_level", err)
+		config.RejectRefresh(log, "log_level", err)
 	} else {
 		next.LogLevel = level
 	}
@@ -209,14 +209,14 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 		dst *string
 	}{{"quotes_service_url", &next.QuotesURL}, {"imageservice_url", &next.ImagesURL}} {
 		if v, err := cur.URLE(u.key, "", httpSchemes...); err != nil {
-			service.RejectRefresh(log, u.key, err)
+			config.RejectRefresh(log, u.key, err)
 		} else {
 			*u.dst = v
 		}
 	}
 	for _, name := range circuitNames() {
 		if s, err := circuit.SettingsFromChecked(cur, name); err != nil {
-			service.RejectRefresh(log, "hystrix.command."+name, err)
+			config.RejectRefresh(log, "hystrix.command."+name, err)
 		} else {
 			next.Circuits[name] = s
 		}

@@ -58,13 +58,13 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.ImageBaseURL, err = imageBaseURL(s, "http://localhost:"+strconv.Itoa(c.Port))
 	check(err)
-	c.AMQPURL, err = service.AMQPURL(s)
+	c.AMQPURL, err = messaging.URLFrom(s)
 	check(err)
 	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
 	check(err)
 	c.LogLevel, err = logging.LevelFrom(s)
 	check(err)
-	c.ShutdownDrain, err = service.ShutdownDrain(s)
+	c.ShutdownDrain, err = server.ShutdownDrain(s)
 	check(err)
 	if len(errs) > 0 {
 		return settings{}, errors.Join(errs...)
@@ -94,7 +94,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
 		return err // checked by settingsFrom; unreachable
 	}
-	service.LogConfig(log, "configuration resolved", store.Current())
+	config.LogConfig(log, "configuration resolved", store.Current())
 	baseURL := &atomic.Pointer[string]{}
 	baseURL.Store(&cfg.ImageBaseURL)
 	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next, baseURL, cfg.ImageBaseURL) })
@@ -108,13 +108,13 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	closers := []func() error{service.FlushSpans(log, tracer)}
+	closers := []func() error{tracing.FlushSpans(log, tracer)}
 
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
 	} else {
 		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-			messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
+			messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
 		closers = append([]func() error{broker.Close}, closers...) // reverse order of opening
 		// Listen returns once registered; the client (re)binds on every connect.
 		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, flags.Profile, cfg.Port), store.Reload, log); err != nil {
@@ -144,12 +144,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 // the key is removed, as before). An invalid value is rejected with a warning
 // naming the key, and the last good one stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot, baseURL *atomic.Pointer[string], def string) {
-	service.LogConfig(log, "configuration refreshed", snap)
+	config.LogConfig(log, "configuration refreshed", snap)
 	if err := logging.SetLevelFrom(log, snap); err != nil {
-		service.RejectRefresh(log, "log_level", err)
+		config.RejectRefresh(log, "log_level", err)
 	}
 	if u, err := imageBaseURL(snap, def); err != nil {
-		service.RejectRefresh(log, "image_base_url", err)
+		config.RejectRefresh(log, "image_base_url", err)
 	} else {
 		baseURL.Store(&u)
 	}

@@ -64,7 +64,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	var err error
 	c.Port, err = s.PortE("server_port", 6868)
 	check(err)
-	c.AMQPURL, err = service.AMQPURL(s)
+	c.AMQPURL, err = messaging.URLFrom(s)
 	check(err)
 	if err == nil && c.AMQPURL == "" {
 		check(errors.New("config: amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + c.VIPQueue))
@@ -75,7 +75,7 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.OutageGrace, err = s.DurationE("broker_outage_grace", defaultOutageGrace)
 	check(err)
-	c.ShutdownDrain, err = service.ShutdownDrain(s)
+	c.ShutdownDrain, err = server.ShutdownDrain(s)
 	check(err)
 	if c.OutageGrace < 0 {
 		check(&config.ValueError{Key: "broker_outage_grace", Value: c.OutageGrace.String(), Want: "a duration of 0 or more"})
@@ -101,7 +101,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
 		return err // checked by settingsFrom; unreachable
 	}
-	service.LogConfig(log, "configuration resolved", store.Current())
+	config.LogConfig(log, "configuration resolved", store.Current())
 	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next) })
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
@@ -109,7 +109,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		return fmt.Errorf("creating tracer: %w", err)
 	}
 	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-		messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
+		messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
 
 	stats := &vip.Stats{}
 	handler := consumer.New(tracer, stats, log)
@@ -132,7 +132,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	return server.Runner{
 		Log:     log,
 		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
-		Closers: []func() error{broker.Close, service.FlushSpans(log, tracer)},
+		Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)},
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)
 }
@@ -141,8 +141,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 // log level. An invalid one is rejected with a warning naming the key, and
 // the current level stays in effect.
 func applyLive(log *logrus.Logger, snap *config.Snapshot) {
-	service.LogConfig(log, "configuration refreshed", snap)
+	config.LogConfig(log, "configuration refreshed", snap)
 	if err := logging.SetLevelFrom(log, snap); err != nil {
-		service.RejectRefresh(log, "log_level", err)
+		config.RejectRefresh(log, "log_level", err)
 	}
 }

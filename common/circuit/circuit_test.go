@@ -448,13 +448,10 @@ func TestSettingsFromSnapshot(t *testing.T) {
 				"Timeout": "fast", "SleepWindow": 3000,
 			}}},
 		}}})
-		Convey("SettingsFromChecked names the key; SettingsFrom keeps the default, as before", func() {
+		Convey("SettingsFromChecked names the key", func() {
 			_, err := SettingsFromChecked(snap, "quotes-service")
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldEqual, `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`)
-			s := SettingsFrom(snap, "quotes-service")
-			So(s.Timeout, ShouldEqual, time.Second)
-			So(s.SleepWindow, ShouldEqual, 3*time.Second)
 		})
 	})
 }

@@ -23,7 +23,7 @@ func FuzzParseYAML(f *testing.F) {
 		snap := Merge(sources)
 		for _, k := range snap.Keys() {
 			_ = snap.String(k, "")
-			_ = snap.Duration(k, 0)
+			_ = durationOf(snap, k, 0)
 		}
 	})
 }

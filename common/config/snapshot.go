@@ -39,11 +39,10 @@ const cipherPrefix = "{cipher}"
 // case-insensitive. The zero value and a nil *Snapshot are empty snapshots.
 //
 // Values keep their types: strings, booleans, int64 and float64. The typed
-// getters convert between them where the conversion is lossless (Int("port")
+// getters convert between them where the conversion is lossless (IntE("port")
 // reads 6767 or "6767") and return the caller's default when the key is
 // absent. A present value that cannot be converted is an error for the E
-// getters (IntE, BoolE, DurationE, URLE), which start-time configuration
-// uses; Int, Bool and Duration return the default then.
+// getters (IntE, BoolE, DurationE, PortE, URLE).
 type Snapshot struct {
 	values      map[string]any
 	undecrypted []string
@@ -188,12 +187,6 @@ func (s *Snapshot) lookup(key string) (any, bool) {
 	return v, ok
 }
 
-// Has reports whether key has a (decrypted) value.
-func (s *Snapshot) Has(key string) bool {
-	_, ok := s.lookup(key)
-	return ok
-}
-
 // String returns the value of key as a string, or def when key is absent.
 // Numbers and booleans are formatted ("6767", "true").
 func (s *Snapshot) String(key, def string) string {
@@ -278,14 +271,6 @@ func (s *Snapshot) PortE(key string, def int) (int, error) {
 	return port, nil
 }
 
-// Int is IntE without the error: def when key is absent or not an integer.
-// Start-time configuration should use IntE, so that a typo is reported
-// instead of silently becoming def.
-func (s *Snapshot) Int(key string, def int) int {
-	i, _ := s.IntE(key, def)
-	return i
-}
-
 // BoolE returns the value of key as a bool: def and nil when key is absent,
 // the value when it is a boolean, else def and a *ValueError. Strings
 // true/false, yes/no, on/off and 1/0 (any case) count, as they do for Spring.
@@ -310,12 +295,6 @@ func (s *Snapshot) BoolE(key string, def bool) (bool, error) {
 		}
 	}
 	return def, invalid(key, v, "a boolean (true/false, yes/no, on/off, 1/0)")
-}
-
-// Bool is BoolE without the error: def when key is absent or not a boolean.
-func (s *Snapshot) Bool(key string, def bool) bool {
-	b, _ := s.BoolE(key, def)
-	return b
 }
 
 // DurationE returns the value of key as a duration: def and nil when key is
@@ -343,13 +322,6 @@ func (s *Snapshot) DurationE(key string, def time.Duration) (time.Duration, erro
 		}
 	}
 	return def, invalid(key, v, "a duration (milliseconds, or with a unit: 1.5s, 300ms, 7d)")
-}
-
-// Duration is DurationE without the error: def when key is absent or not a
-// duration.
-func (s *Snapshot) Duration(key string, def time.Duration) time.Duration {
-	d, _ := s.DurationE(key, def)
-	return d
 }
 
 // URLE returns the value of key as a URL, surrounding space trimmed: def and
@@ -395,26 +367,6 @@ func parseDuration(s string) (time.Duration, bool) {
 	}
 	d, err := time.ParseDuration(s)
 	return d, err == nil
-}
-
-// Sub returns the keys under prefix (case-insensitive, without the trailing
-// dot), relative to it and lower-cased, with their values:
-// Sub("hystrix.command.quotes-service") gives {"timeout": int64(1000), …}.
-// The map is a copy; an empty prefix returns every key.
-func (s *Snapshot) Sub(prefix string) map[string]any {
-	out := make(map[string]any)
-	if s == nil {
-		return out
-	}
-	p := strings.ToLower(strings.TrimSuffix(prefix, "."))
-	for k, v := range s.values {
-		if p == "" {
-			out[k] = v
-		} else if rest, ok := strings.CutPrefix(k, p+"."); ok {
-			out[rest] = v
-		}
-	}
-	return out
 }
 
 // Keys returns every key of the snapshot, lower-cased and sorted.
