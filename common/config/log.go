@@ -1,19 +1,25 @@
 package config
 
-import "github.com/sirupsen/logrus"
+import (
+	"github.com/sirupsen/logrus"
+)
 
-// LogConfig logs msg with every key of snap, secrets masked, and the names of
-// its sources; then warns about values the config server did not decrypt,
-// which are treated as absent.
-func LogConfig(log logrus.FieldLogger, msg string, snap *Snapshot) {
-	log.WithFields(logrus.Fields{"config": snap.Masked(), "sources": snap.Sources()}).Info(msg)
-	if keys := snap.Undecrypted(); len(keys) > 0 {
-		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
+// RejectRefresh logs a warning for each error of err (a Reader's Err: one
+// per invalid key, joined), naming its key: the refreshed value was invalid
+// and the last good one stays in effect. A nil err logs nothing.
+func RejectRefresh(log logrus.FieldLogger, err error) {
+	if err == nil {
+		return
 	}
-}
-
-// RejectRefresh logs, as a warning naming key, that a refreshed value was
-// invalid (err) and the last good one stays in effect.
-func RejectRefresh(log logrus.FieldLogger, key string, err error) {
-	log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		entry := log.WithError(e)
+		if key := keyOf(e); key != "" {
+			entry = entry.WithField("key", key)
+		}
+		entry.Warn("refresh: invalid value rejected, keeping the last good one")
+	}
 }

@@ -413,21 +413,3 @@ func (s *Snapshot) Masked() map[string]string {
 	}
 	return out
 }
-
-func maskValue(key, value string) string {
-	for _, word := range []string{"password", "passwd", "secret", "token", "credential", "private", "apikey", "api-key", "api_key"} {
-		if strings.Contains(key, word) {
-			return "*****"
-		}
-	}
-	if strings.Contains(value, "://") && strings.Contains(value, "@") {
-		u, err := url.Parse(value)
-		switch {
-		case err != nil:
-			return "*****" // a URL with user info that does not parse: the password cannot be told apart
-		case u.User != nil:
-			return u.Redacted()
-		}
-	}
-	return value
-}
