@@ -20,29 +20,14 @@ import (
 	"github.com/goblog/common/config"
 )
 
-func TestRedactURL(t *testing.T) {
-	tests := map[string]string{
-		"":                                  "",
-		"amqp://guest:guest@rabbitmq:5672/": "amqp://guest:xxxxx@rabbitmq:5672/",
-		"amqp://rabbitmq:5672/":             "amqp://rabbitmq:5672/",
-		"http://zipkin:9411":                "http://zipkin:9411",
-		"amqp://user:s3cr%zz@host/":         "<unparseable, hidden>",
-	}
-	for in, want := range tests {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
-func TestConfigFrom(t *testing.T) {
-	local := func(t *testing.T, profile string) Config {
+func TestReadSettings(t *testing.T) {
+	local := func(t *testing.T, profile string) Settings {
 		t.Helper()
 		srcs, err := config.NewLocalLoader("../support/config-repo", serviceName, profile).Load(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := configFrom(config.Merge(srcs), profile)
+		cfg, err := readSettings(config.Merge(srcs), Settings{Profile: profile})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,12 +36,16 @@ func TestConfigFrom(t *testing.T) {
 
 	t.Run("dev profile of the config repo", func(t *testing.T) {
 		cfg := local(t, "dev")
-		want := Config{
+		want := Settings{
 			Profile: "dev", ServerPort: 6767, HystrixStreamPort: 8181, BoltPath: "accounts.db",
 			TestabilityEnabled: true, AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
-			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info",
-			QuotesURL: "http://localhost:8080/api/quote?strength=4", ImagesURL: "http://localhost:7777/accounts/",
-			Circuits: map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
+			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue",
+			Live: LiveSettings{
+				LogLevel:      "info",
+				QuotesURL:     "http://localhost:8080/api/quote?strength=4",
+				ImagesURL:     "http://localhost:7777/accounts/",
+				QuotesCircuit: repoCircuit, ImagesCircuit: repoCircuit,
+			},
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -68,7 +57,7 @@ func TestConfigFrom(t *testing.T) {
 
 	t.Run("swarm profile of the config repo", func(t *testing.T) {
 		cfg := local(t, "swarm")
-		if cfg.BoltPath != "/data/accounts.db" || cfg.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
+		if cfg.BoltPath != "/data/accounts.db" || cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
 			t.Errorf("got %+v", cfg)
 		}
 	})
@@ -97,7 +86,7 @@ func TestConfigFrom(t *testing.T) {
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
-			_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), "dev")
+			_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), Settings{Profile: "dev"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error %v; want one containing %s", tc.name, err, tc.want)
 			}
@@ -108,10 +97,10 @@ func TestConfigFrom(t *testing.T) {
 	})
 
 	t.Run("every bad value is listed at once", func(t *testing.T) {
-		_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
+		_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
 			"server_port": "abc", "log_level": "loud", "amqp_server_url": "rabbitmq:5672",
 			"hystrix": map[string]any{"command": map[string]any{"imageservice": map[string]any{"SleepWindow": 0}}},
-		}}}), "dev")
+		}}}), Settings{Profile: "dev"})
 		if err == nil {
 			t.Fatal("want an error")
 		}
@@ -165,13 +154,13 @@ func TestRefreshAppliesLive(t *testing.T) {
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configFrom(store.Current(), "dev")
+	cfg, err := readSettings(store.Current(), Settings{Profile: "dev"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := newLive(cfg)
-	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	info := infoFunc(cfg, "10.0.0.7", live, nil)
+	settings := config.NewLive(cfg)
+	settings.Follow(store, log, refresh, applyLive(log))
+	info := infoFunc(settings, "10.0.0.7", nil)
 
 	loader.set(map[string]any{
 		"log_level":          "debug",
@@ -222,13 +211,13 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configFrom(store.Current(), "dev")
+	cfg, err := readSettings(store.Current(), Settings{Profile: "dev"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := newLive(cfg)
-	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	applyRefresh(log, live, store.Current()) // as at start: the good values in effect
+	applyLive(log)(cfg) // as at start: the good values in effect
+	settings := config.NewLive(cfg)
+	settings.Follow(store, log, refresh, applyLive(log))
 
 	// A refresh with a bad value for every live key, and one good change.
 	loader.set(map[string]any{
@@ -245,7 +234,7 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := live.Load()
+	got := settings.Load().Live
 	if log.GetLevel() != logrus.DebugLevel || got.LogLevel != "debug" {
 		t.Errorf("log level after a refresh to %q = %v (%q); want debug kept", "loud", log.GetLevel(), got.LogLevel)
 	}
@@ -255,11 +244,11 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 	if got.ImagesURL != "http://imageservice:7777/images/" {
 		t.Errorf("imageservice_url after a valid refresh = %q; want the new one", got.ImagesURL)
 	}
-	settings := hystrix.GetCircuitSettings()
-	if d := settings["quotes-service"].Timeout; d != 700*time.Millisecond {
+	circuits := hystrix.GetCircuitSettings()
+	if d := circuits["quotes-service"].Timeout; d != 700*time.Millisecond {
 		t.Errorf("quotes-service timeout after Timeout: fast = %v; want 700ms kept", d)
 	}
-	if d := settings["imageservice"].Timeout; d != 800*time.Millisecond {
+	if d := circuits["imageservice"].Timeout; d != 800*time.Millisecond {
 		t.Errorf("imageservice timeout after a refresh with a bad ErrorPercentThreshold = %v; want 800ms kept", d)
 	}
 
