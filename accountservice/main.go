@@ -53,7 +53,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return err
 	}
-	cfg, err := readSettings(cfgStore.Current(), Settings{Profile: flags.Profile})
+	cfg, err := readSettings(cfgStore.Current(), flags.Profile)
 	if err != nil {
 		return err // one "config: <key>: …" line per bad value
 	}

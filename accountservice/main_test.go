@@ -27,7 +27,7 @@ func TestReadSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := readSettings(config.Merge(srcs), Settings{Profile: profile})
+		cfg, err := readSettings(config.Merge(srcs), profile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestReadSettings(t *testing.T) {
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
-			_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), Settings{Profile: "dev"})
+			_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error %v; want one containing %s", tc.name, err, tc.want)
 			}
@@ -100,7 +100,7 @@ func TestReadSettings(t *testing.T) {
 		_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
 			"server_port": "abc", "log_level": "loud", "amqp_server_url": "rabbitmq:5672",
 			"hystrix": map[string]any{"command": map[string]any{"imageservice": map[string]any{"SleepWindow": 0}}},
-		}}}), Settings{Profile: "dev"})
+		}}}), "dev")
 		if err == nil {
 			t.Fatal("want an error")
 		}
@@ -154,7 +154,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := readSettings(store.Current(), Settings{Profile: "dev"})
+	cfg, err := readSettings(store.Current(), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := readSettings(store.Current(), Settings{Profile: "dev"})
+	cfg, err := readSettings(store.Current(), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}

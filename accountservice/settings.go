@@ -16,9 +16,25 @@ import (
 	"github.com/goblog/common/server"
 )
 
-// Settings is everything accountservice reads from its configuration. It is
-// read once at start (readSettings) and again on every refresh (refresh),
-// where only Live is applied: the other fields need a restart.
+// The configuration keys of accountservice, each spelled here only. Keys
+// read through common are spelled there: log_level (logging.LevelFrom),
+// amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain)
+// and hystrix.command.<name>.* (circuit.SettingsFromChecked).
+const (
+	keyServerPort        = "server_port"
+	keyHystrixStreamPort = "hystrix_stream_port"
+	keyBoltPath          = "bolt_path"
+	keyTestability       = "testability_enabled"
+	keyZipkinURL         = "zipkin_server_url"
+	keyEventBus          = "config_event_bus"
+	keyVIPQueue          = "vip_queue"
+	keyQuotesURL         = "quotes_service_url"
+	keyImagesURL         = "imageservice_url"
+)
+
+// Settings is everything accountservice reads from its configuration, read
+// at start by readSettings. Live is what a bus refresh changes without a
+// restart (refresh); the other fields need a restart.
 type Settings struct {
 	Profile            string // the -profile flag
 	ServerPort         int
@@ -49,39 +65,43 @@ type LiveSettings struct {
 // Schemes the HTTP URL keys accept.
 var httpSchemes = []string{"http", "https"}
 
-// readSettings reads every setting of snap into a copy of last: at start
-// last is Settings{}, on a refresh the settings in effect. An absent key
-// takes its default; an invalid value keeps the one in last and its error is
-// listed: every one of them, joined one a line, so that one failed start
-// lists everything to fix. For a circuit, one invalid value keeps all its
-// settings.
-func readSettings(snap *config.Snapshot, last Settings) (Settings, error) {
-	s := last
+// readSettings reads the settings of profile at start. An absent key takes
+// its default; every invalid value is listed in the error, one a line, so
+// that one failed start lists everything to fix.
+func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
+	s := Settings{Profile: profile}
 	r := config.NewReader(snap)
-	r.Port(&s.ServerPort, "server_port", 6767)
-	r.Port(&s.HystrixStreamPort, "hystrix_stream_port", 8181)
-	r.Name(&s.BoltPath, "bolt_path", "accounts.db", "a file path")
-	r.Bool(&s.TestabilityEnabled, "testability_enabled", false)
+	r.Port(&s.ServerPort, keyServerPort, 6767)
+	r.Port(&s.HystrixStreamPort, keyHystrixStreamPort, 8181)
+	r.Name(&s.BoltPath, keyBoltPath, "accounts.db", "a file path")
+	r.Bool(&s.TestabilityEnabled, keyTestability, false)
 	if u, err := messaging.URLFrom(snap); r.Check(err) {
 		s.AMQPURL = u
 	}
-	r.URL(&s.ZipkinURL, "zipkin_server_url", "", httpSchemes...)
-	r.String(&s.ConfigEventBus, "config_event_bus", "springCloudBus")
-	r.Name(&s.VIPQueue, "vip_queue", "vip_queue", "a queue name")
-	if level, err := logging.LevelFrom(snap); r.Check(err) {
-		s.Live.LogLevel = level
-	}
-	r.URL(&s.Live.QuotesURL, "quotes_service_url", "", httpSchemes...)
-	r.URL(&s.Live.ImagesURL, "imageservice_url", "", httpSchemes...)
-	readCircuit(r, snap, &s.Live.QuotesCircuit, quotes.CircuitName)
-	readCircuit(r, snap, &s.Live.ImagesCircuit, images.CircuitName)
+	r.URL(&s.ZipkinURL, keyZipkinURL, "", httpSchemes...)
+	r.String(&s.ConfigEventBus, keyEventBus, "springCloudBus")
+	r.Name(&s.VIPQueue, keyVIPQueue, "vip_queue", "a queue name")
+	readLive(r, snap, &s.Live)
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
 	}
 	if s.ServerPort != 0 && s.ServerPort == s.HystrixStreamPort {
-		r.Check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", s.ServerPort))
+		r.Check(fmt.Errorf("config: %s and %s are both %d", keyServerPort, keyHystrixStreamPort, s.ServerPort))
 	}
 	return s, r.Err()
+}
+
+// readLive reads the live settings into l, at start and on every refresh:
+// an invalid value leaves its field as it was (on a refresh, the last good
+// value; for a circuit, all its settings).
+func readLive(r *config.Reader, snap *config.Snapshot, l *LiveSettings) {
+	if level, err := logging.LevelFrom(snap); r.Check(err) {
+		l.LogLevel = level
+	}
+	r.URL(&l.QuotesURL, keyQuotesURL, "", httpSchemes...)
+	r.URL(&l.ImagesURL, keyImagesURL, "", httpSchemes...)
+	readCircuit(r, snap, &l.QuotesCircuit, quotes.CircuitName)
+	readCircuit(r, snap, &l.ImagesCircuit, images.CircuitName)
 }
 
 // readCircuit reads the settings of circuit name into dst, all or none.
@@ -93,11 +113,12 @@ func readCircuit(r *config.Reader, snap *config.Snapshot, dst *circuit.Settings,
 
 // refresh is the settings after a configuration refresh (config.Live.Follow):
 // the live ones read again from snap, an invalid value keeping the one in
-// effect; the others as at start (they need a restart).
+// effect and listed in the error; the others as they are (they need a
+// restart, and are not read again).
 func refresh(snap *config.Snapshot, current Settings) (Settings, error) {
-	next, err := readSettings(snap, current)
-	current.Live = next.Live
-	return current, err
+	r := config.NewReader(snap)
+	readLive(r, snap, &current.Live)
+	return current, r.Err()
 }
 
 // applyLive applies the live settings that are not read on every use: the
@@ -116,20 +137,20 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // start-up log line, each "configuration refreshed" line, and GET /info.
 func (s Settings) Fields() map[string]any {
 	return config.MaskFields(map[string]any{
-		"profile":             s.Profile,
-		"server_port":         s.ServerPort,
-		"hystrix_stream_port": s.HystrixStreamPort,
-		"bolt_path":           s.BoltPath,
-		"testability_enabled": s.TestabilityEnabled,
-		"amqp_server_url":     s.AMQPURL,
-		"zipkin_server_url":   s.ZipkinURL,
-		"config_event_bus":    s.ConfigEventBus,
-		"vip_queue":           s.VIPQueue,
-		"log_level":           s.Live.LogLevel,
-		"quotes_service_url":  s.Live.QuotesURL,
-		"imageservice_url":    s.Live.ImagesURL,
-		"circuits":            s.Live.circuitFields(),
-		"shutdown_drain":      s.ShutdownDrain.String(),
+		"profile":            s.Profile,
+		keyServerPort:        s.ServerPort,
+		keyHystrixStreamPort: s.HystrixStreamPort,
+		keyBoltPath:          s.BoltPath,
+		keyTestability:       s.TestabilityEnabled,
+		messaging.URLKey:     s.AMQPURL,
+		keyZipkinURL:         s.ZipkinURL,
+		keyEventBus:          s.ConfigEventBus,
+		keyVIPQueue:          s.VIPQueue,
+		logging.LevelKey:     s.Live.LogLevel,
+		keyQuotesURL:         s.Live.QuotesURL,
+		keyImagesURL:         s.Live.ImagesURL,
+		"circuits":           s.Live.circuitFields(),
+		server.DrainKey:      s.ShutdownDrain.String(),
 	})
 }
 

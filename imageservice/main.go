@@ -33,7 +33,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return err
 	}
-	cfg, err := readSettings(store.Current(), Settings{Profile: flags.Profile})
+	cfg, err := readSettings(store.Current(), flags.Profile)
 	if err != nil {
 		return err // one "config: <key>: …" line per bad value
 	}

@@ -99,7 +99,7 @@ func TestSettingsFrom(t *testing.T) {
 		for profile, base := range map[string]string{"dev": "http://localhost:7777", "swarm": "http://imageservice:7777"} {
 			srcs, err := config.NewLocalLoader("../support/config-repo", app, profile).Load(context.Background())
 			So(err, ShouldBeNil)
-			cfg, err := readSettings(config.Merge(srcs), Settings{})
+			cfg, err := readSettings(config.Merge(srcs), "test")
 			So(err, ShouldBeNil)
 			So(cfg.Port, ShouldEqual, 7777)
 			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
@@ -107,7 +107,7 @@ func TestSettingsFrom(t *testing.T) {
 	})
 
 	Convey("Given no image_base_url, it defaults to localhost on server_port", t, func() {
-		cfg, err := readSettings(snapOf(map[string]any{"server_port": 7788}), Settings{})
+		cfg, err := readSettings(snapOf(map[string]any{"server_port": 7788}), "test")
 		So(err, ShouldBeNil)
 		So(cfg.Live.ImageBaseURL, ShouldEqual, "http://localhost:7788")
 	})
@@ -125,14 +125,14 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"zipkin_server_url": "udp://zipkin:9411"}, `config: zipkin_server_url: "udp://zipkin:9411" is not an http or https URL`},
 			{map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
 		} {
-			_, err := readSettings(snapOf(c.src), Settings{})
+			_, err := readSettings(snapOf(c.src), "test")
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, c.want)
 		}
 	})
 
 	Convey("Given several bad values, all are listed, one line each", t, func() {
-		_, err := readSettings(snapOf(map[string]any{"server_port": "abc", "image_base_url": "/images", "log_level": "loud"}), Settings{})
+		_, err := readSettings(snapOf(map[string]any{"server_port": "abc", "image_base_url": "/images", "log_level": "loud"}), "test")
 		So(err, ShouldNotBeNil)
 		So(strings.Split(err.Error(), "\n"), ShouldResemble, []string{
 			`config: server_port: "abc" is not an integer`,
@@ -176,7 +176,7 @@ func TestRefresh(t *testing.T) {
 		loader := &swapLoader{src: map[string]any{"log_level": "debug", "image_base_url": start}}
 		store := config.NewStore(loader, log)
 		So(store.Reload(context.Background()), ShouldBeNil)
-		cfg, err := readSettings(store.Current(), Settings{})
+		cfg, err := readSettings(store.Current(), "test")
 		So(err, ShouldBeNil)
 		applyLive(log)(cfg)
 		settings := config.NewLive(cfg)

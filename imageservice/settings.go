@@ -12,9 +12,21 @@ import (
 	"github.com/goblog/common/server"
 )
 
-// Settings is everything imageservice reads from its configuration. It is
-// read once at start (readSettings) and again on every refresh (refresh),
-// where only Live is applied: the other fields need a restart.
+// The configuration keys of imageservice, each spelled here only. Keys read
+// through common are spelled there: log_level (logging.LevelFrom),
+// amqp_server_url (messaging.URLFrom) and shutdown_drain
+// (server.ShutdownDrain).
+const (
+	keyName         = "server_name"
+	keyPort         = "server_port"
+	keyZipkinURL    = "zipkin_server_url"
+	keyEventBus     = "config_event_bus"
+	keyImageBaseURL = "image_base_url"
+)
+
+// Settings is everything imageservice reads from its configuration, read at
+// start by readSettings. Live is what a bus refresh changes without a
+// restart (refresh); the other fields need a restart.
 type Settings struct {
 	Profile   string // the -profile flag
 	Name      string // server_name: the service's name in Zipkin
@@ -36,47 +48,54 @@ type LiveSettings struct {
 	ImageBaseURL string
 }
 
-// readSettings reads every setting of snap into a copy of last: at start
-// last is Settings{}, on a refresh the settings in effect. An absent key
-// takes its default; an invalid value keeps the one in last and its error is
-// listed: every one of them, joined one a line, so that one failed start
-// lists everything to fix.
-func readSettings(snap *config.Snapshot, last Settings) (Settings, error) {
-	s := last
+// readSettings reads the settings of profile at start. An absent key takes
+// its default; every invalid value is listed in the error, one a line, so
+// that one failed start lists everything to fix.
+func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
+	s := Settings{Profile: profile}
 	r := config.NewReader(snap)
-	r.String(&s.Name, "server_name", app)
-	r.String(&s.EventBus, "config_event_bus", "springCloudBus")
-	r.Port(&s.Port, "server_port", 7777)
-	// image_base_url: an http(s) URL with a host, never blank, since
-	// accountservice only accepts absolute image URLs.
-	def := "http://localhost:" + strconv.Itoa(s.Port)
-	if u, err := snap.URLE("image_base_url", def, "http", "https"); r.Check(err) {
-		if u == "" {
-			r.Check(&config.ValueError{Key: "image_base_url", Value: "", Want: "an http or https URL with a host"})
-		} else {
-			s.Live.ImageBaseURL = u
-		}
-	}
+	r.String(&s.Name, keyName, app)
+	r.String(&s.EventBus, keyEventBus, "springCloudBus")
+	r.Port(&s.Port, keyPort, 7777)
+	readLive(r, snap, s.Port, &s.Live)
 	if u, err := messaging.URLFrom(snap); r.Check(err) {
 		s.AMQPURL = u
 	}
-	r.URL(&s.ZipkinURL, "zipkin_server_url", "", "http", "https")
-	if level, err := logging.LevelFrom(snap); r.Check(err) {
-		s.Live.LogLevel = level
-	}
+	r.URL(&s.ZipkinURL, keyZipkinURL, "", "http", "https")
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
 	}
 	return s, r.Err()
 }
 
+// readLive reads the live settings of the service listening on port into l,
+// at start and on every refresh: an invalid value leaves its field as it was
+// (on a refresh, the last good value).
+func readLive(r *config.Reader, snap *config.Snapshot, port int, l *LiveSettings) {
+	// image_base_url: an http(s) URL with a host, never blank, since
+	// accountservice only accepts absolute image URLs.
+	const want = "an http or https URL with a host"
+	def := "http://localhost:" + strconv.Itoa(port)
+	if u, err := snap.URLE(keyImageBaseURL, def, "http", "https"); r.Check(err) {
+		if u == "" {
+			r.Check(&config.ValueError{Key: keyImageBaseURL, Value: "", Want: want})
+		} else {
+			l.ImageBaseURL = u
+		}
+	}
+	if level, err := logging.LevelFrom(snap); r.Check(err) {
+		l.LogLevel = level
+	}
+}
+
 // refresh is the settings after a configuration refresh (config.Live.Follow):
 // the live ones read again from snap, an invalid value keeping the one in
-// effect; the others as at start (they need a restart).
+// effect and listed in the error; the others as they are (they need a
+// restart, and are not read again).
 func refresh(snap *config.Snapshot, current Settings) (Settings, error) {
-	next, err := readSettings(snap, current)
-	current.Live = next.Live
-	return current, err
+	r := config.NewReader(snap)
+	readLive(r, snap, current.Port, &current.Live)
+	return current, r.Err()
 }
 
 // applyLive applies the live setting that is not read on every use: the log
@@ -93,14 +112,14 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
 	return config.MaskFields(map[string]any{
-		"profile":           s.Profile,
-		"server_name":       s.Name,
-		"server_port":       s.Port,
-		"amqp_server_url":   s.AMQPURL,
-		"zipkin_server_url": s.ZipkinURL,
-		"config_event_bus":  s.EventBus,
-		"shutdown_drain":    s.ShutdownDrain.String(),
-		"log_level":         s.Live.LogLevel,
-		"image_base_url":    s.Live.ImageBaseURL,
+		"profile":        s.Profile,
+		keyName:          s.Name,
+		keyPort:          s.Port,
+		messaging.URLKey: s.AMQPURL,
+		keyZipkinURL:     s.ZipkinURL,
+		keyEventBus:      s.EventBus,
+		server.DrainKey:  s.ShutdownDrain.String(),
+		logging.LevelKey: s.Live.LogLevel,
+		keyImageBaseURL:  s.Live.ImageBaseURL,
 	})
 }

@@ -17,9 +17,22 @@ import (
 // (its start period is 60 s).
 const defaultOutageGrace = 90 * time.Second
 
-// Settings is everything vipservice reads from its configuration. It is read
-// once at start (readSettings) and again on every refresh (refresh), where
-// only Live is applied: the other fields need a restart.
+// The configuration keys of vipservice, each spelled here only. Keys read
+// through common are spelled there: log_level (logging.LevelFrom),
+// amqp_server_url (messaging.URLFrom) and shutdown_drain
+// (server.ShutdownDrain).
+const (
+	keyName        = "server_name"
+	keyPort        = "server_port"
+	keyZipkinURL   = "zipkin_server_url"
+	keyEventBus    = "config_event_bus"
+	keyVIPQueue    = "vip_queue"
+	keyOutageGrace = "broker_outage_grace"
+)
+
+// Settings is everything vipservice reads from its configuration, read at
+// start by readSettings. Live is what a bus refresh changes without a
+// restart (refresh); the other fields need a restart.
 type Settings struct {
 	Profile   string // the -profile flag
 	Name      string // server_name: the service's name in Zipkin
@@ -42,43 +55,49 @@ type LiveSettings struct {
 	LogLevel string
 }
 
-// readSettings reads every setting of snap into a copy of last: at start
-// last is Settings{}, on a refresh the settings in effect. An absent key
-// takes its default; an invalid value keeps the one in last and its error is
-// listed: every one of them, joined one a line, so that one failed start
-// lists everything to fix.
-func readSettings(snap *config.Snapshot, last Settings) (Settings, error) {
-	s := last
+// readSettings reads the settings of profile at start. An absent key takes
+// its default; every invalid value is listed in the error, one a line, so
+// that one failed start lists everything to fix.
+func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
+	s := Settings{Profile: profile}
 	r := config.NewReader(snap)
-	r.String(&s.Name, "server_name", app)
-	r.String(&s.EventBus, "config_event_bus", "springCloudBus")
-	r.Name(&s.VIPQueue, "vip_queue", "vip_queue", "a queue name")
-	r.Port(&s.Port, "server_port", 6868)
+	r.String(&s.Name, keyName, app)
+	r.String(&s.EventBus, keyEventBus, "springCloudBus")
+	r.Name(&s.VIPQueue, keyVIPQueue, "vip_queue", "a queue name")
+	r.Port(&s.Port, keyPort, 6868)
 	if u, err := messaging.URLFrom(snap); r.Check(err) {
 		if u == "" {
-			r.Check(errors.New("config: amqp_server_url is not configured: vipservice needs RabbitMQ to consume " + s.VIPQueue))
+			r.Check(errors.New("config: " + messaging.URLKey + " is not configured: vipservice needs RabbitMQ to consume " + s.VIPQueue))
 		} else {
 			s.AMQPURL = u
 		}
 	}
-	r.URL(&s.ZipkinURL, "zipkin_server_url", "", "http", "https")
-	if level, err := logging.LevelFrom(snap); r.Check(err) {
-		s.Live.LogLevel = level
-	}
-	r.Duration(&s.OutageGrace, "broker_outage_grace", defaultOutageGrace, 0)
+	r.URL(&s.ZipkinURL, keyZipkinURL, "", "http", "https")
+	readLive(r, snap, &s.Live)
+	r.Duration(&s.OutageGrace, keyOutageGrace, defaultOutageGrace, 0)
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
 	}
 	return s, r.Err()
 }
 
+// readLive reads the live settings into l, at start and on every refresh:
+// an invalid value leaves its field as it was (on a refresh, the last good
+// value).
+func readLive(r *config.Reader, snap *config.Snapshot, l *LiveSettings) {
+	if level, err := logging.LevelFrom(snap); r.Check(err) {
+		l.LogLevel = level
+	}
+}
+
 // refresh is the settings after a configuration refresh (config.Live.Follow):
 // the live ones read again from snap, an invalid value keeping the one in
-// effect; the others as at start (they need a restart).
+// effect and listed in the error; the others as they are (they need a
+// restart, and are not read again).
 func refresh(snap *config.Snapshot, current Settings) (Settings, error) {
-	next, err := readSettings(snap, current)
-	current.Live = next.Live
-	return current, err
+	r := config.NewReader(snap)
+	readLive(r, snap, &current.Live)
+	return current, r.Err()
 }
 
 // applyLive applies the live settings: the log level.
@@ -94,15 +113,15 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
 	return config.MaskFields(map[string]any{
-		"profile":             s.Profile,
-		"server_name":         s.Name,
-		"server_port":         s.Port,
-		"amqp_server_url":     s.AMQPURL,
-		"zipkin_server_url":   s.ZipkinURL,
-		"config_event_bus":    s.EventBus,
-		"vip_queue":           s.VIPQueue,
-		"broker_outage_grace": s.OutageGrace.String(),
-		"shutdown_drain":      s.ShutdownDrain.String(),
-		"log_level":           s.Live.LogLevel,
+		"profile":        s.Profile,
+		keyName:          s.Name,
+		keyPort:          s.Port,
+		messaging.URLKey: s.AMQPURL,
+		keyZipkinURL:     s.ZipkinURL,
+		keyEventBus:      s.EventBus,
+		keyVIPQueue:      s.VIPQueue,
+		keyOutageGrace:   s.OutageGrace.String(),
+		server.DrainKey:  s.ShutdownDrain.String(),
+		logging.LevelKey: s.Live.LogLevel,
 	})
 }

@@ -8,11 +8,14 @@ import (
 	"github.com/goblog/common/config"
 )
 
+// URLKey is the configuration key of the broker URL.
+const URLKey = "amqp_server_url"
+
 // URLFrom reads amqp_server_url: an amqp or amqps URL with a host, or ""
 // when the key is absent. Every service reads the broker URL through it, at
 // start and in ReloadConfigForURL.
 func URLFrom(snap *config.Snapshot) (string, error) {
-	return snap.URLE("amqp_server_url", "", "amqp", "amqps")
+	return snap.URLE(URLKey, "", "amqp", "amqps")
 }
 
 // ReloadConfigForURL returns the function for WithCredentialsRefresh. When
