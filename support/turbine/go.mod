@@ -8,8 +8,20 @@ require (
 )
 
 require (
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
+	github.com/gorilla/mux v1.8.1 // indirect
+	github.com/openzipkin/zipkin-go v0.4.3 // indirect
+	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	google.golang.org/grpc v1.63.2 // indirect
+)
+
+require (
+	github.com/goblog/common v0.0.0
 	github.com/gopherjs/gopherjs v1.17.2 // indirect
 	github.com/jtolds/gls v4.20.0+incompatible // indirect
 	github.com/smarty/assertions v1.15.0 // indirect
-	golang.org/x/sys v0.13.0 // indirect
+	golang.org/x/sys v0.34.0 // indirect
 )
+
+replace github.com/goblog/common => ../../common
