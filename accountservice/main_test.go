@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/config/configtest"
 )
 
 func TestReadSettings(t *testing.T) {
@@ -122,34 +121,16 @@ var repoCircuit = circuit.Settings{
 	RequestVolumeThreshold: 10, SleepWindow: 5 * time.Second,
 }
 
-// switchLoader serves one property source that the test replaces.
-type switchLoader struct {
-	mu  sync.Mutex
-	src map[string]any
-}
-
-func (l *switchLoader) set(src map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.src = src
-}
-
-func (l *switchLoader) Load(context.Context) ([]config.PropertySource, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return []config.PropertySource{{Name: "test", Source: maps.Clone(l.src)}}, nil
-}
-
 func TestRefreshAppliesLive(t *testing.T) {
 	ctx := context.Background()
 	log := logrus.New()
 	log.Out = io.Discard
 
-	loader := &switchLoader{src: map[string]any{
+	loader := configtest.NewLoader(map[string]any{
 		"log_level":          "info",
 		"quotes_service_url": "http://quotes-service:8080/api/quote?strength=4",
 		"hystrix":            map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": 1000}}},
-	}}
+	})
 	store := config.NewStore(loader, log)
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
@@ -162,7 +143,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	settings.Follow(store, log, refresh, applyLive(log))
 	info := infoFunc(settings, "10.0.0.7", nil)
 
-	loader.set(map[string]any{
+	loader.Set(map[string]any{
 		"log_level":          "debug",
 		"quotes_service_url": "http://localhost:8080/api/quote?strength=4",
 		"hystrix":            map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": 700}}},
@@ -206,7 +187,7 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 			"imageservice":   map[string]any{"Timeout": 800},
 		}},
 	}
-	loader := &switchLoader{src: good}
+	loader := configtest.NewLoader(good)
 	store := config.NewStore(loader, log)
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
@@ -220,7 +201,7 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 	settings.Follow(store, log, refresh, applyLive(log))
 
 	// A refresh with a bad value for every live key, and one good change.
-	loader.set(map[string]any{
+	loader.Set(map[string]any{
 		"log_level":          "loud",
 		"quotes_service_url": "quotes-service:8080/api/quote",
 		"imageservice_url":   "http://imageservice:7777/images/",

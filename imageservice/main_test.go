@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/config/configtest"
 )
 
 func freePort(t *testing.T) int {
@@ -151,29 +150,11 @@ func TestSettingsFrom(t *testing.T) {
 	})
 }
 
-// swapLoader serves one property source that the test replaces.
-type swapLoader struct {
-	mu  sync.Mutex
-	src map[string]any
-}
-
-func (l *swapLoader) set(src map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.src = src
-}
-
-func (l *swapLoader) Load(context.Context) ([]config.PropertySource, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return []config.PropertySource{{Name: "t", Source: maps.Clone(l.src)}}, nil
-}
-
 func TestRefresh(t *testing.T) {
 	Convey("Given imageservice at log level debug serving http://images.test:7777", t, func() {
 		log, hook := test.NewNullLogger()
 		const start = "http://images.test:7777"
-		loader := &swapLoader{src: map[string]any{"log_level": "debug", "image_base_url": start}}
+		loader := configtest.NewLoader(map[string]any{"log_level": "debug", "image_base_url": start})
 		store := config.NewStore(loader, log)
 		So(store.Reload(context.Background()), ShouldBeNil)
 		cfg, err := readSettings(store.Current(), "test")
@@ -182,7 +163,7 @@ func TestRefresh(t *testing.T) {
 		settings := config.NewLive(cfg)
 		settings.Follow(store, log, refresh, applyLive(log))
 		refreshTo := func(src map[string]any) {
-			loader.set(src)
+			loader.Set(src)
 			hook.Reset()
 			So(store.Reload(context.Background()), ShouldBeNil)
 		}

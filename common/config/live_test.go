@@ -1,14 +1,15 @@
-package config
+package config_test
 
 import (
 	"context"
-	"maps"
-	"sync"
 	"testing"
 
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/config"
+	"github.com/goblog/common/config/configtest"
 )
 
 // liveSettings are a service's settings: one start-only, one live.
@@ -18,46 +19,28 @@ type liveSettings struct {
 }
 
 func (s liveSettings) Fields() map[string]any {
-	return MaskFields(map[string]any{"server_port": s.Port, "log_level": s.Level})
+	return config.MaskFields(map[string]any{"server_port": s.Port, "log_level": s.Level})
 }
 
 // refreshLive reads the live level again, an invalid one keeping the last.
-func refreshLive(snap *Snapshot, s liveSettings) (liveSettings, error) {
-	r := NewReader(snap)
+func refreshLive(snap *config.Snapshot, s liveSettings) (liveSettings, error) {
+	r := config.NewReader(snap)
 	r.Name(&s.Level, "log_level", "info", "a log level")
 	return s, r.Err()
-}
-
-// swapLoader serves one property source that the test replaces.
-type swapLoader struct {
-	mu  sync.Mutex
-	src map[string]any
-}
-
-func (l *swapLoader) set(src map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.src = src
-}
-
-func (l *swapLoader) Load(context.Context) ([]PropertySource, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return []PropertySource{{Name: "test", Source: maps.Clone(l.src)}}, nil
 }
 
 func TestLive(t *testing.T) {
 	Convey("Given live settings following a store", t, func() {
 		log, hook := test.NewNullLogger()
-		loader := &swapLoader{src: map[string]any{"log_level": "info"}}
-		store := NewStore(loader, log)
+		loader := configtest.NewLoader(map[string]any{"log_level": "info"})
+		store := config.NewStore(loader, log)
 		So(store.Reload(context.Background()), ShouldBeNil)
-		live := NewLive(liveSettings{Port: 6767, Level: "info"})
+		live := config.NewLive(liveSettings{Port: 6767, Level: "info"})
 		var applied []string
 		live.Follow(store, log, refreshLive, func(s liveSettings) { applied = append(applied, s.Level) })
 
 		Convey("a reload stores, applies and logs the refreshed settings", func() {
-			loader.set(map[string]any{"log_level": "debug"})
+			loader.Set(map[string]any{"log_level": "debug"})
 			hook.Reset()
 			So(store.Reload(context.Background()), ShouldBeNil)
 			So(live.Load(), ShouldResemble, liveSettings{Port: 6767, Level: "debug"})
@@ -66,7 +49,7 @@ func TestLive(t *testing.T) {
 			So(hook.LastEntry().Data["log_level"], ShouldEqual, "debug")
 		})
 		Convey("an invalid value is warned about, naming the key, and the last good one stays", func() {
-			loader.set(map[string]any{"log_level": ""})
+			loader.Set(map[string]any{"log_level": ""})
 			hook.Reset()
 			So(store.Reload(context.Background()), ShouldBeNil)
 			So(live.Load().Level, ShouldEqual, "info")
