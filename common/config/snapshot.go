@@ -1,14 +1,3 @@
-// Package config is a Spring Cloud Config client for the Go services.
-//
-// A Loader fetches property sources, most specific first, either from a
-// Spring Cloud Config server (NewRemoteLoader) or from a directory holding the
-// same YAML files as the server's repository (NewLocalLoader). Merge flattens
-// and merges them into an immutable Snapshot (first source wins), and a Store
-// swaps snapshots atomically when the configuration is reloaded.
-//
-// Both loaders yield the property sources the config server would serve:
-// nested YAML is flattened to dotted keys, lists to key[0], key[1]…, a null
-// value to "" (Spring's YamlProcessor rules). Keys are case-insensitive.
 package config
 
 import (
