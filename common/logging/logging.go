@@ -80,16 +80,6 @@ func LevelFrom(snap *config.Snapshot) (string, error) {
 	return level, nil
 }
 
-// SetLevelFrom applies log_level of snap to log, as after a configuration
-// refresh: an invalid level is LevelFrom's error and leaves log unchanged.
-func SetLevelFrom(log *logrus.Logger, snap *config.Snapshot) error {
-	level, err := LevelFrom(snap)
-	if err != nil {
-		return err
-	}
-	return SetLevel(log, level)
-}
-
 // WithContext returns an entry of log carrying the traceId and spanId of the
 // Zipkin span in ctx, or no extra fields when ctx holds no span.
 func WithContext(log logrus.FieldLogger, ctx context.Context) *logrus.Entry {
