@@ -6,28 +6,22 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
-	"github.com/goblog/accountservice/internal/api"
+	"github.com/goblog/accountservice/internal/app"
 	"github.com/goblog/accountservice/internal/boltstore"
-	"github.com/goblog/accountservice/internal/images"
-	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/discovery"
-	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
@@ -52,19 +46,20 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	// The breakers are silent by default; circuits opening and closing matter.
 	circuit.SetLogger(log.WithField("component", "hystrix").Warnf)
 
-	// Configuration: retried while the config server is not there yet.
+	// Configuration: retried while the config server is not there yet, read
+	// into Settings (settings.go), kept up to date by every refresh.
 	flags, cfgStore, err := service.LoadConfig(ctx, serviceName, args, log)
 	if err != nil {
 		return err
 	}
-	cfg, err := configFrom(cfgStore.Current(), flags.Profile)
+	cfg, err := readSettings(cfgStore.Current(), flags.Profile)
 	if err != nil {
 		return err // one "config: <key>: …" line per bad value
 	}
-	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
-		return err // checked by configFrom; unreachable
-	}
+	applyLive(log)(cfg)
 	log.WithFields(cfg.Fields()).Info("configuration resolved")
+	settings := config.NewLive(cfg)
+	settings.Follow(cfgStore, log, refresh, applyLive(log))
 
 	// What the service owns, opened in order and closed in reverse.
 	tracer, err := tracing.New(serviceName, net.JoinHostPort(servedBy, strconv.Itoa(cfg.ServerPort)), cfg.ZipkinURL,
@@ -82,70 +77,52 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		notifier account.Notifier = vip.Discard{}
 	)
 	if cfg.AMQPURL != "" {
-		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(cfgStore)))
+		// A broker that refuses our credentials makes the client reload the
+		// whole configuration (the live settings too) for a new amqp_server_url.
+		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(cfgStore)))
 		notifier = vip.NewNotifier(broker, tracer, cfg.VIPQueue)
-	} else {
-		log.Warn("amqp_server_url is empty: no VIP notifications, no bus refresh")
-	}
-
-	// Downstream calls: circuit breaker → tracing → DNS round robin.
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = 100 // the default 2 reopens connections under load
-	breaker := circuit.NewClient(tracer.HTTPClient(discovery.NewTransport(base, net.DefaultResolver, dnsTTL)))
-	live := newLive(cfg)
-	for name, s := range cfg.Circuits {
-		circuit.Configure(name, s)
-	}
-
-	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
-	svc := account.NewService(account.ServiceConfig{
-		Store:         db,
-		Quotes:        quotes.New(breaker, func() string { return live.Load().QuotesURL }, reqLog),
-		Images:        images.New(breaker, func() string { return live.Load().ImagesURL }, reqLog),
-		Notifier:      notifier,
-		ServedBy:      servedBy,
-		Log:           log,
-		NotifyTimeout: vipNotifyTimeout,
-	})
-
-	// Live configuration: what a bus refresh changes without a restart.
-	cfgStore.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	if broker != nil {
 		id := bus.ServiceID(serviceName, cfg.Profile, cfg.ServerPort)
 		if err := bus.Listen(ctx, broker, cfg.ConfigEventBus, id, cfgStore.Reload, log); err != nil {
 			log.WithError(err).Error("not listening for configuration refreshes")
 		}
+	} else {
+		log.Warn("amqp_server_url is empty: no VIP notifications, no bus refresh")
 	}
 
 	health := server.NewHealth()
 	health.Register("bolt", db.Check)
-	var testability *api.Testability
-	if cfg.TestabilityEnabled {
-		testability = &api.Testability{}
-		health.Register("testability", testability.Check)
-	}
-	router := api.NewRouter(api.Config{
-		Accounts:    svc,
-		Health:      health.Handler(),
-		Info:        infoFunc(cfg, servedBy, live, broker),
-		Testability: testability,
-		Middleware:  []mux.MiddlewareFunc{tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
-		Log:         reqLog,
+	// Downstream calls: circuit breaker → tracing → DNS round robin.
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 100 // the default 2 reopens connections under load
+	accounts := app.New(app.Config{
+		QuotesURL:     func() string { return settings.Load().Live.QuotesURL },
+		ImagesURL:     func() string { return settings.Load().Live.ImagesURL },
+		Testability:   cfg.TestabilityEnabled,
+		Info:          infoFunc(settings, servedBy, broker),
+		NotifyTimeout: vipNotifyTimeout,
+	}, app.Dependencies{
+		Store:     db,
+		Notifier:  notifier,
+		Tracer:    tracer,
+		Health:    health,
+		Transport: discovery.NewTransport(base, net.DefaultResolver, dnsTTL),
+		Log:       log,
+		ServedBy:  servedBy,
 	})
 
 	closers := []func() error{
 		func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), vipDrainTimeout)
 			defer cancel()
-			return svc.Close(ctx)
+			return accounts.Accounts.Close(ctx)
 		},
 	}
 	if broker != nil {
 		closers = append(closers, broker.Close)
 	}
-	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
+	closers = append(closers, tracing.FlushSpans(log, tracer), db.Close)
 
-	servers := []*http.Server{server.New(addr(cfg.ServerPort), router), circuit.StreamServer(addr(cfg.HystrixStreamPort))}
+	servers := []*http.Server{server.New(addr(cfg.ServerPort), accounts.Handler), circuit.StreamServer(addr(cfg.HystrixStreamPort))}
 	if cfg.PprofPort != 0 {
 		servers = append(servers, server.New(pprofAddr(cfg.PprofPort), pprofHandler()))
 		log.WithField("addr", pprofAddr(cfg.PprofPort)).Warn("pprof_port is set: profiling endpoint open on loopback")
@@ -175,96 +152,26 @@ func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log log
 	return db, nil
 }
 
-// circuitNames are the hystrix commands of accountservice.
-func circuitNames() []string { return []string{quotes.CircuitName, images.CircuitName} }
-
-// liveValues are the values a configuration refresh changes without a
-// restart, as last applied. The downstream URLs are read from it on every call.
-type liveValues struct {
-	LogLevel  string
-	QuotesURL string
-	ImagesURL string
-	Circuits  map[string]circuit.Settings // never modified: a refresh stores a new map
-}
-
-// newLive holds the live values of the start-time configuration.
-func newLive(cfg Config) *atomic.Pointer[liveValues] {
-	live := &atomic.Pointer[liveValues]{}
-	live.Store(&liveValues{LogLevel: cfg.LogLevel, QuotesURL: cfg.QuotesURL, ImagesURL: cfg.ImagesURL, Circuits: cfg.Circuits})
-	return live
-}
-
-// applyRefresh applies a refreshed configuration: the log level, the
-// downstream URLs and the circuit settings. Each is checked as at start; an
-// invalid value is rejected with a warning naming its key and the last good
-// value stays in effect (for a circuit, all its settings), so a bad push never
-// crashes the service nor silently becomes a default. A removed key takes its
-// default, as a restart would.
-func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *config.Snapshot) {
-	old := live.Load()
-	next := *old
-	next.Circuits = maps.Clone(old.Circuits)
-	if level, err := logging.LevelFrom(cur); err != nil {
-		service.RejectRefresh(log, "log_level", err)
-	} else {
-		next.LogLevel = level
-	}
-	for _, u := range []struct {
-		key string
-		dst *string
-	}{{"quotes_service_url", &next.QuotesURL}, {"imageservice_url", &next.ImagesURL}} {
-		if v, err := cur.URLE(u.key, "", httpSchemes...); err != nil {
-			service.RejectRefresh(log, u.key, err)
-		} else {
-			*u.dst = v
-		}
-	}
-	for _, name := range circuitNames() {
-		if s, err := circuit.SettingsFromChecked(cur, name); err != nil {
-			service.RejectRefresh(log, "hystrix.command."+name, err)
-		} else {
-			next.Circuits[name] = s
-		}
-	}
-
-	live.Store(&next)
-	if err := logging.SetLevel(log, next.LogLevel); err != nil {
-		log.WithError(err).Warn("refresh: keeping the log level") // checked above; unreachable
-	}
-	for name, s := range next.Circuits {
-		circuit.Configure(name, s)
-	}
-	log.WithFields(logrus.Fields{
-		"log_level":          next.LogLevel,
-		"quotes_service_url": next.QuotesURL,
-		"imageservice_url":   next.ImagesURL,
-		"circuits":           circuitFields(next.Circuits),
-	}).Info("configuration refreshed")
-}
-
-// infoFunc returns the body of GET /info: who this instance is and the live
-// values in effect (after the last refresh), so tests can watch a refresh
-// land. The broker state is reported here, not in /health: a broker outage
-// only delays VIP notifications, and failing the health check of every
-// replica at once would take the whole service out of DNS.
-func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client) func(context.Context) any {
+// infoFunc returns the body of GET /info: who this instance is and the
+// settings in effect (after the last refresh, secrets masked), so tests can
+// watch a refresh land. The broker state is reported here, not in /health: a
+// broker outage only delays VIP notifications, and failing the health check
+// of every replica at once would take the whole service out of DNS.
+func infoFunc(settings *config.Live[Settings], servedBy string, broker *messaging.Client) func(context.Context) any {
 	return func(context.Context) any {
-		values := live.Load()
+		s := settings.Load()
 		brokerState := "disabled"
 		if broker != nil {
 			brokerState = broker.Status()
 		}
+		fields := s.Fields()
 		return map[string]any{
 			"service":  serviceName,
-			"profile":  cfg.Profile,
+			"profile":  s.Profile,
 			"servedBy": servedBy,
 			"broker":   brokerState,
-			"config": map[string]any{
-				"log_level":          values.LogLevel,
-				"quotes_service_url": values.QuotesURL,
-				"imageservice_url":   values.ImagesURL,
-			},
-			"circuits": circuitFields(values.Circuits),
+			"config":   fields,
+			"circuits": fields["circuits"],
 		}
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +15,17 @@ import (
 
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/config/configtest"
 )
 
-func TestRedactURL(t *testing.T) {
-	tests := map[string]string{
-		"":                                  "",
-		"amqp://guest:guest@rabbitmq:5672/": "amqp://guest:xxxxx@rabbitmq:5672/",
-		"amqp://rabbitmq:5672/":             "amqp://rabbitmq:5672/",
-		"http://zipkin:9411":                "http://zipkin:9411",
-		"amqp://user:s3cr%zz@host/":         "<unparseable, hidden>",
-	}
-	for in, want := range tests {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
-func TestConfigFrom(t *testing.T) {
-	local := func(t *testing.T, profile string) Config {
+func TestReadSettings(t *testing.T) {
+	local := func(t *testing.T, profile string) Settings {
 		t.Helper()
 		srcs, err := config.NewLocalLoader("../support/config-repo", serviceName, profile).Load(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := configFrom(config.Merge(srcs), profile)
+		cfg, err := readSettings(config.Merge(srcs), profile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,12 +34,16 @@ func TestConfigFrom(t *testing.T) {
 
 	t.Run("dev profile of the config repo", func(t *testing.T) {
 		cfg := local(t, "dev")
-		want := Config{
+		want := Settings{
 			Profile: "dev", ServerPort: 6767, HystrixStreamPort: 8181, BoltPath: "accounts.db",
 			TestabilityEnabled: true, AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
-			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info",
-			QuotesURL: "http://localhost:8080/api/quote?strength=4", ImagesURL: "http://localhost:7777/accounts/",
-			Circuits: map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
+			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue",
+			Live: LiveSettings{
+				LogLevel:      "info",
+				QuotesURL:     "http://localhost:8080/api/quote?strength=4",
+				ImagesURL:     "http://localhost:7777/accounts/",
+				QuotesCircuit: repoCircuit, ImagesCircuit: repoCircuit,
+			},
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -67,7 +55,7 @@ func TestConfigFrom(t *testing.T) {
 
 	t.Run("swarm profile of the config repo", func(t *testing.T) {
 		cfg := local(t, "swarm")
-		if cfg.BoltPath != "/data/accounts.db" || cfg.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
+		if cfg.BoltPath != "/data/accounts.db" || cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
 			t.Errorf("got %+v", cfg)
 		}
 	})
@@ -99,7 +87,7 @@ func TestConfigFrom(t *testing.T) {
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
-			_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), "dev")
+			_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: tc.src}}), "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error %v; want one containing %s", tc.name, err, tc.want)
 			}
@@ -110,7 +98,7 @@ func TestConfigFrom(t *testing.T) {
 	})
 
 	t.Run("every bad value is listed at once", func(t *testing.T) {
-		_, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
+		_, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
 			"server_port": "abc", "log_level": "loud", "amqp_server_url": "rabbitmq:5672",
 			"hystrix": map[string]any{"command": map[string]any{"imageservice": map[string]any{"SleepWindow": 0}}},
 		}}}), "dev")
@@ -135,47 +123,29 @@ var repoCircuit = circuit.Settings{
 	RequestVolumeThreshold: 10, SleepWindow: 5 * time.Second,
 }
 
-// switchLoader serves one property source that the test replaces.
-type switchLoader struct {
-	mu  sync.Mutex
-	src map[string]any
-}
-
-func (l *switchLoader) set(src map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.src = src
-}
-
-func (l *switchLoader) Load(context.Context) ([]config.PropertySource, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return []config.PropertySource{{Name: "test", Source: maps.Clone(l.src)}}, nil
-}
-
 func TestRefreshAppliesLive(t *testing.T) {
 	ctx := context.Background()
 	log := logrus.New()
 	log.Out = io.Discard
 
-	loader := &switchLoader{src: map[string]any{
+	loader := configtest.NewLoader(map[string]any{
 		"log_level":          "info",
 		"quotes_service_url": "http://quotes-service:8080/api/quote?strength=4",
 		"hystrix":            map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": 1000}}},
-	}}
+	})
 	store := config.NewStore(loader, log)
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configFrom(store.Current(), "dev")
+	cfg, err := readSettings(store.Current(), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := newLive(cfg)
-	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	info := infoFunc(cfg, "10.0.0.7", live, nil)
+	settings := config.NewLive(cfg)
+	settings.Follow(store, log, refresh, applyLive(log))
+	info := infoFunc(settings, "10.0.0.7", nil)
 
-	loader.set(map[string]any{
+	loader.Set(map[string]any{
 		"log_level":          "debug",
 		"quotes_service_url": "http://localhost:8080/api/quote?strength=4",
 		"hystrix":            map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": 700}}},
@@ -219,21 +189,21 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 			"imageservice":   map[string]any{"Timeout": 800},
 		}},
 	}
-	loader := &switchLoader{src: good}
+	loader := configtest.NewLoader(good)
 	store := config.NewStore(loader, log)
 	if err := store.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configFrom(store.Current(), "dev")
+	cfg, err := readSettings(store.Current(), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := newLive(cfg)
-	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	applyRefresh(log, live, store.Current()) // as at start: the good values in effect
+	applyLive(log)(cfg) // as at start: the good values in effect
+	settings := config.NewLive(cfg)
+	settings.Follow(store, log, refresh, applyLive(log))
 
 	// A refresh with a bad value for every live key, and one good change.
-	loader.set(map[string]any{
+	loader.Set(map[string]any{
 		"log_level":          "loud",
 		"quotes_service_url": "quotes-service:8080/api/quote",
 		"imageservice_url":   "http://imageservice:7777/images/",
@@ -247,7 +217,7 @@ func TestRefreshRejectsInvalidValues(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := live.Load()
+	got := settings.Load().Live
 	if log.GetLevel() != logrus.DebugLevel || got.LogLevel != "debug" {
 		t.Errorf("log level after a refresh to %q = %v (%q); want debug kept", "loud", log.GetLevel(), got.LogLevel)
 	}

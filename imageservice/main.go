@@ -4,18 +4,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
-	"sync/atomic"
-	"time"
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/config"
-	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
@@ -32,72 +28,19 @@ func main() {
 	os.Exit(service.Main(app, os.Args[1:], run))
 }
 
-// settings is the configuration imageservice reads at start.
-type settings struct {
-	Name, ImageBaseURL, AMQPURL, ZipkinURL, EventBus, LogLevel string
-	Port                                                       int
-	// ShutdownDrain is how long the service keeps serving after SIGTERM.
-	ShutdownDrain time.Duration
-}
-
-// settingsFrom reads and checks the start-time configuration. Every bad value
-// is reported, the errors joined, so one failed start lists everything to fix.
-func settingsFrom(s *config.Snapshot) (settings, error) {
-	var errs []error
-	check := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	c := settings{
-		Name:     s.String("server_name", app),
-		EventBus: s.String("config_event_bus", "springCloudBus"),
-	}
-	var err error
-	c.Port, err = s.PortE("server_port", 7777)
-	check(err)
-	c.ImageBaseURL, err = imageBaseURL(s, "http://localhost:"+strconv.Itoa(c.Port))
-	check(err)
-	c.AMQPURL, err = service.AMQPURL(s)
-	check(err)
-	c.ZipkinURL, err = s.URLE("zipkin_server_url", "", "http", "https")
-	check(err)
-	c.LogLevel, err = logging.LevelFrom(s)
-	check(err)
-	c.ShutdownDrain, err = service.ShutdownDrain(s)
-	check(err)
-	if len(errs) > 0 {
-		return settings{}, errors.Join(errs...)
-	}
-	return c, nil
-}
-
-// imageBaseURL reads image_base_url (def when absent): an http(s) URL with a
-// host, since accountservice only accepts absolute image URLs.
-func imageBaseURL(s *config.Snapshot, def string) (string, error) {
-	u, err := s.URLE("image_base_url", def, "http", "https")
-	if err == nil && u == "" {
-		return def, &config.ValueError{Key: "image_base_url", Value: "", Want: "an http or https URL with a host"}
-	}
-	return u, err
-}
-
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
 	flags, store, err := service.LoadConfig(ctx, app, args, log)
 	if err != nil {
 		return err
 	}
-	cfg, err := settingsFrom(store.Current())
+	cfg, err := readSettings(store.Current(), flags.Profile)
 	if err != nil {
 		return err // one "config: <key>: …" line per bad value
 	}
-	if err := logging.SetLevel(log, cfg.LogLevel); err != nil {
-		return err // checked by settingsFrom; unreachable
-	}
-	service.LogConfig(log, "configuration resolved", store.Current())
-	baseURL := &atomic.Pointer[string]{}
-	baseURL.Store(&cfg.ImageBaseURL)
-	store.OnChange(func(_, next *config.Snapshot) { applyLive(log, next, baseURL, cfg.ImageBaseURL) })
+	applyLive(log)(cfg)
+	log.WithFields(cfg.Fields()).Info("configuration resolved")
+	settings := config.NewLive(cfg)
+	settings.Follow(store, log, refresh, applyLive(log))
 
 	gallery := bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) })
 	if err := gallery.Warm(); err != nil {
@@ -108,22 +51,24 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	closers := []func() error{service.FlushSpans(log, tracer)}
+	closers := []func() error{tracing.FlushSpans(log, tracer)}
 
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
 	} else {
+		// A broker that refuses our credentials makes the client reload the
+		// whole configuration (the live settings too) for a new amqp_server_url.
 		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-			messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
+			messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
 		closers = append([]func() error{broker.Close}, closers...) // reverse order of opening
 		// Listen returns once registered; the client (re)binds on every connect.
-		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, flags.Profile, cfg.Port), store.Reload, log); err != nil {
+		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, cfg.Profile, cfg.Port), store.Reload, log); err != nil {
 			log.WithError(err).Error("configuration refresh over the bus is off")
 		}
 	}
 
 	handler := api.New(api.Options{
-		BaseURL:  func() string { return *baseURL.Load() },
+		BaseURL:  func() string { return settings.Load().Live.ImageBaseURL },
 		ServedBy: servedBy,
 		Gallery:  gallery,
 		Log:      log,
@@ -137,20 +82,4 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)
-}
-
-// applyLive applies what can change without a restart after a refresh: the
-// log level and image_base_url (stored in baseURL, read per request; def when
-// the key is removed, as before). An invalid value is rejected with a warning
-// naming the key, and the last good one stays in effect.
-func applyLive(log *logrus.Logger, snap *config.Snapshot, baseURL *atomic.Pointer[string], def string) {
-	service.LogConfig(log, "configuration refreshed", snap)
-	if err := logging.SetLevelFrom(log, snap); err != nil {
-		service.RejectRefresh(log, "log_level", err)
-	}
-	if u, err := imageBaseURL(snap, def); err != nil {
-		service.RejectRefresh(log, "image_base_url", err)
-	} else {
-		baseURL.Store(&u)
-	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/config/configtest"
 )
 
 func freePort(t *testing.T) int {
@@ -98,20 +98,20 @@ func TestSettingsFrom(t *testing.T) {
 		for profile, base := range map[string]string{"dev": "http://localhost:7777", "swarm": "http://imageservice:7777"} {
 			srcs, err := config.NewLocalLoader("../support/config-repo", app, profile).Load(context.Background())
 			So(err, ShouldBeNil)
-			cfg, err := settingsFrom(config.Merge(srcs))
+			cfg, err := readSettings(config.Merge(srcs), "test")
 			So(err, ShouldBeNil)
 			So(cfg.Port, ShouldEqual, 7777)
-			So(cfg.ImageBaseURL, ShouldEqual, base)
+			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
 		}
 	})
 
 	Convey("Given no image_base_url, it defaults to localhost on server_port", t, func() {
-		cfg, err := settingsFrom(snapOf(map[string]any{"server_port": 7788}))
+		cfg, err := readSettings(snapOf(map[string]any{"server_port": 7788}), "test")
 		So(err, ShouldBeNil)
-		So(cfg.ImageBaseURL, ShouldEqual, "http://localhost:7788")
+		So(cfg.Live.ImageBaseURL, ShouldEqual, "http://localhost:7788")
 	})
 
-	Convey("Given bad values, settingsFrom names each key, its value and what was expected", t, func() {
+	Convey("Given bad values, readSettings names each key, its value and what was expected", t, func() {
 		for _, c := range []struct {
 			src  map[string]any
 			want string
@@ -124,14 +124,14 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"zipkin_server_url": "udp://zipkin:9411"}, `config: zipkin_server_url: "udp://zipkin:9411" is not an http or https URL`},
 			{map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
 		} {
-			_, err := settingsFrom(snapOf(c.src))
+			_, err := readSettings(snapOf(c.src), "test")
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, c.want)
 		}
 	})
 
 	Convey("Given several bad values, all are listed, one line each", t, func() {
-		_, err := settingsFrom(snapOf(map[string]any{"server_port": "abc", "image_base_url": "/images", "log_level": "loud"}))
+		_, err := readSettings(snapOf(map[string]any{"server_port": "abc", "image_base_url": "/images", "log_level": "loud"}), "test")
 		So(err, ShouldNotBeNil)
 		So(strings.Split(err.Error(), "\n"), ShouldResemble, []string{
 			`config: server_port: "abc" is not an integer`,
@@ -150,15 +150,22 @@ func TestSettingsFrom(t *testing.T) {
 	})
 }
 
-func TestApplyLive(t *testing.T) {
+func TestRefresh(t *testing.T) {
 	Convey("Given imageservice at log level debug serving http://images.test:7777", t, func() {
 		log, hook := test.NewNullLogger()
-		log.SetLevel(logrus.DebugLevel)
 		const start = "http://images.test:7777"
-		baseURL, first := &atomic.Pointer[string]{}, start
-		baseURL.Store(&first)
-		refresh := func(src map[string]any) {
-			applyLive(log, config.Merge([]config.PropertySource{{Name: "t", Source: src}}), baseURL, start)
+		loader := configtest.NewLoader(map[string]any{"log_level": "debug", "image_base_url": start})
+		store := config.NewStore(loader, log)
+		So(store.Reload(context.Background()), ShouldBeNil)
+		cfg, err := readSettings(store.Current(), "test")
+		So(err, ShouldBeNil)
+		applyLive(log)(cfg)
+		settings := config.NewLive(cfg)
+		settings.Follow(store, log, refresh, applyLive(log))
+		refreshTo := func(src map[string]any) {
+			loader.Set(src)
+			hook.Reset()
+			So(store.Reload(context.Background()), ShouldBeNil)
 		}
 		warnings := func() map[string]string {
 			out := map[string]string{}
@@ -171,25 +178,30 @@ func TestApplyLive(t *testing.T) {
 		}
 
 		Convey("a valid refresh applies the level and the base URL", func() {
-			refresh(map[string]any{"log_level": "warn", "image_base_url": "https://edge.test/images"})
+			refreshTo(map[string]any{"log_level": "warn", "image_base_url": "https://edge.test/images"})
 			So(log.GetLevel(), ShouldEqual, logrus.WarnLevel)
-			So(*baseURL.Load(), ShouldEqual, "https://edge.test/images")
+			So(settings.Load().Live.ImageBaseURL, ShouldEqual, "https://edge.test/images")
 			So(warnings(), ShouldBeEmpty)
 		})
 
 		Convey("invalid values are rejected with a warning naming the key; the last good ones stay", func() {
-			refresh(map[string]any{"log_level": "https://edge.test/images", "image_base_url": "warn"})
+			refreshTo(map[string]any{"log_level": "https://edge.test/images", "image_base_url": "warn"})
 			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
-			So(*baseURL.Load(), ShouldEqual, start)
+			So(settings.Load().Live.ImageBaseURL, ShouldEqual, start)
 			w := warnings()
 			So(w["log_level"], ShouldContainSubstring, `"https://edge.test/images" is not a log level`)
 			So(w["image_base_url"], ShouldContainSubstring, `"warn" is not an http or https URL with a host`)
 		})
 
 		Convey("a blanked image_base_url is rejected too (accountservice needs absolute URLs)", func() {
-			refresh(map[string]any{"image_base_url": nil})
-			So(*baseURL.Load(), ShouldEqual, start)
+			refreshTo(map[string]any{"log_level": "debug", "image_base_url": nil})
+			So(settings.Load().Live.ImageBaseURL, ShouldEqual, start)
 			So(warnings()["image_base_url"], ShouldContainSubstring, `"" is not an http or https URL`)
+		})
+
+		Convey("a removed image_base_url is localhost on server_port again, as after a restart", func() {
+			refreshTo(map[string]any{"log_level": "debug"})
+			So(settings.Load().Live.ImageBaseURL, ShouldEqual, "http://localhost:7777")
 		})
 	})
 }

@@ -93,7 +93,7 @@ func TestRun(t *testing.T) {
 	})
 }
 
-func TestSettingsFrom(t *testing.T) {
+func TestReadSettings(t *testing.T) {
 	snapOf := func(src map[string]any) *config.Snapshot {
 		return config.Merge([]config.PropertySource{{Name: "vipservice-test.yml", Source: src}})
 	}
@@ -103,16 +103,16 @@ func TestSettingsFrom(t *testing.T) {
 		// swarm gets amqp_server_url from the deployment's secret config, not from the repository.
 		srcs, err := config.NewLocalLoader("../support/config-repo", app, "dev").Load(context.Background())
 		So(err, ShouldBeNil)
-		cfg, err := settingsFrom(config.Merge(srcs))
+		cfg, err := readSettings(config.Merge(srcs), "")
 		So(err, ShouldBeNil)
-		So(cfg, ShouldResemble, settings{
+		So(cfg, ShouldResemble, Settings{
 			Name: "vipservice", AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
-			EventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info", Port: 6868,
-			OutageGrace: 90 * time.Second,
+			EventBus: "springCloudBus", VIPQueue: "vip_queue", Port: 6868,
+			OutageGrace: 90 * time.Second, Live: LiveSettings{LogLevel: "info"},
 		})
 	})
 
-	Convey("Given bad values, settingsFrom names each key, its value and what was expected", t, func() {
+	Convey("Given bad values, readSettings names each key, its value and what was expected", t, func() {
 		for _, c := range []struct {
 			src  map[string]any
 			want string
@@ -127,14 +127,14 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "soon"}, `config: broker_outage_grace: "soon" is not a duration`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "-5s"}, `config: broker_outage_grace: "-5s" is not a duration of 0 or more`},
 		} {
-			_, err := settingsFrom(snapOf(c.src))
+			_, err := readSettings(snapOf(c.src), "")
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, c.want)
 		}
 	})
 
 	Convey("Given several bad values, all are listed, one line each", t, func() {
-		_, err := settingsFrom(snapOf(map[string]any{"server_port": "abc", "amqp_server_url": "rabbitmq", "log_level": "loud"}))
+		_, err := readSettings(snapOf(map[string]any{"server_port": "abc", "amqp_server_url": "rabbitmq", "log_level": "loud"}), "")
 		So(err, ShouldNotBeNil)
 		So(strings.Split(err.Error(), "\n"), ShouldResemble, []string{
 			`config: server_port: "abc" is not an integer`,
@@ -154,21 +154,26 @@ func TestSettingsFrom(t *testing.T) {
 	})
 }
 
-func TestApplyLive(t *testing.T) {
+func TestRefresh(t *testing.T) {
 	Convey("Given vipservice at log level debug", t, func() {
 		log, hook := test.NewNullLogger()
 		log.SetLevel(logrus.DebugLevel)
-		snapOf := func(level string) *config.Snapshot {
-			return config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{"log_level": level}}})
+		current := Settings{Port: 6868, Live: LiveSettings{LogLevel: "debug"}}
+		refreshTo := func(level string) Settings {
+			snap := config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{"log_level": level}}})
+			next, err := refresh(snap, current)
+			config.RejectRefresh(log, err)
+			applyLive(log)(next)
+			return next
 		}
 
 		Convey("a refresh to a valid level applies it", func() {
-			applyLive(log, snapOf("warn"))
+			So(refreshTo("warn").Live.LogLevel, ShouldEqual, "warn")
 			So(log.GetLevel(), ShouldEqual, logrus.WarnLevel)
 		})
 
 		Convey("a refresh to an invalid level is rejected with a warning naming the key; debug stays", func() {
-			applyLive(log, snapOf("loud"))
+			So(refreshTo("loud").Live.LogLevel, ShouldEqual, "debug")
 			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
 			warning := hook.LastEntry()
 			So(warning, ShouldNotBeNil)

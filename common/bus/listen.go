@@ -16,15 +16,6 @@ type Subscriber interface {
 	Subscribe(ctx context.Context, exchange, kind, routingKey string, h messaging.Handler) error
 }
 
-type eventKey struct{}
-
-// EventFromContext returns the bus event that triggered a refresh, when ctx
-// is the one Listen passes to refresh.
-func EventFromContext(ctx context.Context) (Event, bool) {
-	ev, ok := ctx.Value(eventKey{}).(Event)
-	return ev, ok
-}
-
 // Listen binds an exclusive auto-delete queue to the topic exchange (durable,
 // as Spring declares it; DefaultExchange when empty) with routing key "#", and
 // calls refresh for every RefreshRemoteApplicationEvent whose destination
@@ -77,7 +68,7 @@ func handle(ctx context.Context, body []byte, serviceID string, refresh func(con
 		return
 	}
 	log.Info("refresh event for this service: reloading configuration")
-	if err := refresh(context.WithValue(ctx, eventKey{}, ev)); err != nil {
+	if err := refresh(ctx); err != nil {
 		log.WithError(err).Error("configuration refresh failed; keeping the current configuration")
 	}
 }

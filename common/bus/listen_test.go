@@ -49,12 +49,10 @@ func TestListen(t *testing.T) {
 		log, hook := logtest.NewNullLogger()
 		log.SetLevel(logrus.DebugLevel)
 		sub := &fakeSubscriber{}
-		var refreshed []string
+		refreshes := 0
 		refreshErr := error(nil)
 		refresh := func(ctx context.Context) error {
-			ev, ok := EventFromContext(ctx)
-			So(ok, ShouldBeTrue)
-			refreshed = append(refreshed, ev.ID)
+			refreshes++
 			return refreshErr
 		}
 		err := Listen(context.Background(), sub, "springCloudBus", "accountservice:dev:6767", refresh, log)
@@ -71,14 +69,14 @@ func TestListen(t *testing.T) {
 			So(sub.deliver(event(RefreshEventType, "**", "e2")), ShouldBeNil)
 			So(sub.deliver(event(RefreshEventType, "", "e3")), ShouldBeNil)
 			So(sub.deliver(event(RefreshEventType, "accountservice:dev:6767", "e4")), ShouldBeNil)
-			So(refreshed, ShouldResemble, []string{"e1", "e2", "e3", "e4"})
+			So(refreshes, ShouldEqual, 4)
 		})
 
 		Convey("refresh events for other services are ignored and logged at debug", func() {
 			So(sub.deliver(event(RefreshEventType, "vipservice:**", "v1")), ShouldBeNil)
 			So(sub.deliver(event(RefreshEventType, "accountservice2:**", "v2")), ShouldBeNil)
 			So(sub.deliver(event(RefreshEventType, "accountservice:swarm:**", "v3")), ShouldBeNil)
-			So(refreshed, ShouldBeEmpty)
+			So(refreshes, ShouldEqual, 0)
 			So(hook.LastEntry().Level, ShouldEqual, logrus.DebugLevel)
 			So(hook.LastEntry().Data["eventId"], ShouldEqual, "v3")
 		})
@@ -86,7 +84,7 @@ func TestListen(t *testing.T) {
 		Convey("other event types are ignored and logged at debug", func() {
 			So(sub.deliver(event("AckRemoteApplicationEvent", "**", "a1")), ShouldBeNil)
 			So(sub.deliver(event("EnvironmentChangeRemoteApplicationEvent", "**", "a2")), ShouldBeNil)
-			So(refreshed, ShouldBeEmpty)
+			So(refreshes, ShouldEqual, 0)
 			So(hook.LastEntry().Level, ShouldEqual, logrus.DebugLevel)
 		})
 
@@ -95,13 +93,13 @@ func TestListen(t *testing.T) {
 				So(sub.deliver(body), ShouldBeNil)
 				So(hook.LastEntry().Level, ShouldEqual, logrus.WarnLevel)
 			}
-			So(refreshed, ShouldBeEmpty)
+			So(refreshes, ShouldEqual, 0)
 		})
 
 		Convey("a failing refresh is logged as an error and the message still acked", func() {
 			refreshErr = errors.New("config server down")
 			So(sub.deliver(event(RefreshEventType, "**", "f1")), ShouldBeNil)
-			So(refreshed, ShouldResemble, []string{"f1"})
+			So(refreshes, ShouldEqual, 1)
 			So(hook.LastEntry().Level, ShouldEqual, logrus.ErrorLevel)
 		})
 	})

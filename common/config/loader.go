@@ -54,7 +54,7 @@ type remoteLoader struct {
 }
 
 func (l *remoteLoader) String() string {
-	return fmt.Sprintf("config server %s (%s)", redact(l.server), l.target())
+	return fmt.Sprintf("config server %s (%s)", RedactURL(l.server), l.target())
 }
 
 func (l *remoteLoader) target() string {
@@ -63,15 +63,6 @@ func (l *remoteLoader) target() string {
 		t += "/" + l.label
 	}
 	return t
-}
-
-// redact removes the password from a URL for log lines and errors.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid URL>"
-	}
-	return u.Redacted()
 }
 
 // environment is the JSON body of the config server's /{app}/{profile} endpoint.
@@ -95,7 +86,7 @@ func (l *remoteLoader) requestURL() (string, error) {
 		return "", fmt.Errorf("parsing config server URL: %w", err)
 	}
 	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return "", fmt.Errorf("config server URL %q: want http(s)://host[:port][/path]", redact(l.server))
+		return "", fmt.Errorf("config server URL %q: want http(s)://host[:port][/path]", RedactURL(l.server))
 	}
 	parts := []string{url.PathEscape(l.app), url.PathEscape(l.profile)}
 	if l.label != "" {
@@ -119,7 +110,7 @@ func (l *remoteLoader) Load(ctx context.Context) ([]PropertySource, error) {
 		return nil, fmt.Errorf("building config server request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	where := fmt.Sprintf("config server %s for %s", redact(l.server), l.target())
+	where := fmt.Sprintf("config server %s for %s", RedactURL(l.server), l.target())
 	resp, err := l.client.Do(req)
 	if err != nil {
 		// *url.Error prints the URL; ours is already in "where", without the password.

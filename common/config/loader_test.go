@@ -54,11 +54,11 @@ func TestLocalLoaderOnTheConfigRepo(t *testing.T) {
 			So(snap.String("quotes_service_url", ""), ShouldEqual, "http://localhost:8080/api/quote?strength=4")
 			So(snap.String("imageservice_url", ""), ShouldEqual, "http://localhost:7777/accounts/")
 			So(snap.String("amqp_server_url", ""), ShouldEqual, "amqp://guest:guest@localhost:5672/")
-			So(snap.Bool("testability_enabled", false), ShouldBeTrue) // dev overrides false
-			So(snap.Int("server_port", 0), ShouldEqual, 6767)
+			So(boolOf(snap, "testability_enabled", false), ShouldBeTrue) // dev overrides false
+			So(intOf(snap, "server_port", 0), ShouldEqual, 6767)
 			So(snap.String("bolt_path", ""), ShouldEqual, "accounts.db")
 			So(snap.String("config_event_bus", ""), ShouldEqual, "springCloudBus")
-			So(snap.Int("hystrix.command.quotes-service.MaxConcurrentRequests", 0), ShouldEqual, 200)
+			So(intOf(snap, "hystrix.command.quotes-service.MaxConcurrentRequests", 0), ShouldEqual, 200)
 		})
 		Convey("accountservice with the swarm profile reads service names", func() {
 			snap, _ := loadLocal(t, repoDir, "accountservice", "swarm")
@@ -242,7 +242,7 @@ func TestRemoteLoader(t *testing.T) {
 			So(gotAccept, ShouldEqual, "application/json")
 			So(sourceNames(sources), ShouldResemble, []string{"accountservice-dev.yml", "application.yml"})
 			snap := Merge(sources)
-			So(snap.Int("server_port", 0), ShouldEqual, 6767)
+			So(intOf(snap, "server_port", 0), ShouldEqual, 6767)
 			So(snap.String("log_level", ""), ShouldEqual, "info")
 		})
 		Convey("a label is the third path segment, with / sent as (_)", func() {

@@ -93,13 +93,13 @@ func TestLocalRemoteParity(t *testing.T) {
 			So(local.String("server_name", ""), ShouldEqual, "demo-dev")
 			So(local.String("zipkin_server_url", "x"), ShouldEqual, "")
 			So(local.String("db.password", ""), ShouldEqual, "dev-password") // plain override beats the cipher below
-			So(local.Has("api.token"), ShouldBeFalse)                        // cipher: absent
+			So(has(local, "api.token"), ShouldBeFalse)                       // cipher: absent
 			So(local.Undecrypted(), ShouldResemble, []string{"api.token"})
-			So(local.Bool("features[1].enabled", false), ShouldBeTrue)
-			So(local.Int("client.retries", 0), ShouldEqual, 5)
-			So(local.Duration("client.interval", 0).String(), ShouldEqual, "100ms")
+			So(boolOf(local, "features[1].enabled", false), ShouldBeTrue)
+			So(intOf(local, "client.retries", 0), ShouldEqual, 5)
+			So(durationOf(local, "client.interval", 0).String(), ShouldEqual, "100ms")
 			So(local.String("log_level", ""), ShouldEqual, "debug")
-			So(local.Int("hystrix.command.quotes-service.Timeout", 0), ShouldEqual, 1000)
+			So(intOf(local, "hystrix.command.quotes-service.Timeout", 0), ShouldEqual, 1000)
 		})
 		Convey("the server serves placeholders as written, and both modes resolve them the same way", func() {
 			So(remote.String("quotes_service_url", ""), ShouldEqual, "http://${quotes_host}/api/quote?strength=${quotes_strength:4}")

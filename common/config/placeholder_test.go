@@ -178,7 +178,9 @@ func TestResolveSnapshot(t *testing.T) {
 		})
 		Convey("list elements are resolved; non-string values keep their type", func() {
 			So(snap.String("servers[0]", ""), ShouldEqual, "localhost:8080")
-			So(snap.Int("servers[1]", 0), ShouldEqual, 2)
+			second, err := snap.IntE("servers[1]", 0)
+			So(err, ShouldBeNil)
+			So(second, ShouldEqual, 2)
 			So(snap.values["server_port"], ShouldEqual, int64(6767))
 		})
 		Convey("keys are taken as written, as Spring does", func() {

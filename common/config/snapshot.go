@@ -1,63 +1,3 @@
-// Package config is a Spring Cloud Config client for the Go services.
-//
-// A Loader fetches property sources, most specific first, either from a
-// Spring Cloud Config server (NewRemoteLoader) or from a directory holding the
-// same YAML files as the server's repository (NewLocalLoader). Merge flattens
-// and merges them into an immutable Snapshot (first source wins), and a Store
-// swaps snapshots atomically when the configuration is reloaded.
-//
-// Both loaders yield the property sources the config server would serve:
-// nested YAML is flattened to dotted keys, lists to key[0], key[1]…, a null
-// value to "" (Spring's YamlProcessor rules). Keys are case-insensitive.
-//
-// # Placeholders
-//
-// The config server serves "${…}" as written; a Spring client resolves it
-// (PropertySourcesPlaceholderConfigurer, through Spring Framework's
-// PropertyPlaceholderHelper and, since 6.2, PlaceholderParser). Store.Reload
-// does the same after merging, in both modes, with Snapshot.Resolve:
-//
-//   - Only string values are resolved, including list elements (key[0]);
-//     numbers and booleans keep their type, and keys are taken as written
-//     ("${a}: x" defines the key "${a}"), as in Spring.
-//   - ${key} is replaced by the value of key in the merged snapshot, so a
-//     placeholder in application.yml takes the key from the most specific
-//     source that defines it (accountservice-dev.yml before application.yml).
-//     Lookup is case-insensitive, like every key of a Snapshot. A number or
-//     boolean is inserted as text ("${server_port}" gives "6767").
-//   - A key no source defines is looked up in the process environment, as
-//     Spring's systemEnvironment property source (below the config server's
-//     sources): the name as written, then with "." and "-" as "_", then the
-//     same in upper case, so ${quotes.host} reads QUOTES_HOST.
-//   - ${key:default} gives default when key is found nowhere. The default
-//     runs from the first ":" to the matching "}", may be empty (${key:}),
-//     and may contain ":" and placeholders (${a:${b:c}}).
-//   - Placeholders nest: ${svc.${env}.url} resolves env first and then looks
-//     up the key it builds; "{" and "}" inside a placeholder pair up.
-//   - A value found for a placeholder is resolved again, so values can refer
-//     to values. (Spring 6.2's PlaceholderParser inserts the raw value of a
-//     key built from placeholders, ${svc.${env}.url}, without resolving it
-//     again; we resolve it like any other, so no "${" is left over.)
-//   - Escaping (Spring Framework 6.2, escape character "\"): "\${" gives a
-//     literal "${" and the text after it is not a placeholder; "\:" inside a
-//     placeholder is a literal ":" in its key (${a\:b} looks up "a:b"). A
-//     backslash anywhere else stays. An inserted value is not parsed again
-//     for escapes that its own key already resolved ("\${x}" in b, "${b}" in
-//     a: a is "${x}"). Before 6.2 Spring had no escape.
-//   - "${" without a matching "}" is kept as text.
-//   - A key whose resolution reaches itself (a: ${a}, or a: ${b} with
-//     b: ${a}) is an error naming the cycle: "a -> b -> a".
-//   - A placeholder found nowhere, without a default, is an error naming the
-//     key read, the placeholder, the value (masked) and the keys followed.
-//   - A "{cipher}" value (absent from the snapshot, see Merge) is absent for
-//     placeholders too: a default applies, else the error says it is still
-//     encrypted. The config server decrypts before serving, so a decrypted
-//     value containing "${…}" is resolved like any other.
-//   - Unlike Spring, which resolves a value when it is read, every value is
-//     resolved at load: a mistake in the repository fails the start (a
-//     *PlaceholderError, not retried) instead of the first request that
-//     reads the key, and a refresh that would leave a placeholder unresolved
-//     is refused, keeping the last good snapshot, as for any invalid value.
 package config
 
 import (
@@ -88,11 +28,10 @@ const cipherPrefix = "{cipher}"
 // case-insensitive. The zero value and a nil *Snapshot are empty snapshots.
 //
 // Values keep their types: strings, booleans, int64 and float64. The typed
-// getters convert between them where the conversion is lossless (Int("port")
+// getters convert between them where the conversion is lossless (IntE("port")
 // reads 6767 or "6767") and return the caller's default when the key is
 // absent. A present value that cannot be converted is an error for the E
-// getters (IntE, BoolE, DurationE, URLE), which start-time configuration
-// uses; Int, Bool and Duration return the default then.
+// getters (IntE, BoolE, DurationE, PortE, URLE).
 type Snapshot struct {
 	values      map[string]any
 	undecrypted []string
@@ -238,12 +177,6 @@ func (s *Snapshot) lookup(key string) (any, bool) {
 	return v, ok
 }
 
-// Has reports whether key has a (decrypted) value.
-func (s *Snapshot) Has(key string) bool {
-	_, ok := s.lookup(key)
-	return ok
-}
-
 // String returns the value of key as a string, or def when key is absent.
 // Numbers and booleans are formatted ("6767", "true").
 func (s *Snapshot) String(key, def string) string {
@@ -328,14 +261,6 @@ func (s *Snapshot) PortE(key string, def int) (int, error) {
 	return port, nil
 }
 
-// Int is IntE without the error: def when key is absent or not an integer.
-// Start-time configuration should use IntE, so that a typo is reported
-// instead of silently becoming def.
-func (s *Snapshot) Int(key string, def int) int {
-	i, _ := s.IntE(key, def)
-	return i
-}
-
 // BoolE returns the value of key as a bool: def and nil when key is absent,
 // the value when it is a boolean, else def and a *ValueError. Strings
 // true/false, yes/no, on/off and 1/0 (any case) count, as they do for Spring.
@@ -360,12 +285,6 @@ func (s *Snapshot) BoolE(key string, def bool) (bool, error) {
 		}
 	}
 	return def, invalid(key, v, "a boolean (true/false, yes/no, on/off, 1/0)")
-}
-
-// Bool is BoolE without the error: def when key is absent or not a boolean.
-func (s *Snapshot) Bool(key string, def bool) bool {
-	b, _ := s.BoolE(key, def)
-	return b
 }
 
 // DurationE returns the value of key as a duration: def and nil when key is
@@ -393,13 +312,6 @@ func (s *Snapshot) DurationE(key string, def time.Duration) (time.Duration, erro
 		}
 	}
 	return def, invalid(key, v, "a duration (milliseconds, or with a unit: 1.5s, 300ms, 7d)")
-}
-
-// Duration is DurationE without the error: def when key is absent or not a
-// duration.
-func (s *Snapshot) Duration(key string, def time.Duration) time.Duration {
-	d, _ := s.DurationE(key, def)
-	return d
 }
 
 // URLE returns the value of key as a URL, surrounding space trimmed: def and
@@ -447,26 +359,6 @@ func parseDuration(s string) (time.Duration, bool) {
 	return d, err == nil
 }
 
-// Sub returns the keys under prefix (case-insensitive, without the trailing
-// dot), relative to it and lower-cased, with their values:
-// Sub("hystrix.command.quotes-service") gives {"timeout": int64(1000), …}.
-// The map is a copy; an empty prefix returns every key.
-func (s *Snapshot) Sub(prefix string) map[string]any {
-	out := make(map[string]any)
-	if s == nil {
-		return out
-	}
-	p := strings.ToLower(strings.TrimSuffix(prefix, "."))
-	for k, v := range s.values {
-		if p == "" {
-			out[k] = v
-		} else if rest, ok := strings.CutPrefix(k, p+"."); ok {
-			out[rest] = v
-		}
-	}
-	return out
-}
-
 // Keys returns every key of the snapshot, lower-cased and sorted.
 func (s *Snapshot) Keys() []string {
 	if s == nil {
@@ -510,22 +402,4 @@ func (s *Snapshot) Masked() map[string]string {
 		out[k] = maskValue(k, formatValue(v))
 	}
 	return out
-}
-
-func maskValue(key, value string) string {
-	for _, word := range []string{"password", "passwd", "secret", "token", "credential", "private", "apikey", "api-key", "api_key"} {
-		if strings.Contains(key, word) {
-			return "*****"
-		}
-	}
-	if strings.Contains(value, "://") && strings.Contains(value, "@") {
-		u, err := url.Parse(value)
-		switch {
-		case err != nil:
-			return "*****" // a URL with user info that does not parse: the password cannot be told apart
-		case u.User != nil:
-			return u.Redacted()
-		}
-	}
-	return value
 }

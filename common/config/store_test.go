@@ -69,17 +69,17 @@ func TestStore(t *testing.T) {
 		Convey("Reload swaps the snapshot and calls every listener with old and new", func() {
 			var calls []string
 			store.OnChange(func(old, new *Snapshot) {
-				calls = append(calls, fmt.Sprintf("a:%d->%d", old.Int("version", 0), new.Int("version", 0)))
+				calls = append(calls, fmt.Sprintf("a:%d->%d", intOf(old, "version", 0), intOf(new, "version", 0)))
 			})
 			store.OnChange(func(old, new *Snapshot) {
-				calls = append(calls, fmt.Sprintf("b:%d->%d", old.Int("version", 0), new.Int("version", 0)))
+				calls = append(calls, fmt.Sprintf("b:%d->%d", intOf(old, "version", 0), intOf(new, "version", 0)))
 			})
 			So(store.Reload(ctx), ShouldBeNil)
 			first := store.Current()
 			So(store.Reload(ctx), ShouldBeNil)
 			So(calls, ShouldResemble, []string{"a:0->1", "b:0->1", "a:1->2", "b:1->2"})
-			So(store.Current().Int("version", 0), ShouldEqual, 2)
-			So(first.Int("version", 0), ShouldEqual, 1) // snapshots are immutable
+			So(intOf(store.Current(), "version", 0), ShouldEqual, 2)
+			So(intOf(first, "version", 0), ShouldEqual, 1) // snapshots are immutable
 		})
 
 		Convey("a failed Reload keeps the current snapshot and calls no listener", func() {
@@ -93,7 +93,7 @@ func TestStore(t *testing.T) {
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldContainSubstring, "server down")
 			So(called, ShouldBeFalse)
-			So(store.Current().Int("version", 0), ShouldEqual, 1)
+			So(intOf(store.Current(), "version", 0), ShouldEqual, 1)
 		})
 
 		Convey("Reload resolves placeholders; a refresh that leaves one unresolvable keeps the last good snapshot", func() {
@@ -112,13 +112,15 @@ func TestStore(t *testing.T) {
 			So(err.Error(), ShouldContainSubstring, "url: could not resolve placeholder ${hots}")
 			So(called, ShouldBeFalse)
 			So(store.Current().String("url", ""), ShouldEqual, "http://localhost:8080/api")
-			So(store.Current().Int("version", 0), ShouldEqual, 1)
+			version, err := store.Current().IntE("version", 0)
+			So(err, ShouldBeNil)
+			So(version, ShouldEqual, 1)
 		})
 
 		Convey("encrypted values are logged as warnings and absent", func() {
 			loader.extra = map[string]any{"db.password": "{cipher}abc"}
 			So(store.Reload(ctx), ShouldBeNil)
-			So(store.Current().Has("db.password"), ShouldBeFalse)
+			So(has(store.Current(), "db.password"), ShouldBeFalse)
 			var warned bool
 			for _, e := range hook.AllEntries() {
 				if e.Level == logrus.WarnLevel && e.Data["key"] == "db.password" {
@@ -140,7 +142,7 @@ func TestLoadWithRetry(t *testing.T) {
 			err := store.LoadWithRetry(context.Background(), 5, time.Millisecond)
 			So(err, ShouldBeNil)
 			So(loader.callCount(), ShouldEqual, 4)
-			So(store.Current().Int("version", 0), ShouldEqual, 1)
+			So(intOf(store.Current(), "version", 0), ShouldEqual, 1)
 			warnings := 0
 			for _, e := range hook.AllEntries() {
 				if e.Level == logrus.WarnLevel {
@@ -204,8 +206,8 @@ func TestStoreConcurrentReadsAndReloads(t *testing.T) {
 	store := NewStore(&fakeLoader{}, nil)
 	var changes atomic.Int64
 	store.OnChange(func(old, new *Snapshot) {
-		if new.Int("version", 0) <= old.Int("version", 0) {
-			t.Errorf("listener saw version %d after %d", new.Int("version", 0), old.Int("version", 0))
+		if intOf(new, "version", 0) <= intOf(old, "version", 0) {
+			t.Errorf("listener saw version %d after %d", intOf(new, "version", 0), intOf(old, "version", 0))
 		}
 		changes.Add(1)
 	})
@@ -226,7 +228,7 @@ func TestStoreConcurrentReadsAndReloads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := store.Current().Int("version", 0); got != 200 || changes.Load() != 200 {
+	if got := intOf(store.Current(), "version", 0); got != 200 || changes.Load() != 200 {
 		t.Fatalf("after 200 reloads: version %d, %d changes", got, changes.Load())
 	}
 }

@@ -61,9 +61,9 @@ func ParseLevel(level string) (logrus.Level, error) {
 	return logrus.ParseLevel(strings.TrimSpace(level))
 }
 
-// The configuration key of the log level, and its value when absent.
+// LevelKey is the configuration key of the log level; info when absent.
 const (
-	levelKey     = "log_level"
+	LevelKey     = "log_level"
 	defaultLevel = "info"
 )
 
@@ -72,22 +72,12 @@ const (
 // the key, the value and the levels. Services read it at start (and fail on
 // the error) and on a refresh (and keep their level on the error).
 func LevelFrom(snap *config.Snapshot) (string, error) {
-	level := snap.String(levelKey, defaultLevel)
+	level := snap.String(LevelKey, defaultLevel)
 	if _, err := ParseLevel(level); err != nil {
-		return defaultLevel, &config.ValueError{Key: levelKey, Value: level,
+		return defaultLevel, &config.ValueError{Key: LevelKey, Value: level,
 			Want: "a log level (trace, debug, info, warn, error, fatal, panic)"}
 	}
 	return level, nil
-}
-
-// SetLevelFrom applies log_level of snap to log, as after a configuration
-// refresh: an invalid level is LevelFrom's error and leaves log unchanged.
-func SetLevelFrom(log *logrus.Logger, snap *config.Snapshot) error {
-	level, err := LevelFrom(snap)
-	if err != nil {
-		return err
-	}
-	return SetLevel(log, level)
 }
 
 // WithContext returns an entry of log carrying the traceId and spanId of the

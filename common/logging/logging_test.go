@@ -154,17 +154,5 @@ func TestLevelFrom(t *testing.T) {
 			_, err := LevelFrom(snapOf(map[string]any{"log_level": "loud"}))
 			So(err.Error(), ShouldEqual, `config: log_level: "loud" is not a log level (trace, debug, info, warn, error, fatal, panic)`)
 		})
-
-		Convey("SetLevelFrom applies a level and leaves the logger alone on a bad one", func() {
-			log := logrus.New()
-			So(SetLevelFrom(log, snapOf(map[string]any{"log_level": "debug"})), ShouldBeNil)
-			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
-			err := SetLevelFrom(log, snapOf(map[string]any{"log_level": "loud"}))
-			So(err, ShouldNotBeNil)
-			So(err.Error(), ShouldContainSubstring, `"loud" is not a log level`)
-			So(log.GetLevel(), ShouldEqual, logrus.DebugLevel)
-			So(SetLevelFrom(log, snapOf(nil)), ShouldBeNil)
-			So(log.GetLevel(), ShouldEqual, logrus.InfoLevel)
-		})
 	})
 }

@@ -15,13 +15,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/config"
 )
 
 // Handler processes one delivery. Returning nil acks it; returning an error
@@ -186,7 +187,7 @@ func NewClient(url string, log logrus.FieldLogger, opts ...Option) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		url:        url,
-		broker:     redact(url),
+		broker:     config.RedactURL(url),
 		opts:       o,
 		baseCtx:    ctx,
 		cancelBase: cancel,
@@ -199,14 +200,6 @@ func NewClient(url string, log logrus.FieldLogger, opts ...Option) *Client {
 	c.log = log
 	go c.run()
 	return c
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid AMQP URL>"
-	}
-	return u.Redacted()
 }
 
 // run keeps one connection open until Close, redialing with backoff.
@@ -323,15 +316,15 @@ func (c *Client) refreshCredentials() {
 		return
 	}
 	if _, err := amqp.ParseURI(next); err != nil {
-		c.brokerLog().WithField("url", redact(next)).WithError(err).Warn("the broker refused our credentials or vhost; the refreshed AMQP URL is invalid, keeping the current one")
+		c.brokerLog().WithField("url", config.RedactURL(next)).WithError(err).Warn("the broker refused our credentials or vhost; the refreshed AMQP URL is invalid, keeping the current one")
 		return
 	}
 	c.mu.Lock()
 	changed, previous := next != c.url, c.broker
-	c.url, c.broker = next, redact(next)
+	c.url, c.broker = next, config.RedactURL(next)
 	c.mu.Unlock()
 	if changed {
-		c.log.WithFields(logrus.Fields{"broker": previous, "url": redact(next)}).Info("the broker refused our credentials or vhost: using the refreshed AMQP URL")
+		c.log.WithFields(logrus.Fields{"broker": previous, "url": config.RedactURL(next)}).Info("the broker refused our credentials or vhost: using the refreshed AMQP URL")
 	} else {
 		c.brokerLog().Warn("the broker refused our credentials or vhost; the refreshed configuration has the same AMQP URL")
 	}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -343,6 +344,18 @@ func TestBrokerRestartLosesNoConfirmedMessage(t *testing.T) {
 	t.Logf("%d publishes failed during the restart and were retried; all %d confirmed messages consumed", failures, next)
 }
 
+// eventIDHook remembers the eventId of the last log entry that has one.
+type eventIDHook struct{ id atomic.Value }
+
+func (*eventIDHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h *eventIDHook) Fire(e *logrus.Entry) error {
+	if id, ok := e.Data["eventId"].(string); ok {
+		h.id.Store(id)
+	}
+	return nil
+}
+
 func TestBusListenRefreshes(t *testing.T) {
 	c, log := newClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -350,10 +363,14 @@ func TestBusListenRefreshes(t *testing.T) {
 
 	app := fmt.Sprintf("goblogtest%d", time.Now().UnixNano())
 	serviceID := bus.ServiceID(app, "dev", 6767)
+	// Listen logs the event it acts on just before it calls refresh, on the
+	// same goroutine: the refresh reports the id of that event.
+	var lastEvent eventIDHook
+	log.AddHook(&lastEvent)
 	refreshed := make(chan string, 100)
 	err := bus.Listen(ctx, c, bus.DefaultExchange, serviceID, func(ctx context.Context) error {
-		ev, _ := bus.EventFromContext(ctx)
-		refreshed <- ev.ID
+		id, _ := lastEvent.id.Load().(string)
+		refreshed <- id
 		return nil
 	}, log)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/capture"
 	"github.com/goblog/common/logging"
 )
 
@@ -19,7 +20,7 @@ import (
 func Recover(log logrus.FieldLogger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &responseRecorder{ResponseWriter: w}
+			rec := capture.Wrap(w)
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -34,7 +35,7 @@ func Recover(log logrus.FieldLogger) func(http.Handler) http.Handler {
 					"panic":  fmt.Sprint(v),
 					"stack":  string(debug.Stack()),
 				}).Error("handler panicked")
-				if rec.status == 0 {
+				if !rec.Wrote() {
 					WriteError(w, http.StatusInternalServerError, "internal server error")
 				}
 			}()
@@ -50,10 +51,10 @@ func LogRequests(log logrus.FieldLogger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := &responseRecorder{ResponseWriter: w}
+			rec := capture.Wrap(w)
 			next.ServeHTTP(rec, r)
 
-			status := rec.statusCode()
+			status := rec.Status()
 			level := logrus.DebugLevel
 			switch {
 			case status >= 500:
@@ -70,7 +71,7 @@ func LogRequests(log logrus.FieldLogger) func(http.Handler) http.Handler {
 				"method":     r.Method,
 				"path":       r.URL.Path,
 				"status":     status,
-				"bytes":      rec.bytes,
+				"bytes":      rec.Bytes(),
 				"durationMs": float64(time.Since(start).Microseconds()) / 1000,
 			}).Log(level, "request")
 		})
@@ -88,40 +89,4 @@ func levelEnabled(log logrus.FieldLogger, level logrus.Level) bool {
 		return l.Logger.IsLevelEnabled(level)
 	}
 	return true
-}
-
-// responseRecorder remembers the status and size of a response. Unwrap lets
-// http.ResponseController reach the underlying writer.
-type responseRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (r *responseRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *responseRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
-	return n, err
-}
-
-// Flush implements http.Flusher when the underlying writer does.
-func (r *responseRecorder) Flush() { _ = http.NewResponseController(r.ResponseWriter).Flush() }
-
-func (r *responseRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (r *responseRecorder) statusCode() int {
-	if r.status == 0 {
-		return http.StatusOK
-	}
-	return r.status
 }

@@ -1,10 +1,8 @@
-// Package service holds the steps of start-up and shutdown that every goblog
-// service takes the same way: the process around run (Main), the command line
-// and the configuration (LoadConfig), the configuration in the log
-// (LogConfig, RejectRefresh) and the tracer's last flush (FlushSpans).
-//
-// What a service opens, serves and reads from its configuration stays in its
-// main.go, which calls these in order and so still reads top to bottom:
+// Package service starts and stops a goblog service: Main is the process
+// around run (one logger, one signal context, one os.Exit status), and
+// LoadConfig parses the command line and loads the configuration, retried
+// while the config server is not there yet. It is the only way a service
+// starts; what a service reads, opens and serves stays in its own package.
 //
 //	func main() { os.Exit(service.Main(app, os.Args[1:], run)) }
 //
@@ -12,7 +10,7 @@
 //		flags, store, err := service.LoadConfig(ctx, app, args, log)
 //		…typed settings, tracer, broker, routes…
 //		return server.Runner{Log: log, Servers: servers, Drain: drain,
-//			Closers: []func() error{broker.Close, service.FlushSpans(log, tracer)}}.Run(ctx)
+//			Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)}}.Run(ctx)
 //	}
 package service
 
@@ -32,7 +30,6 @@ import (
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/instance"
 	"github.com/goblog/common/logging"
-	"github.com/goblog/common/tracing"
 )
 
 // Timeouts of loading the configuration: one request to the config server,
@@ -86,76 +83,4 @@ func LoadConfig(ctx context.Context, app string, args []string, log logrus.Field
 		return nil, nil, fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
 	return flags, store, nil
-}
-
-// LogConfig logs msg with every key of snap, secrets masked, and the names of
-// its sources; then warns about values the config server did not decrypt,
-// which are treated as absent.
-func LogConfig(log logrus.FieldLogger, msg string, snap *config.Snapshot) {
-	log.WithFields(logrus.Fields{"config": snap.Masked(), "sources": snap.Sources()}).Info(msg)
-	if keys := snap.Undecrypted(); len(keys) > 0 {
-		log.WithField("keys", keys).Warn("encrypted values the config server did not decrypt are ignored")
-	}
-}
-
-// RejectRefresh logs, as a warning naming key, that a refreshed value was
-// invalid (err) and the last good one stays in effect.
-func RejectRefresh(log logrus.FieldLogger, key string, err error) {
-	log.WithField("key", key).WithError(err).Warn("refresh: invalid value rejected, keeping the last good one")
-}
-
-// FlushSpans returns the closer of tracer for server.Runner: it sends the last
-// spans. Spans that cannot reach Zipkin are lost either way; that is worth a
-// warning, not a failed shutdown, so the closer always returns nil.
-func FlushSpans(log logrus.FieldLogger, tracer *tracing.Tracer) func() error {
-	return func() error {
-		if err := tracer.Close(); err != nil {
-			log.WithError(err).Warn("closing the tracer: last spans not reported")
-		}
-		return nil
-	}
-}
-
-// MaxShutdownDrain bounds shutdown_drain: the drain, the 15 s shutdown and
-// the closers must fit in the container's stop grace period.
-const MaxShutdownDrain = time.Minute
-
-// ShutdownDrain reads shutdown_drain, server.Runner's Drain: how long the
-// service keeps serving, health DOWN and connections closed after each
-// response, between SIGTERM and its shutdown. Default 0 (shut down at once,
-// right for a laptop); the swarm profile sets it above the edge's DNS cache
-// plus connection time-to-live.
-func ShutdownDrain(snap *config.Snapshot) (time.Duration, error) {
-	d, err := snap.DurationE("shutdown_drain", 0)
-	if err != nil {
-		return 0, err
-	}
-	if d < 0 || d > MaxShutdownDrain {
-		return 0, &config.ValueError{Key: "shutdown_drain", Value: d.String(), Want: "a duration from 0s to " + MaxShutdownDrain.String()}
-	}
-	return d, nil
-}
-
-// AMQPURL reads amqp_server_url: an amqp or amqps URL with a host, or ""
-// when the key is absent. Every service reads the broker URL through it, at
-// start and in ReloadedAMQPURL.
-func AMQPURL(snap *config.Snapshot) (string, error) {
-	return snap.URLE("amqp_server_url", "", "amqp", "amqps")
-}
-
-// ReloadedAMQPURL returns the function for messaging.WithCredentialsRefresh:
-// it reloads the configuration (from the config server, or the local files)
-// and returns amqp_server_url, so a service whose broker password was rotated
-// picks up the new one without a restart.
-func ReloadedAMQPURL(store *config.Store) func(ctx context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		if err := store.Reload(ctx); err != nil {
-			return "", fmt.Errorf("reloading the configuration: %w", err)
-		}
-		u, err := AMQPURL(store.Current())
-		if err == nil && u == "" {
-			err = errors.New("config: amqp_server_url is no longer configured")
-		}
-		return u, err
-	}
 }

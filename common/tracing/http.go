@@ -13,6 +13,8 @@ import (
 	zipkinmw "github.com/openzipkin/zipkin-go/middleware/http"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/propagation/b3"
+
+	"github.com/goblog/common/capture"
 )
 
 // ClientTimeout bounds a whole exchange of the client HTTPClient returns;
@@ -45,9 +47,9 @@ func (t *Tracer) Middleware() mux.MiddlewareFunc {
 				zipkin.TagHTTPRoute.Set(sp, route)
 			}
 
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := capture.Wrap(w)
 			defer func() {
-				status := rec.statusCode()
+				status := rec.Status()
 				zipkin.TagHTTPStatusCode.Set(sp, strconv.Itoa(status))
 				if status >= http.StatusInternalServerError {
 					zipkin.TagError.Set(sp, strconv.Itoa(status))
@@ -89,39 +91,4 @@ func (t *Tracer) HTTPClient(base http.RoundTripper) *http.Client {
 		panic(fmt.Sprintf("tracing: instrumenting transport: %v", err))
 	}
 	return &http.Client{Transport: rt, Timeout: ClientTimeout}
-}
-
-// statusRecorder remembers the status code a handler wrote. Unwrap lets
-// http.ResponseController reach the underlying writer (Flush, deadlines).
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-// Flush implements http.Flusher when the underlying writer does.
-func (r *statusRecorder) Flush() {
-	_ = http.NewResponseController(r.ResponseWriter).Flush()
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (r *statusRecorder) statusCode() int {
-	if r.status == 0 {
-		return http.StatusOK
-	}
-	return r.status
 }

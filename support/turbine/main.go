@@ -19,6 +19,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/logging"
 	"github.com/goblog/turbine/internal/aggregate"
 	"github.com/goblog/turbine/internal/api"
 	"github.com/goblog/turbine/internal/collector"
@@ -28,7 +29,7 @@ const shutdownTimeout = 10 * time.Second
 
 func main() {
 	host, _ := os.Hostname()
-	log := newLogger(os.Stdout, host)
+	log := logging.New("turbine", host, "")
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, log)
 	stop()
@@ -39,32 +40,6 @@ func main() {
 		log.WithError(err).Error("turbine stopped")
 		os.Exit(1)
 	}
-}
-
-// newLogger returns a JSON logger whose entries carry service and instance,
-// like the other goblog services.
-func newLogger(w io.Writer, instance string) *logrus.Logger {
-	log := logrus.New()
-	log.SetOutput(w)
-	log.SetFormatter(&logrus.JSONFormatter{TimestampFormat: time.RFC3339Nano})
-	log.AddHook(staticFields{"service": "turbine", "instance": instance})
-	return log
-}
-
-type staticFields logrus.Fields
-
-func (staticFields) Levels() []logrus.Level { return logrus.AllLevels }
-
-func (f staticFields) Fire(e *logrus.Entry) error {
-	if e.Data == nil {
-		e.Data = make(logrus.Fields, len(f))
-	}
-	for k, v := range f {
-		if _, ok := e.Data[k]; !ok {
-			e.Data[k] = v
-		}
-	}
-	return nil
 }
 
 // run parses the configuration, listens, and serves until ctx is cancelled.

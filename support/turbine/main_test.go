@@ -12,6 +12,7 @@ import (
 
 	. "github.com/smartystreets/goconvey/convey"
 
+	"github.com/goblog/common/logging"
 	"github.com/goblog/turbine/internal/collector"
 	"github.com/goblog/turbine/internal/hystrixtest"
 )
@@ -75,13 +76,13 @@ func TestParseConfig(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	Convey("run rejects a bad configuration", t, func() {
-		err := run(context.Background(), []string{"-cluster", "x"}, env(nil), io.Discard, newLogger(io.Discard, "test"))
+		err := run(context.Background(), []string{"-cluster", "x"}, env(nil), io.Discard, logging.NewWithWriter(io.Discard, "turbine", "test", ""))
 		So(err, ShouldNotBeNil)
 	})
 	Convey("run on a free port returns nil when its context ends", t, func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := run(ctx, []string{"-port", "0", "-cluster", "x=127.0.0.1:1"}, env(nil), io.Discard, newLogger(io.Discard, "test"))
+		err := run(ctx, []string{"-port", "0", "-cluster", "x=127.0.0.1:1"}, env(nil), io.Discard, logging.NewWithWriter(io.Discard, "turbine", "test", ""))
 		So(err, ShouldBeNil)
 	})
 }
@@ -102,7 +103,7 @@ func TestTurbine(t *testing.T) {
 		}, env(nil), io.Discard)
 		So(err, ShouldBeNil)
 		fast := collector.Config{MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
-		turbine := newApp(cfg, dns, collector.NewHTTPClient(), fast, time.Now, newLogger(io.Discard, "test"))
+		turbine := newApp(cfg, dns, collector.NewHTTPClient(), fast, time.Now, logging.NewWithWriter(io.Discard, "turbine", "test", ""))
 
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		So(err, ShouldBeNil)

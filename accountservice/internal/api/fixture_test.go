@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/api"
+	"github.com/goblog/accountservice/internal/app"
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/accountservice/internal/quotes"
@@ -93,9 +93,9 @@ func (failingStore) Get(context.Context, string) (account.Account, error) {
 	return account.Account{}, errors.New("bolt: database not open")
 }
 
-// fixture is the accountservice wired as main wires it, minus the
-// infrastructure: memstore, fake downstreams over real circuits and tracing,
-// a fake notifier.
+// fixture is the accountservice built by app.New, as main builds it, minus
+// the infrastructure: memstore, fake downstreams over real circuits and
+// tracing, a fake notifier.
 type fixture struct {
 	router      http.Handler
 	svc         *account.Service
@@ -142,7 +142,6 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 
 	log := logrus.New()
 	log.Out = io.Discard
-	logFor := func(context.Context) logrus.FieldLogger { return log }
 
 	tracer, err := tracing.New("accountservice", "127.0.0.1:6767", "")
 	if err != nil {
@@ -156,34 +155,26 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		notifier: newNotifier(),
 		tracer:   tracer,
 	}
-	breaker := circuit.NewClient(tracer.HTTPClient(nil), circuit.WithRetryInterval(10*time.Millisecond))
 	quotesURL := f.quotes.URL + "/api/quote?strength=4"
 	imagesURL := f.images.URL + "/accounts/"
-	f.svc = account.NewService(account.ServiceConfig{
-		Store:    cfg.store,
-		Quotes:   quotes.New(breaker, func() string { return quotesURL }, logFor),
-		Images:   images.New(breaker, func() string { return imagesURL }, logFor),
-		Notifier: f.notifier,
-		ServedBy: "10.0.0.7",
-		Log:      log,
+	a := app.New(app.Config{
+		QuotesURL:   func() string { return quotesURL },
+		ImagesURL:   func() string { return imagesURL },
+		Testability: cfg.testability,
+		Info:        func(context.Context) any { return map[string]string{"service": "accountservice"} },
+	}, app.Dependencies{
+		Store:          cfg.store,
+		Notifier:       f.notifier,
+		Tracer:         tracer,
+		Health:         server.NewHealth(),
+		CircuitOptions: []circuit.Option{circuit.WithRetryInterval(10 * time.Millisecond)},
+		Log:            log,
+		ServedBy:       "10.0.0.7",
 	})
+	f.router, f.svc, f.testability = a.Handler, a.Accounts, a.Testability
 	tb.Cleanup(func() {
 		f.notifier.unblock()
 		_ = f.svc.Close(context.Background())
-	})
-
-	health := server.NewHealth()
-	if cfg.testability {
-		f.testability = &api.Testability{}
-		health.Register("testability", f.testability.Check)
-	}
-	f.router = api.NewRouter(api.Config{
-		Accounts:    f.svc,
-		Health:      health.Handler(),
-		Info:        func(context.Context) any { return map[string]string{"service": "accountservice"} },
-		Testability: f.testability,
-		Middleware:  []mux.MiddlewareFunc{tracer.Middleware()},
-		Log:         logFor,
 	})
 	return f
 }

@@ -1,0 +1,99 @@
+// Package app builds accountservice from its settings and its dependencies.
+// New is the one constructor main and the handler tests share, so that the
+// tests serve what the service serves: GET /accounts/{id} goes through the
+// middleware (tracing, request log, panic recovery) to api, to
+// account.Service.Get, which reads the store and asks quotes-service and
+// imageservice through the circuit breaker.
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/api"
+	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/accountservice/internal/quotes"
+	"github.com/goblog/common/circuit"
+	"github.com/goblog/common/logging"
+	"github.com/goblog/common/server"
+	"github.com/goblog/common/tracing"
+)
+
+// Config is what the application takes from the service's settings.
+type Config struct {
+	// QuotesURL and ImagesURL return the downstream URLs in effect. They are
+	// called on every request, so a configuration refresh applies at once.
+	QuotesURL, ImagesURL func() string
+	// Testability enables GET /testability/healthy/{state} and its health
+	// check, for the system tests.
+	Testability bool
+	// Info returns the body of GET /info.
+	Info func(ctx context.Context) any
+	// NotifyTimeout bounds one VIP notification (0: account's default, 5s).
+	NotifyTimeout time.Duration
+}
+
+// Dependencies are what the application uses but does not own: main opens
+// and closes them, the handler tests fake them.
+type Dependencies struct {
+	Store    account.Store
+	Notifier account.Notifier
+	Tracer   *tracing.Tracer
+	// Health answers GET /health; New registers the testability check on it.
+	Health *server.Health
+	// Transport carries the downstream calls under tracing and the circuit
+	// breaker: main's is DNS round robin; nil is http.DefaultTransport.
+	Transport http.RoundTripper
+	// CircuitOptions tune the circuit breaker client (tests retry sooner).
+	CircuitOptions []circuit.Option
+	Log            *logrus.Logger
+	// ServedBy names this instance in every response (the container's IP).
+	ServedBy string
+}
+
+// App is accountservice's HTTP application.
+type App struct {
+	// Handler serves every route of accountservice.
+	Handler http.Handler
+	// Accounts is the business logic; Close waits for the VIP notifications
+	// in flight.
+	Accounts *account.Service
+	// Testability is the switch of GET /testability/healthy/{state}, nil
+	// unless Config.Testability.
+	Testability *api.Testability
+}
+
+// New builds the application: the downstream clients (circuit breaker →
+// tracing → deps.Transport), the account service and the routes.
+func New(cfg Config, deps Dependencies) *App {
+	log := deps.Log
+	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
+	breaker := circuit.NewClient(deps.Tracer.HTTPClient(deps.Transport), deps.CircuitOptions...)
+	a := &App{Accounts: account.NewService(account.ServiceConfig{
+		Store:         deps.Store,
+		Quotes:        quotes.New(breaker, cfg.QuotesURL, reqLog),
+		Images:        images.New(breaker, cfg.ImagesURL, reqLog),
+		Notifier:      deps.Notifier,
+		ServedBy:      deps.ServedBy,
+		Log:           log,
+		NotifyTimeout: cfg.NotifyTimeout,
+	})}
+	if cfg.Testability {
+		a.Testability = &api.Testability{}
+		deps.Health.Register("testability", a.Testability.Check)
+	}
+	a.Handler = api.NewRouter(api.Config{
+		Accounts:    a.Accounts,
+		Health:      deps.Health.Handler(),
+		Info:        cfg.Info,
+		Testability: a.Testability,
+		Middleware:  []mux.MiddlewareFunc{deps.Tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
+		Log:         reqLog,
+	})
+	return a
+}

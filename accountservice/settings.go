@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/accountservice/internal/quotes"
+	"github.com/goblog/common/circuit"
+	"github.com/goblog/common/config"
+	"github.com/goblog/common/logging"
+	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/server"
+)
+
+// The configuration keys of accountservice, each spelled here only. Keys
+// read through common are spelled there: log_level (logging.LevelFrom),
+// amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain)
+// and hystrix.command.<name>.* (circuit.SettingsFromChecked); pprof_port is
+// in pprof.go, with what it opens.
+const (
+	keyServerPort        = "server_port"
+	keyHystrixStreamPort = "hystrix_stream_port"
+	keyBoltPath          = "bolt_path"
+	keyTestability       = "testability_enabled"
+	keyZipkinURL         = "zipkin_server_url"
+	keyEventBus          = "config_event_bus"
+	keyVIPQueue          = "vip_queue"
+	keyQuotesURL         = "quotes_service_url"
+	keyImagesURL         = "imageservice_url"
+)
+
+// Settings is everything accountservice reads from its configuration, read
+// at start by readSettings. Live is what a bus refresh changes without a
+// restart (refresh); the other fields need a restart.
+type Settings struct {
+	Profile            string // the -profile flag
+	ServerPort         int
+	HystrixStreamPort  int
+	BoltPath           string
+	TestabilityEnabled bool
+	AMQPURL            string
+	ZipkinURL          string
+	ConfigEventBus     string
+	VIPQueue           string
+	// ShutdownDrain is how long the service keeps serving after SIGTERM.
+	ShutdownDrain time.Duration
+	// PprofPort serves net/http/pprof on 127.0.0.1 at this port; 0 (the
+	// default): not at all.
+	PprofPort int
+
+	Live LiveSettings
+}
+
+// LiveSettings are what a configuration refresh changes without a restart:
+// the log level and the circuit settings are applied by applyLive, the
+// downstream URLs are read from config.Live on every call.
+type LiveSettings struct {
+	LogLevel      string
+	QuotesURL     string
+	ImagesURL     string
+	QuotesCircuit circuit.Settings
+	ImagesCircuit circuit.Settings
+}
+
+// Schemes the HTTP URL keys accept.
+var httpSchemes = []string{"http", "https"}
+
+// readSettings reads the settings of profile at start. An absent key takes
+// its default; every invalid value is listed in the error, one a line, so
+// that one failed start lists everything to fix.
+func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
+	s := Settings{Profile: profile}
+	r := config.NewReader(snap)
+	r.Port(&s.ServerPort, keyServerPort, 6767)
+	r.Port(&s.HystrixStreamPort, keyHystrixStreamPort, 8181)
+	r.Name(&s.BoltPath, keyBoltPath, "accounts.db", "a file path")
+	r.Bool(&s.TestabilityEnabled, keyTestability, false)
+	if u, err := messaging.URLFrom(snap); r.Check(err) {
+		s.AMQPURL = u
+	}
+	r.URL(&s.ZipkinURL, keyZipkinURL, "", httpSchemes...)
+	r.String(&s.ConfigEventBus, keyEventBus, "springCloudBus")
+	r.Name(&s.VIPQueue, keyVIPQueue, "vip_queue", "a queue name")
+	readLive(r, snap, &s.Live)
+	if d, err := server.ShutdownDrain(snap); r.Check(err) {
+		s.ShutdownDrain = d
+	}
+	if p, err := pprofPort(snap); r.Check(err) {
+		s.PprofPort = p
+	}
+	if s.ServerPort != 0 && s.ServerPort == s.HystrixStreamPort {
+		r.Check(fmt.Errorf("config: %s and %s are both %d", keyServerPort, keyHystrixStreamPort, s.ServerPort))
+	}
+	if s.PprofPort != 0 && (s.PprofPort == s.ServerPort || s.PprofPort == s.HystrixStreamPort) {
+		r.Check(fmt.Errorf("config: %s %d is already %s or %s", pprofPortKey, s.PprofPort, keyServerPort, keyHystrixStreamPort))
+	}
+	return s, r.Err()
+}
+
+// readLive reads the live settings into l, at start and on every refresh:
+// an invalid value leaves its field as it was (on a refresh, the last good
+// value; for a circuit, all its settings).
+func readLive(r *config.Reader, snap *config.Snapshot, l *LiveSettings) {
+	if level, err := logging.LevelFrom(snap); r.Check(err) {
+		l.LogLevel = level
+	}
+	r.URL(&l.QuotesURL, keyQuotesURL, "", httpSchemes...)
+	r.URL(&l.ImagesURL, keyImagesURL, "", httpSchemes...)
+	readCircuit(r, snap, &l.QuotesCircuit, quotes.CircuitName)
+	readCircuit(r, snap, &l.ImagesCircuit, images.CircuitName)
+}
+
+// readCircuit reads the settings of circuit name into dst, all or none.
+func readCircuit(r *config.Reader, snap *config.Snapshot, dst *circuit.Settings, name string) {
+	if c, err := circuit.SettingsFromChecked(snap, name); r.CheckKey("hystrix.command."+name, err) {
+		*dst = c
+	}
+}
+
+// refresh is the settings after a configuration refresh (config.Live.Follow):
+// the live ones read again from snap, an invalid value keeping the one in
+// effect and listed in the error; the others as they are (they need a
+// restart, and are not read again).
+func refresh(snap *config.Snapshot, current Settings) (Settings, error) {
+	r := config.NewReader(snap)
+	readLive(r, snap, &current.Live)
+	return current, r.Err()
+}
+
+// applyLive applies the live settings that are not read on every use: the
+// log level and the circuit breakers' settings.
+func applyLive(log *logrus.Logger) func(Settings) {
+	return func(s Settings) {
+		if err := logging.SetLevel(log, s.Live.LogLevel); err != nil {
+			log.WithError(err).Warn("refresh: keeping the log level") // checked by readSettings; unreachable
+		}
+		circuit.Configure(quotes.CircuitName, s.Live.QuotesCircuit)
+		circuit.Configure(images.CircuitName, s.Live.ImagesCircuit)
+	}
+}
+
+// Fields is the settings under their configuration keys, secrets masked: the
+// start-up log line, each "configuration refreshed" line, and GET /info.
+func (s Settings) Fields() map[string]any {
+	return config.MaskFields(map[string]any{
+		"profile":            s.Profile,
+		keyServerPort:        s.ServerPort,
+		keyHystrixStreamPort: s.HystrixStreamPort,
+		keyBoltPath:          s.BoltPath,
+		keyTestability:       s.TestabilityEnabled,
+		messaging.URLKey:     s.AMQPURL,
+		keyZipkinURL:         s.ZipkinURL,
+		keyEventBus:          s.ConfigEventBus,
+		keyVIPQueue:          s.VIPQueue,
+		logging.LevelKey:     s.Live.LogLevel,
+		keyQuotesURL:         s.Live.QuotesURL,
+		keyImagesURL:         s.Live.ImagesURL,
+		"circuits":           s.Live.circuitFields(),
+		server.DrainKey:      s.ShutdownDrain.String(),
+		pprofPortKey:         s.PprofPort,
+	})
+}
+
+// circuitFields is the circuit settings for Fields, by circuit name.
+func (l LiveSettings) circuitFields() map[string]any {
+	out := map[string]any{}
+	for name, s := range map[string]circuit.Settings{quotes.CircuitName: l.QuotesCircuit, images.CircuitName: l.ImagesCircuit} {
+		out[name] = map[string]any{
+			"timeoutMs":              s.Timeout.Milliseconds(),
+			"maxConcurrentRequests":  s.MaxConcurrentRequests,
+			"errorPercentThreshold":  s.ErrorPercentThreshold,
+			"requestVolumeThreshold": s.RequestVolumeThreshold,
+			"sleepWindowMs":          s.SleepWindow.Milliseconds(),
+		}
+	}
+	return out
+}
+
+// addr is a listen address on every interface.
+func addr(port int) string { return ":" + strconv.Itoa(port) }

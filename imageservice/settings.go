@@ -1,0 +1,125 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/config"
+	"github.com/goblog/common/logging"
+	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/server"
+)
+
+// The configuration keys of imageservice, each spelled here only. Keys read
+// through common are spelled there: log_level (logging.LevelFrom),
+// amqp_server_url (messaging.URLFrom) and shutdown_drain
+// (server.ShutdownDrain).
+const (
+	keyName         = "server_name"
+	keyPort         = "server_port"
+	keyZipkinURL    = "zipkin_server_url"
+	keyEventBus     = "config_event_bus"
+	keyImageBaseURL = "image_base_url"
+)
+
+// Settings is everything imageservice reads from its configuration, read at
+// start by readSettings. Live is what a bus refresh changes without a
+// restart (refresh); the other fields need a restart.
+type Settings struct {
+	Profile   string // the -profile flag
+	Name      string // server_name: the service's name in Zipkin
+	Port      int
+	AMQPURL   string
+	ZipkinURL string
+	EventBus  string
+	// ShutdownDrain is how long the service keeps serving after SIGTERM.
+	ShutdownDrain time.Duration
+
+	Live LiveSettings
+}
+
+// LiveSettings are what a configuration refresh changes without a restart:
+// the log level (applied by applyLive) and image_base_url (read from
+// config.Live on every request).
+type LiveSettings struct {
+	LogLevel     string
+	ImageBaseURL string
+}
+
+// readSettings reads the settings of profile at start. An absent key takes
+// its default; every invalid value is listed in the error, one a line, so
+// that one failed start lists everything to fix.
+func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
+	s := Settings{Profile: profile}
+	r := config.NewReader(snap)
+	r.String(&s.Name, keyName, app)
+	r.String(&s.EventBus, keyEventBus, "springCloudBus")
+	r.Port(&s.Port, keyPort, 7777)
+	readLive(r, snap, s.Port, &s.Live)
+	if u, err := messaging.URLFrom(snap); r.Check(err) {
+		s.AMQPURL = u
+	}
+	r.URL(&s.ZipkinURL, keyZipkinURL, "", "http", "https")
+	if d, err := server.ShutdownDrain(snap); r.Check(err) {
+		s.ShutdownDrain = d
+	}
+	return s, r.Err()
+}
+
+// readLive reads the live settings of the service listening on port into l,
+// at start and on every refresh: an invalid value leaves its field as it was
+// (on a refresh, the last good value).
+func readLive(r *config.Reader, snap *config.Snapshot, port int, l *LiveSettings) {
+	// image_base_url: an http(s) URL with a host, never blank, since
+	// accountservice only accepts absolute image URLs.
+	const want = "an http or https URL with a host"
+	def := "http://localhost:" + strconv.Itoa(port)
+	if u, err := snap.URLE(keyImageBaseURL, def, "http", "https"); r.Check(err) {
+		if u == "" {
+			r.Check(&config.ValueError{Key: keyImageBaseURL, Value: "", Want: want})
+		} else {
+			l.ImageBaseURL = u
+		}
+	}
+	if level, err := logging.LevelFrom(snap); r.Check(err) {
+		l.LogLevel = level
+	}
+}
+
+// refresh is the settings after a configuration refresh (config.Live.Follow):
+// the live ones read again from snap, an invalid value keeping the one in
+// effect and listed in the error; the others as they are (they need a
+// restart, and are not read again).
+func refresh(snap *config.Snapshot, current Settings) (Settings, error) {
+	r := config.NewReader(snap)
+	readLive(r, snap, current.Port, &current.Live)
+	return current, r.Err()
+}
+
+// applyLive applies the live setting that is not read on every use: the log
+// level.
+func applyLive(log *logrus.Logger) func(Settings) {
+	return func(s Settings) {
+		if err := logging.SetLevel(log, s.Live.LogLevel); err != nil {
+			log.WithError(err).Warn("refresh: keeping the log level") // checked by readSettings; unreachable
+		}
+	}
+}
+
+// Fields is the settings under their configuration keys, secrets masked: the
+// start-up log line and each "configuration refreshed" line.
+func (s Settings) Fields() map[string]any {
+	return config.MaskFields(map[string]any{
+		"profile":        s.Profile,
+		keyName:          s.Name,
+		keyPort:          s.Port,
+		messaging.URLKey: s.AMQPURL,
+		keyZipkinURL:     s.ZipkinURL,
+		keyEventBus:      s.EventBus,
+		server.DrainKey:  s.ShutdownDrain.String(),
+		logging.LevelKey: s.Live.LogLevel,
+		keyImageBaseURL:  s.Live.ImageBaseURL,
+	})
+}
