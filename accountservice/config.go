@@ -35,7 +35,17 @@ type Config struct {
 	Circuits           map[string]circuit.Settings // by circuit name
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// AccountStore is where accounts live: storeBolt (default) or storePostgres.
+	AccountStore string
+	// PostgresURL is the database of storePostgres; it holds the password.
+	PostgresURL string
 }
+
+// The values of account_store.
+const (
+	storeBolt     = "bolt"
+	storePostgres = "postgres"
+)
 
 // Schemes the HTTP URL keys accept.
 var httpSchemes = []string{"http", "https"}
@@ -71,6 +81,7 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 		BoltPath:          snap.String("bolt_path", "accounts.db"),
 		ConfigEventBus:    snap.String("config_event_bus", "springCloudBus"),
 		VIPQueue:          snap.String("vip_queue", "vip_queue"),
+		AccountStore:      strings.TrimSpace(snap.String("account_store", storeBolt)),
 	}
 	var err error
 	c.TestabilityEnabled, err = snap.BoolE("testability_enabled", false)
@@ -86,6 +97,17 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	check(err)
 	c.ShutdownDrain, err = service.ShutdownDrain(snap)
 	check(err)
+	c.PostgresURL, err = postgresURL(snap)
+	check(err)
+	switch c.AccountStore {
+	case storeBolt:
+	case storePostgres:
+		if c.PostgresURL == "" && err == nil {
+			check(&config.ValueError{Key: "postgres_url", Value: "", Want: "a postgres URL (account_store is postgres)"})
+		}
+	default:
+		check(&config.ValueError{Key: "account_store", Value: c.AccountStore, Want: `"bolt" or "postgres"`})
+	}
 	if portsOK && c.ServerPort == c.HystrixStreamPort {
 		check(fmt.Errorf("config: server_port and hystrix_stream_port are both %d", c.ServerPort))
 	}
@@ -99,6 +121,23 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// postgresURL reads postgres_url: empty, or a postgres:// (postgresql://)
+// URL with a host and the password, if any, in its user info, where the log
+// and /info mask it. A bad value is never repeated in the error: it may hold
+// the password anywhere (a password parameter, a libpq key=value string).
+func postgresURL(snap *config.Snapshot) (string, error) {
+	raw := strings.TrimSpace(snap.String("postgres_url", ""))
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" || u.Query().Has("password") {
+		return "", &config.ValueError{Key: "postgres_url", Value: "<hidden>",
+			Want: "a postgres:// URL with a host, the password (if any) in its user info, not in a parameter"}
+	}
+	return raw, nil
 }
 
 // circuitSettings reads and checks the settings of every circuit.
@@ -132,6 +171,8 @@ func (c Config) Fields() logrus.Fields {
 		"imageservice_url":    c.ImagesURL,
 		"circuits":            circuitFields(c.Circuits),
 		"shutdown_drain":      c.ShutdownDrain.String(),
+		"account_store":       c.AccountStore,
+		"postgres_url":        redactURL(c.PostgresURL),
 	}
 }
 

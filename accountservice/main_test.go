@@ -55,13 +55,29 @@ func TestConfigFrom(t *testing.T) {
 			TestabilityEnabled: true, AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
 			ConfigEventBus: "springCloudBus", VIPQueue: "vip_queue", LogLevel: "info",
 			QuotesURL: "http://localhost:8080/api/quote?strength=4", ImagesURL: "http://localhost:7777/accounts/",
-			Circuits: map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
+			Circuits:     map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
+			AccountStore: "bolt",
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
 		}
 		if got := cfg.Fields()["amqp_server_url"]; got != "amqp://guest:xxxxx@localhost:5672/" {
 			t.Errorf("logged amqp_server_url = %q; want the password masked", got)
+		}
+	})
+
+	t.Run("the postgres store, its password masked in the log", func(t *testing.T) {
+		cfg, err := configFrom(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
+			"account_store": "postgres", "postgres_url": "postgres://goblog:hunter2@postgres:5432/accounts?sslmode=disable",
+		}}}), "swarm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/accounts?sslmode=disable" {
+			t.Errorf("got store %q, URL %q", cfg.AccountStore, cfg.PostgresURL)
+		}
+		if got := cfg.Fields()["postgres_url"]; got != "postgres://goblog:xxxxx@postgres:5432/accounts?sslmode=disable" {
+			t.Errorf("logged postgres_url = %q; want the password masked", got)
 		}
 	})
 
@@ -93,6 +109,11 @@ func TestConfigFrom(t *testing.T) {
 			{"images URL of another scheme", map[string]any{"imageservice_url": "ftp://imageservice/accounts/"}, `config: imageservice_url: "ftp://imageservice/accounts/" is not an http or https URL`},
 			{"zipkin URL without host", map[string]any{"zipkin_server_url": "http://"}, `config: zipkin_server_url: "http://" is not an http or https URL`},
 			{"AMQP URL over http, password masked", map[string]any{"amqp_server_url": "http://guest:hunter2@rabbitmq:5672/"}, `config: amqp_server_url: "http://guest:xxxxx@rabbitmq:5672/" is not an amqp or amqps URL`},
+			{"unknown account store", map[string]any{"account_store": "mongo"}, `config: account_store: "mongo" is not "bolt" or "postgres"`},
+			{"postgres store without a URL", map[string]any{"account_store": "postgres"}, `config: postgres_url: "" is not a postgres URL (account_store is postgres)`},
+			{"postgres URL with the password in a parameter", map[string]any{"postgres_url": "postgres://goblog@postgres/accounts?password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL with a host`},
+			{"postgres key=value string", map[string]any{"postgres_url": "host=postgres password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
+			{"postgres URL of another scheme", map[string]any{"postgres_url": "mysql://goblog:hunter2@db/accounts"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
