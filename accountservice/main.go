@@ -21,6 +21,7 @@ import (
 	"github.com/goblog/accountservice/internal/api"
 	"github.com/goblog/accountservice/internal/boltstore"
 	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
@@ -72,7 +73,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("starting tracer: %w", err)
 	}
-	db, err := openStore(ctx, cfg.BoltPath, tracer, log)
+	db, err := openStore(ctx, cfg, tracer, log)
 	if err != nil {
 		_ = tracer.Close()
 		return err
@@ -118,7 +119,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}
 
 	health := server.NewHealth()
-	health.Register("bolt", db.Check)
+	// A PostgreSQL outage hits every replica at once: failing /health would
+	// take them all out of DNS and get them restarted, which cures nothing.
+	// They answer 503 instead until the database is back; /info shows it.
+	if cfg.AccountStore == storeBolt {
+		health.Register("bolt", db.Check)
+	}
 	var testability *api.Testability
 	if cfg.TestabilityEnabled {
 		testability = &api.Testability{}
@@ -127,7 +133,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	router := api.NewRouter(api.Config{
 		Accounts:    svc,
 		Health:      health.Handler(),
-		Info:        infoFunc(cfg, servedBy, live, broker),
+		Info:        infoFunc(cfg, servedBy, live, broker, db),
 		Testability: testability,
 		Middleware:  []mux.MiddlewareFunc{tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
 		Log:         reqLog,
@@ -154,9 +160,29 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}.Run(ctx)
 }
 
-// openStore opens the bbolt database and seeds it on its first start.
-func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log logrus.FieldLogger) (*boltstore.Store, error) {
-	db, err := boltstore.Open(path, boltLockTimeout, boltstore.WithTracer(tracer.Tracer))
+// accountStore is the account.Store main opens, checks and closes.
+type accountStore interface {
+	account.Store
+	Check(ctx context.Context) error
+	Close() error
+}
+
+// openStore opens the store account_store names (a bbolt file, or PostgreSQL
+// once it is reachable and migrated) and seeds it on its first start.
+func openStore(ctx context.Context, cfg Config, tracer *tracing.Tracer, log logrus.FieldLogger) (accountStore, error) {
+	var (
+		db    accountStore
+		where logrus.Fields
+		err   error
+	)
+	switch cfg.AccountStore {
+	case storePostgres:
+		where = logrus.Fields{"store": storePostgres, "url": redactURL(cfg.PostgresURL)}
+		db, err = pgstore.Open(ctx, cfg.PostgresURL, pgstore.WithTracer(tracer.Tracer), pgstore.WithLogger(log.WithFields(where)))
+	default:
+		where = logrus.Fields{"store": storeBolt, "path": cfg.BoltPath}
+		db, err = boltstore.Open(cfg.BoltPath, boltLockTimeout, boltstore.WithTracer(tracer.Tracer))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +191,7 @@ func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log log
 		_ = db.Close()
 		return nil, err
 	}
-	log.WithFields(logrus.Fields{"path": path, "seeded": seeded}).Info("account database open")
+	log.WithFields(where).WithField("seeded", seeded).Info("account database open")
 	return db, nil
 }
 
@@ -241,8 +267,8 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 // land. The broker state is reported here, not in /health: a broker outage
 // only delays VIP notifications, and failing the health check of every
 // replica at once would take the whole service out of DNS.
-func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client) func(context.Context) any {
-	return func(context.Context) any {
+func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client, db accountStore) func(context.Context) any {
+	return func(ctx context.Context) any {
 		values := live.Load()
 		brokerState := "disabled"
 		if broker != nil {
@@ -253,6 +279,7 @@ func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], bro
 			"profile":  cfg.Profile,
 			"servedBy": servedBy,
 			"broker":   brokerState,
+			"store":    storeState(ctx, cfg, db),
 			"config": map[string]any{
 				"log_level":          values.LogLevel,
 				"quotes_service_url": values.QuotesURL,
@@ -261,4 +288,21 @@ func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], bro
 			"circuits": circuitFields(values.Circuits),
 		}
 	}
+}
+
+// storeState is the store for /info: its kind, its database (password
+// masked) and whether it answers now ("up", or "unavailable: …").
+func storeState(ctx context.Context, cfg Config, db accountStore) map[string]string {
+	state := map[string]string{"kind": cfg.AccountStore, "state": "up"}
+	if cfg.AccountStore == storePostgres {
+		state["url"] = redactURL(cfg.PostgresURL)
+	} else {
+		state["path"] = cfg.BoltPath
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := db.Check(ctx); err != nil {
+		state["state"] = "unavailable: " + err.Error()
+	}
+	return state
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 )
@@ -191,7 +193,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	}
 	live := newLive(cfg)
 	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	info := infoFunc(cfg, "10.0.0.7", live, nil)
+	info := infoFunc(cfg, "10.0.0.7", live, nil, checkedStore{memstore.New(), nil})
 
 	loader.set(map[string]any{
 		"log_level":          "debug",
@@ -218,10 +220,34 @@ func TestRefreshAppliesLive(t *testing.T) {
 		`"timeoutMs":700`,
 		`"broker":"disabled"`,
 		`"servedBy":"10.0.0.7"`,
+		`"store":{"kind":"bolt","path":"accounts.db","state":"up"}`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/info after refresh lacks %s: %s", want, body)
 		}
+	}
+}
+
+// checkedStore is a store whose health check gives err.
+type checkedStore struct {
+	account.Store
+	err error
+}
+
+func (s checkedStore) Check(context.Context) error { return s.err }
+func (checkedStore) Close() error                  { return nil }
+
+func TestStoreState(t *testing.T) {
+	cfg := Config{AccountStore: storePostgres, PostgresURL: "postgres://goblog:hunter2@postgres:5432/accounts"}
+	down := fmt.Errorf("pinging PostgreSQL: %w: connection refused", account.ErrUnavailable)
+	got := storeState(context.Background(), cfg, checkedStore{memstore.New(), down})
+	want := map[string]string{
+		"kind":  "postgres",
+		"url":   "postgres://goblog:xxxxx@postgres:5432/accounts",
+		"state": "unavailable: pinging PostgreSQL: account store unavailable: connection refused",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("storeState = %v; want %v (password masked)", got, want)
 	}
 }
 
