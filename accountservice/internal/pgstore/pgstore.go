@@ -101,7 +101,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		// pgx's parse errors never echo the password.
 		return nil, fmt.Errorf("parsing postgres_url: %w", err)
 	}
-	if _, set := cfg.ConnConfig.RuntimeParams["connect_timeout"]; !set && cfg.ConnConfig.ConnectTimeout == 0 {
+	if cfg.ConnConfig.ConnectTimeout == 0 { // the URL has no connect_timeout
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	// Whatever the server's default: a commit is acknowledged once flushed.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -170,22 +172,81 @@ func TestSlowDatabase(t *testing.T) {
 	})
 }
 
-// TestOutage stops the PostgreSQL server under an open store and starts it
-// again: the store must fail fast with ErrUnavailable meanwhile and recover
-// by itself.
-func TestOutage(t *testing.T) {
-	admin := adminURL(t)
+// clusterControl returns a function running scripts/ensure-postgres.sh
+// start or stop on the tests' cluster.
+func clusterControl(t *testing.T) func(cmd string) {
 	dir := os.Getenv("GOBLOG_TEST_POSTGRES_DIR")
 	if dir == "" {
-		t.Fatal("GOBLOG_TEST_POSTGRES_DIR is not set: the outage test stops and starts the cluster there (scripts/ensure-postgres.sh run exports it)")
+		t.Fatal("GOBLOG_TEST_POSTGRES_DIR is not set: this test stops and starts the cluster there (scripts/ensure-postgres.sh run exports it)")
 	}
-	cluster := func(cmd string) {
+	return func(cmd string) {
 		t.Helper()
 		out, err := exec.Command("bash", ensureScript, cmd, dir).CombinedOutput()
 		if err != nil {
 			t.Fatalf("ensure-postgres.sh %s: %v\n%s", cmd, err, out)
 		}
 	}
+}
+
+// TestOpenWaitsForTheDatabase: a replica starting before PostgreSQL waits
+// for it (retrying) instead of failing, and opens once it is there.
+func TestOpenWaitsForTheDatabase(t *testing.T) {
+	admin := adminURL(t)
+	cluster := clusterControl(t)
+	dbURL := freshDatabase(t, admin)
+	cluster("stop")
+	started := false
+	defer func() {
+		if !started {
+			cluster("start")
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type result struct {
+		s   *pgstore.Store
+		err error
+	}
+	log, hook := logtest.NewNullLogger()
+	opened := make(chan result, 1)
+	go func() {
+		s, err := pgstore.Open(ctx, dbURL, pgstore.WithLogger(log))
+		opened <- result{s, err}
+	}()
+	// Polled every 50 ms: Open must say it is retrying, and not return.
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	for retrying := false; !retrying; {
+		select {
+		case r := <-opened:
+			t.Fatalf("Open returned while the server was down: %v", r.err)
+		case <-ctx.Done():
+			t.Fatal("Open did not log a retry while the server was down")
+		case <-poll.C:
+			for _, e := range hook.AllEntries() {
+				retrying = retrying || e.Level == logrus.WarnLevel && e.Message == "PostgreSQL is not reachable yet; retrying"
+			}
+		}
+	}
+	cluster("start")
+	started = true
+	r := <-opened
+	if r.err != nil {
+		t.Fatalf("Open after the server started: %v", r.err)
+	}
+	t.Cleanup(func() { _ = r.s.Close() })
+	if _, err := r.s.Create(ctx, "After the wait"); err != nil {
+		t.Fatalf("Create on the store opened after the wait: %v", err)
+	}
+}
+
+// TestOutage stops the PostgreSQL server under an open store and starts it
+// again: the store must fail fast with ErrUnavailable meanwhile and recover
+// by itself.
+func TestOutage(t *testing.T) {
+	admin := adminURL(t)
+	cluster := clusterControl(t)
 	ctx := context.Background()
 
 	Convey("Given a store with data and the server stopped under it", t, func() {
