@@ -54,12 +54,14 @@ test-unit: ## go vet and go test -race of all four modules
 	$(GO) vet $(PKGS)
 	$(GO) test -race $(PKGS)
 
-# -p 1: the messaging tests restart the broker, which would break the others.
+# -p 1: the messaging tests restart the broker, and the PostgreSQL outage test its server, which
+# would break the others. ensure-postgres.sh run: a throwaway cluster (temp dir, free port) for the
+# duration of the tests, its URL in GOBLOG_TEST_POSTGRES_URL; stopped and removed after.
 .PHONY: test-integration-go
-test-integration-go: ## tests tagged `integration`, against a real RabbitMQ (started when absent)
+test-integration-go: ## tests tagged `integration`, against a real RabbitMQ (started when absent) and a throwaway PostgreSQL
 	bash scripts/ensure-rabbitmq.sh
 	@test -n "$(INTEGRATION_PKGS)" || { echo "no integration tests found" >&2; exit 1; }
-	$(GO) test -race -tags integration -count=1 -p 1 $(INTEGRATION_PKGS)
+	bash scripts/ensure-postgres.sh run -- $(GO) test -race -tags integration -count=1 -p 1 $(INTEGRATION_PKGS)
 
 .PHONY: test-jvm
 test-jvm: ## JUnit tests of the JVM support services (Maven)
@@ -79,9 +81,13 @@ fuzz: ## run each fuzz target for FUZZTIME (300000x: executions, see above)
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+# The PostgreSQL benchmarks use GOBLOG_TEST_POSTGRES_URL when set, else a throwaway cluster when
+# PostgreSQL is installed; without either they skip, saying so.
+PG_BENCH = $(if $(GOBLOG_TEST_POSTGRES_URL),,$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),bash scripts/ensure-postgres.sh run -- ))
+
 .PHONY: bench
-bench: ## benchmarks of all modules, with allocations
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+bench: ## benchmarks of all modules, with allocations (PostgreSQL on a throwaway cluster when installed)
+	$(PG_BENCH)$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 # hystrix-go is unmaintained: only common/circuit may import it, so it can be replaced there alone
 # (issue 8). Every .go file counts, whatever its build tags.

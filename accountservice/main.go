@@ -17,6 +17,7 @@ import (
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/app"
 	"github.com/goblog/accountservice/internal/boltstore"
+	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
@@ -67,7 +68,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("starting tracer: %w", err)
 	}
-	db, err := openStore(ctx, cfg.BoltPath, tracer, log)
+	db, err := openStore(ctx, cfg, tracer, log)
 	if err != nil {
 		_ = tracer.Close()
 		return err
@@ -90,7 +91,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}
 
 	health := server.NewHealth()
-	health.Register("bolt", db.Check)
+	// A PostgreSQL outage hits every replica at once: failing /health would
+	// take them all out of DNS and get them restarted, which cures nothing.
+	// They answer 503 instead until the database is back; /info shows it.
+	if cfg.AccountStore == storeBolt {
+		health.Register("bolt", db.Check)
+	}
 	// Downstream calls: circuit breaker → tracing → DNS round robin.
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 100 // the default 2 reopens connections under load
@@ -98,7 +104,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		QuotesURL:     func() string { return settings.Load().Live.QuotesURL },
 		ImagesURL:     func() string { return settings.Load().Live.ImagesURL },
 		Testability:   cfg.TestabilityEnabled,
-		Info:          infoFunc(settings, servedBy, broker),
+		Info:          infoFunc(settings, servedBy, broker, db),
 		NotifyTimeout: vipNotifyTimeout,
 	}, app.Dependencies{
 		Store:     db,
@@ -137,9 +143,29 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}.Run(ctx)
 }
 
-// openStore opens the bbolt database and seeds it on its first start.
-func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log logrus.FieldLogger) (*boltstore.Store, error) {
-	db, err := boltstore.Open(path, boltLockTimeout, boltstore.WithTracer(tracer.Tracer))
+// accountStore is the account.Store main opens, checks and closes.
+type accountStore interface {
+	account.Store
+	Check(ctx context.Context) error
+	Close() error
+}
+
+// openStore opens the store account_store names (a bbolt file, or PostgreSQL
+// once it is reachable and migrated) and seeds it on its first start.
+func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log logrus.FieldLogger) (accountStore, error) {
+	var (
+		db    accountStore
+		where logrus.Fields
+		err   error
+	)
+	switch cfg.AccountStore {
+	case storePostgres:
+		where = logrus.Fields{"store": storePostgres, "url": config.RedactURL(cfg.PostgresURL)}
+		db, err = pgstore.Open(ctx, cfg.PostgresURL, pgstore.WithTracer(tracer.Tracer), pgstore.WithLogger(log.WithFields(where)))
+	default:
+		where = logrus.Fields{"store": storeBolt, "path": cfg.BoltPath}
+		db, err = boltstore.Open(cfg.BoltPath, boltLockTimeout, boltstore.WithTracer(tracer.Tracer))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +174,7 @@ func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log log
 		_ = db.Close()
 		return nil, err
 	}
-	log.WithFields(logrus.Fields{"path": path, "seeded": seeded}).Info("account database open")
+	log.WithFields(where).WithField("seeded", seeded).Info("account database open")
 	return db, nil
 }
 
@@ -157,8 +183,8 @@ func openStore(ctx context.Context, path string, tracer *tracing.Tracer, log log
 // watch a refresh land. The broker state is reported here, not in /health: a
 // broker outage only delays VIP notifications, and failing the health check
 // of every replica at once would take the whole service out of DNS.
-func infoFunc(settings *config.Live[Settings], servedBy string, broker *messaging.Client) func(context.Context) any {
-	return func(context.Context) any {
+func infoFunc(settings *config.Live[Settings], servedBy string, broker *messaging.Client, db accountStore) func(context.Context) any {
+	return func(ctx context.Context) any {
 		s := settings.Load()
 		brokerState := "disabled"
 		if broker != nil {
@@ -170,8 +196,26 @@ func infoFunc(settings *config.Live[Settings], servedBy string, broker *messagin
 			"profile":  s.Profile,
 			"servedBy": servedBy,
 			"broker":   brokerState,
+			"store":    storeState(ctx, s, db),
 			"config":   fields,
 			"circuits": fields["circuits"],
 		}
 	}
+}
+
+// storeState is the store for /info: its kind, its database (password
+// masked) and whether it answers now ("up", or "unavailable: …").
+func storeState(ctx context.Context, s Settings, db accountStore) map[string]string {
+	state := map[string]string{"kind": s.AccountStore, "state": "up"}
+	if s.AccountStore == storePostgres {
+		state["url"] = config.RedactURL(s.PostgresURL)
+	} else {
+		state["path"] = s.BoltPath
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := db.Check(ctx); err != nil {
+		state["state"] = "unavailable: " + err.Error()
+	}
+	return state
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/config/configtest"
@@ -44,12 +46,28 @@ func TestReadSettings(t *testing.T) {
 				ImagesURL:     "http://localhost:7777/accounts/",
 				QuotesCircuit: repoCircuit, ImagesCircuit: repoCircuit,
 			},
+			AccountStore: "bolt",
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
 		}
 		if got := cfg.Fields()["amqp_server_url"]; got != "amqp://guest:xxxxx@localhost:5672/" {
 			t.Errorf("logged amqp_server_url = %q; want the password masked", got)
+		}
+	})
+
+	t.Run("the postgres store, its password masked in the log", func(t *testing.T) {
+		cfg, err := readSettings(config.Merge([]config.PropertySource{{Name: "t", Source: map[string]any{
+			"account_store": "postgres", "postgres_url": "postgres://goblog:hunter2@postgres:5432/accounts?sslmode=disable",
+		}}}), "swarm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/accounts?sslmode=disable" {
+			t.Errorf("got store %q, URL %q", cfg.AccountStore, cfg.PostgresURL)
+		}
+		if got := cfg.Fields()["postgres_url"]; got != "postgres://goblog:xxxxx@postgres:5432/accounts?sslmode=disable" {
+			t.Errorf("logged postgres_url = %q; want the password masked", got)
 		}
 	})
 
@@ -84,6 +102,11 @@ func TestReadSettings(t *testing.T) {
 			{"pprof port not an integer", map[string]any{"pprof_port": "on"}, `config: pprof_port: "on" is not an integer`},
 			{"pprof port out of range", map[string]any{"pprof_port": -1}, `config: pprof_port: "-1" is not a TCP port (1-65535)`},
 			{"pprof port taken", map[string]any{"pprof_port": 6767}, "config: pprof_port 6767 is already server_port or hystrix_stream_port"},
+			{"unknown account store", map[string]any{"account_store": "mongo"}, `config: account_store: "mongo" is not "bolt" or "postgres"`},
+			{"postgres store without a URL", map[string]any{"account_store": "postgres"}, `config: postgres_url: "" is not a postgres URL (account_store is postgres)`},
+			{"postgres URL with the password in a parameter", map[string]any{"postgres_url": "postgres://goblog@postgres/accounts?password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL with a host`},
+			{"postgres key=value string", map[string]any{"postgres_url": "host=postgres password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
+			{"postgres URL of another scheme", map[string]any{"postgres_url": "mysql://goblog:hunter2@db/accounts"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
@@ -143,7 +166,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	}
 	settings := config.NewLive(cfg)
 	settings.Follow(store, log, refresh, applyLive(log))
-	info := infoFunc(settings, "10.0.0.7", nil)
+	info := infoFunc(settings, "10.0.0.7", nil, checkedStore{memstore.New(), nil})
 
 	loader.Set(map[string]any{
 		"log_level":          "debug",
@@ -170,10 +193,34 @@ func TestRefreshAppliesLive(t *testing.T) {
 		`"timeoutMs":700`,
 		`"broker":"disabled"`,
 		`"servedBy":"10.0.0.7"`,
+		`"store":{"kind":"bolt","path":"accounts.db","state":"up"}`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/info after refresh lacks %s: %s", want, body)
 		}
+	}
+}
+
+// checkedStore is a store whose health check gives err.
+type checkedStore struct {
+	account.Store
+	err error
+}
+
+func (s checkedStore) Check(context.Context) error { return s.err }
+func (checkedStore) Close() error                  { return nil }
+
+func TestStoreState(t *testing.T) {
+	cfg := Settings{AccountStore: storePostgres, PostgresURL: "postgres://goblog:hunter2@postgres:5432/accounts"}
+	down := fmt.Errorf("pinging PostgreSQL: %w: connection refused", account.ErrUnavailable)
+	got := storeState(context.Background(), cfg, checkedStore{memstore.New(), down})
+	want := map[string]string{
+		"kind":  "postgres",
+		"url":   "postgres://goblog:xxxxx@postgres:5432/accounts",
+		"state": "unavailable: pinging PostgreSQL: account store unavailable: connection refused",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("storeState = %v; want %v (password masked)", got, want)
 	}
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -31,6 +33,14 @@ const (
 	keyVIPQueue          = "vip_queue"
 	keyQuotesURL         = "quotes_service_url"
 	keyImagesURL         = "imageservice_url"
+	keyAccountStore      = "account_store"
+	keyPostgresURL       = "postgres_url"
+)
+
+// The values of account_store.
+const (
+	storeBolt     = "bolt"
+	storePostgres = "postgres"
 )
 
 // Settings is everything accountservice reads from its configuration, read
@@ -51,6 +61,10 @@ type Settings struct {
 	// PprofPort serves net/http/pprof on 127.0.0.1 at this port; 0 (the
 	// default): not at all.
 	PprofPort int
+	// AccountStore is where accounts live: storeBolt (default) or storePostgres.
+	AccountStore string
+	// PostgresURL is the database of storePostgres; it holds the password.
+	PostgresURL string
 
 	Live LiveSettings
 }
@@ -91,6 +105,21 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	}
 	if p, err := pprofPort(snap); r.Check(err) {
 		s.PprofPort = p
+	}
+	r.String(&s.AccountStore, keyAccountStore, storeBolt)
+	s.AccountStore = strings.TrimSpace(s.AccountStore)
+	pgURL, pgErr := postgresURL(snap)
+	if r.Check(pgErr) {
+		s.PostgresURL = pgURL
+	}
+	switch s.AccountStore {
+	case storeBolt:
+	case storePostgres:
+		if s.PostgresURL == "" && pgErr == nil {
+			r.Check(&config.ValueError{Key: keyPostgresURL, Value: "", Want: "a postgres URL (account_store is postgres)"})
+		}
+	default:
+		r.Check(&config.ValueError{Key: keyAccountStore, Value: s.AccountStore, Want: `"bolt" or "postgres"`})
 	}
 	if s.ServerPort != 0 && s.ServerPort == s.HystrixStreamPort {
 		r.Check(fmt.Errorf("config: %s and %s are both %d", keyServerPort, keyHystrixStreamPort, s.ServerPort))
@@ -162,6 +191,8 @@ func (s Settings) Fields() map[string]any {
 		"circuits":           s.Live.circuitFields(),
 		server.DrainKey:      s.ShutdownDrain.String(),
 		pprofPortKey:         s.PprofPort,
+		keyAccountStore:      s.AccountStore,
+		keyPostgresURL:       s.PostgresURL,
 	})
 }
 
@@ -182,3 +213,21 @@ func (l LiveSettings) circuitFields() map[string]any {
 
 // addr is a listen address on every interface.
 func addr(port int) string { return ":" + strconv.Itoa(port) }
+
+// postgresURL reads postgres_url: empty, or a postgres:// (postgresql://)
+// URL with a host and the password, if any, in its user info, where the log
+// and /info mask it (config.MaskFields). A bad value is never repeated in the
+// error: it may hold the password anywhere (a password parameter, a libpq
+// key=value string).
+func postgresURL(snap *config.Snapshot) (string, error) {
+	raw := strings.TrimSpace(snap.String(keyPostgresURL, ""))
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" || u.Query().Has("password") {
+		return "", &config.ValueError{Key: keyPostgresURL, Value: "<hidden>",
+			Want: "a postgres:// URL with a host, the password (if any) in its user info, not in a parameter"}
+	}
+	return raw, nil
+}

@@ -28,6 +28,13 @@ var (
 	ErrInvalid = errors.New("invalid input")
 )
 
+// ErrUnavailable means the store could not answer: its database is
+// unreachable, restarting or too slow for the deadline. It is a passing
+// condition, not a fault of the request nor a bug: handlers answer 503
+// (RFC 9110 §15.6.4) and the same request may succeed later. Stores wrap it
+// together with the cause (errors.Is finds both).
+var ErrUnavailable = errors.New("account store unavailable")
+
 // Account is an account as the service hands it out. Only ID and Name are
 // stored; ServedBy, Quote and Image are filled in per request. It is the
 // domain type: the stores keep their own record of it and the HTTP transport
@@ -54,6 +61,10 @@ type Image struct {
 }
 
 // Store persists accounts. Implementations are safe for concurrent use.
+// Every method honours ctx: a cancelled or expired context ends the call
+// with an error wrapping ctx.Err(). A store on a database server wraps
+// ErrUnavailable into errors that mean "the database did not answer in time"
+// (connection refused or lost, server shutting down, deadline reached).
 type Store interface {
 	// Get returns the stored account (ID and Name) or an error wrapping ErrNotFound.
 	Get(ctx context.Context, id string) (Account, error)

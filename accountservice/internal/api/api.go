@@ -115,14 +115,18 @@ func (h *handlers) setHealthy(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeServiceError maps the service's errors to status codes. Only
-// business errors reach the client verbatim; anything else is logged and
-// answered with a generic 500.
+// business errors reach the client verbatim; an unavailable store is 503
+// (the database is down or slow: try again later); anything else is logged
+// and answered with a generic 500.
 func (h *handlers) writeServiceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, account.ErrInvalid):
 		server.WriteError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, account.ErrNotFound):
 		server.WriteError(w, http.StatusNotFound, "account not found")
+	case errors.Is(err, account.ErrUnavailable):
+		h.log(r.Context()).WithError(err).Warn("account store unavailable")
+		server.WriteError(w, http.StatusServiceUnavailable, "account store unavailable, try again later")
 	default:
 		h.log(r.Context()).WithError(err).Error("request failed")
 		server.WriteError(w, http.StatusInternalServerError, "internal error")

@@ -97,6 +97,23 @@ func TestGetAccount(t *testing.T) {
 		})
 	})
 
+	Convey("Given a store whose database is down or too slow", t, func() {
+		f := newFixture(t, withStore(unavailableStore{memstore.New()}))
+
+		Convey("GET is 503 with a JSON error and no internal detail", func() {
+			rec := f.do("GET", "/accounts/10000", nil)
+			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
+			So(errorBody(rec, rec.Body.String()), ShouldEqual, "account store unavailable, try again later")
+		})
+
+		Convey("POST is 503 with a JSON error, no Location", func() {
+			rec := f.do("POST", "/accounts", strings.NewReader(`{"name":"Ada"}`))
+			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
+			So(errorBody(rec, rec.Body.String()), ShouldEqual, "account store unavailable, try again later")
+			So(rec.Header().Get("Location"), ShouldBeEmpty)
+		})
+	})
+
 	Convey("Given downstreams that fail or hang", t, func() {
 		f := newFixture(t)
 		fallbackQuote := wireQuote{Quote: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -91,6 +92,17 @@ type failingStore struct{ account.Store }
 
 func (failingStore) Get(context.Context, string) (account.Account, error) {
 	return account.Account{}, errors.New("bolt: database not open")
+}
+
+// unavailableStore fails every call as a store whose database is down.
+type unavailableStore struct{ account.Store }
+
+func (unavailableStore) Get(context.Context, string) (account.Account, error) {
+	return account.Account{}, fmt.Errorf("reading account: %w: dial tcp 10.0.0.7:5432: connect: connection refused", account.ErrUnavailable)
+}
+
+func (unavailableStore) Create(context.Context, string) (account.Account, error) {
+	return account.Account{}, fmt.Errorf("storing account: %w: %w", account.ErrUnavailable, context.DeadlineExceeded)
 }
 
 // fixture is the accountservice built by app.New, as main builds it, minus

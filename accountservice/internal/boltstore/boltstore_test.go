@@ -64,3 +64,15 @@ func BenchmarkBoltGet(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkBoltCreate is one read-write transaction, committed with an fsync.
+func BenchmarkBoltCreate(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "accounts.db"))
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Create(ctx, "Bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -21,10 +21,22 @@ type Harness struct {
 	// Reopen closes s and opens the same data again. Nil for stores that
 	// do not persist; the persistence specs are skipped then.
 	Reopen func(t *testing.T, s account.Store) account.Store
+	// OpenShared opens n stores on one new, empty database, all at the same
+	// time, as n replicas starting together would. Nil for stores that
+	// cannot be shared between processes; the shared-store specs are
+	// skipped then.
+	OpenShared func(t *testing.T, n int) []account.Store
 }
 
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
+	runSingle(t, h)
+	if h.OpenShared != nil {
+		runShared(t, h)
+	}
+}
+
+func runSingle(t *testing.T, h Harness) {
 	ctx := context.Background()
 
 	Convey("Given an empty store", t, func() {
@@ -148,5 +160,86 @@ func Run(t *testing.T, h Harness) {
 				So(next.ID, ShouldEqual, "10101")
 			})
 		}
+	})
+}
+
+// runShared holds what only a store shared by several replicas can get
+// wrong: ids handed out twice, writes one replica cannot see, a seed applied
+// by each replica.
+func runShared(t *testing.T, h Harness) {
+	ctx := context.Background()
+
+	Convey("Given three stores opened at once on one fresh database", t, func() {
+		stores := h.OpenShared(t, 3)
+		So(stores, ShouldHaveLength, 3)
+
+		Convey("seeding through all three at once seeds once, and each sees the seed", func() {
+			seeded := make([]bool, len(stores))
+			errs := make([]error, len(stores))
+			var wg sync.WaitGroup
+			for i, s := range stores {
+				wg.Go(func() { seeded[i], errs[i] = s.Seed(ctx, account.SeedAccounts(100)) })
+			}
+			wg.Wait()
+			times := 0
+			for i := range stores {
+				So(errs[i], ShouldBeNil)
+				if seeded[i] {
+					times++
+				}
+			}
+			So(times, ShouldEqual, 1)
+			for _, s := range stores {
+				got, err := s.Get(ctx, "10099")
+				So(err, ShouldBeNil)
+				So(got.Name, ShouldEqual, "Person_99")
+			}
+
+			Convey("and the next account, whichever store creates it, is 10100", func() {
+				a, err := stores[2].Create(ctx, "First after the seed")
+				So(err, ShouldBeNil)
+				So(a.ID, ShouldEqual, "10100")
+			})
+		})
+
+		Convey("an account created through one is read through the others", func() {
+			created, err := stores[0].Create(ctx, "Shared")
+			So(err, ShouldBeNil)
+			for _, s := range stores[1:] {
+				got, err := s.Get(ctx, created.ID)
+				So(err, ShouldBeNil)
+				So(got, ShouldResemble, created)
+			}
+		})
+
+		Convey("two stores creating accounts concurrently hand out distinct ids, each readable through the other", func() {
+			const perStore = 25
+			a, b := stores[0], stores[1]
+			created := make([]account.Account, 2*perStore)
+			errs := make([]error, 2*perStore)
+			var wg sync.WaitGroup
+			for i := range created {
+				s := a
+				if i%2 == 1 {
+					s = b
+				}
+				wg.Go(func() { created[i], errs[i] = s.Create(ctx, "Replica_"+strconv.Itoa(i)) })
+			}
+			wg.Wait()
+			seen := map[string]bool{}
+			for i, c := range created {
+				So(errs[i], ShouldBeNil)
+				So(seen[c.ID], ShouldBeFalse)
+				seen[c.ID] = true
+				other := b
+				if i%2 == 1 {
+					other = a
+				}
+				got, err := other.Get(ctx, c.ID)
+				So(err, ShouldBeNil)
+				So(got.Name, ShouldEqual, "Replica_"+strconv.Itoa(i))
+			}
+			So(seen, ShouldHaveLength, 2*perStore)
+		})
 	})
 }
