@@ -38,6 +38,9 @@ type settings struct {
 	Port                                                       int
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// ImageMemoryBudgetMiB is what uploads may hold at once; 0 derives it
+	// from the memory limits (see api.Options.MemoryBudget).
+	ImageMemoryBudgetMiB int
 }
 
 // settingsFrom reads and checks the start-time configuration. Every bad value
@@ -65,6 +68,11 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	c.LogLevel, err = logging.LevelFrom(s)
 	check(err)
 	c.ShutdownDrain, err = service.ShutdownDrain(s)
+	check(err)
+	c.ImageMemoryBudgetMiB, err = s.IntE("image_memory_budget_mib", 0)
+	if err == nil && c.ImageMemoryBudgetMiB < 0 {
+		err = &config.ValueError{Key: "image_memory_budget_mib", Value: strconv.Itoa(c.ImageMemoryBudgetMiB), Want: "a number of MiB, 0 or more (0: derived from the memory limits)"}
+	}
 	check(err)
 	if len(errs) > 0 {
 		return settings{}, errors.Join(errs...)
@@ -127,6 +135,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		ServedBy: servedBy,
 		Gallery:  gallery,
 		Log:      log,
+
+		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
 	router := api.NewRouter(handler, tracer, log)
