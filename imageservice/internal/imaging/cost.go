@@ -7,9 +7,10 @@ import "image/color"
 const jobOverhead = 1 << 20
 
 // bandBytesPerPixel is what rendering one output pixel of a band holds: the
-// oriented and the flattened RGBA rows (4 bytes each) and gift's float row
-// buffers (16 bytes each, one per worker, counted twice for slack).
-const bandBytesPerPixel = 4 + 4 + 2*16
+// oriented and the flattened RGBA rows and the colours At hands out (4 bytes
+// each) and gift's float row buffers (16 bytes each, one per worker, counted
+// twice for slack).
+const bandBytesPerPixel = 3*4 + 2*16
 
 // cost is the worst-case memory of decoding the image, rendering it a band at
 // a time and encoding it, in bytes. It follows what the standard decoders

@@ -28,9 +28,10 @@ type View struct {
 	bounds image.Rectangle // (0,0) to the displayed size
 
 	turn, sepia *gift.GIFT
-	oriented    *image.RGBA // the current band before flattening, then its sepia
-	flat        *image.RGBA // the current band on Background
-	y0, y1      int         // rows of bounds held in oriented, y0 == y1 when none
+	oriented    *image.RGBA  // the current band before flattening, then its sepia
+	flat        *image.RGBA  // the current band on Background
+	colours     []color.RGBA // the sepia band again, for At
+	y0, y1      int          // rows of bounds held in oriented, y0 == y1 when none
 }
 
 // NewView returns the sepia view of img displayed with orientation o.
@@ -51,6 +52,7 @@ func NewView(img image.Image, o Orientation) *View {
 	}
 	band := image.Rect(0, 0, size.X, min(bandRows, size.Y))
 	v.oriented, v.flat = image.NewRGBA(band), image.NewRGBA(band)
+	v.colours = make([]color.RGBA, band.Dx()*band.Dy())
 	return v
 }
 
@@ -83,8 +85,17 @@ func (v *View) Bounds() image.Rectangle { return v.bounds }
 
 // At is the colour of the displayed pixel (x, y). Reading row after row, as
 // image/jpeg does, renders each band once.
+//
+// The colour is a *color.RGBA into the view's band, so that reading a pixel
+// allocates nothing (a color.RGBA value in an interface would cost an
+// allocation per pixel, 100 MB of garbage for 25 megapixels): use it before
+// reading a pixel of another band, or call RGBAAt.
 func (v *View) At(x, y int) color.Color {
-	return v.RGBAAt(x, y)
+	if !image.Pt(x, y).In(v.bounds) {
+		return color.Transparent
+	}
+	v.ensure(y)
+	return &v.colours[(y-v.y0)*v.bounds.Dx()+x]
 }
 
 // RGBAAt is At without the interface conversion.
@@ -92,10 +103,15 @@ func (v *View) RGBAAt(x, y int) color.RGBA {
 	if !image.Pt(x, y).In(v.bounds) {
 		return color.RGBA{}
 	}
+	v.ensure(y)
+	return v.oriented.RGBAAt(x, y-v.y0)
+}
+
+// ensure renders the band holding displayed row y unless it is the current one.
+func (v *View) ensure(y int) {
 	if y < v.y0 || y >= v.y1 {
 		v.render(y - y%bandRows)
 	}
-	return v.oriented.RGBAAt(x, y-v.y0)
 }
 
 // render computes displayed rows y0 up to y0+bandRows.
@@ -109,6 +125,10 @@ func (v *View) render(y0 int) {
 	draw.Draw(flat, band, image.NewUniform(Background), image.Point{}, draw.Src)
 	draw.Draw(flat, band, oriented, image.Point{}, draw.Over)
 	v.sepia.Draw(oriented, flat)
+	for i := range band.Dx() * band.Dy() {
+		p := oriented.Pix[4*i : 4*i+4 : 4*i+4]
+		v.colours[i] = color.RGBA{p[0], p[1], p[2], p[3]}
+	}
 	v.y0, v.y1 = y0, y1
 }
 

@@ -203,7 +203,7 @@ func TestViewBands(t *testing.T) {
 			mismatches := 0
 			for y := b.Max.Y - 1; y >= 0; y-- { // bottom up: every read renders a band anew
 				for x := range b.Dx() {
-					if view.RGBAAt(x, y) != want.RGBAAt(x, y) {
+					if view.RGBAAt(x, y) != want.RGBAAt(x, y) || *view.At(x, y).(*color.RGBA) != want.RGBAAt(x, y) {
 						mismatches++
 					}
 				}
