@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"path/filepath"
 	"testing"
 
 	"github.com/goblog/imageservice/internal/bundle"
@@ -42,6 +43,14 @@ func FuzzDecodeImage(f *testing.F) {
 	exif := imagetest.WithExifOrientation(jpg, 6, true)
 	f.Add(exif[:30]) // cut inside the Exif segment
 	f.Add(imagetest.EncodeJPEG(f, image.NewGray(image.Rect(0, 0, 8, 8))))
+	// Every subsampling, progressive, CMYK and YCCK (testdata/genjpeg.c).
+	jpegs, _ := filepath.Glob(filepath.Join("testdata", "*.jpg"))
+	if len(jpegs) == 0 {
+		f.Fatal("no JPEG fixtures in testdata")
+	}
+	for _, name := range jpegs {
+		f.Add(fixture(f, filepath.Base(name)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, h, err := Decode(data, limit)
 		if err != nil {

@@ -36,6 +36,30 @@ func TestReadHeader(t *testing.T) {
 				So(fmt.Sprint(name, ": ", h.Orientation), ShouldEqual, fmt.Sprint(name, ": ", Upright))
 			}
 		})
+		Convey("the frame header gives the components, their sampling and progressive scans", func() {
+			for _, c := range []struct {
+				name        string
+				components  int
+				samples     float64
+				progressive bool
+			}{
+				{"ycbcr-444.jpg", 3, 3, false},
+				{"ycbcr-422.jpg", 3, 2, false},
+				{"ycbcr-420.jpg", 3, 1.5, false},
+				{"ycbcr-440.jpg", 3, 2, false},
+				{"ycbcr-411.jpg", 3, 1.5, false},
+				{"ycbcr-410.jpg", 3, 1.25, false},
+				{"ycbcr-420-progressive.jpg", 3, 1.5, true},
+				{"gray-progressive.jpg", 1, 1, true},
+				{"cmyk.jpg", 4, 4, false},
+				{"ycck-progressive.jpg", 4, 2.5, true},
+			} {
+				h, err := ReadHeader(fixture(t, c.name), MaxPixels)
+				So(err, ShouldBeNil)
+				So(fmt.Sprint(c.name, h.components, h.samples, h.progressive), ShouldEqual,
+					fmt.Sprint(c.name, c.components, c.samples, c.progressive))
+			}
+		})
 		Convey("a PNG is upright", func() {
 			h, err := ReadHeader(imagetest.PNG(t, 4, 4), MaxPixels)
 			So(err, ShouldBeNil)

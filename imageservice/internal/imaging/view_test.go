@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/disintegration/gift"
@@ -70,6 +72,14 @@ func viewerCases(t testing.TB) []viewerCase {
 			imagetest.WithExifOrientation(stored, uint16(o), o%2 == 0), scene(),
 		})
 	}
+	// Written by libjpeg (testdata/genjpeg.c), for what Go's encoder cannot write.
+	for _, name := range []string{
+		"ycbcr-444.jpg", "ycbcr-422.jpg", "ycbcr-420.jpg", "ycbcr-440.jpg", "ycbcr-411.jpg", "ycbcr-410.jpg",
+		"ycbcr-420-progressive.jpg", "cmyk.jpg", "ycck.jpg", "ycck-progressive.jpg",
+	} {
+		cases = append(cases, viewerCase{"JPEG " + name, fixture(t, name), scene()})
+	}
+	cases = append(cases, viewerCase{"JPEG gray-progressive.jpg", fixture(t, "gray-progressive.jpg"), convert(scene(), image.NewGray(r))})
 	for _, o := range []uint16{0, 9, 0xffff} {
 		cases = append(cases, viewerCase{
 			fmt.Sprintf("JPEG with an out-of-range EXIF orientation %d: shown as stored", o),
@@ -77,6 +87,16 @@ func viewerCases(t testing.TB) []viewerCase {
 		})
 	}
 	return cases
+}
+
+// fixture reads testdata/name.
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // palettedScene is the scene in a palette whose first entry is transparent,
