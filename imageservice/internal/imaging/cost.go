@@ -22,7 +22,8 @@ const bandBytesPerPixel = 3*4 + 2*16
 //     decide how many per pixel: 3 at 4:4:4, 1.5 at 4:2:0), padded to whole
 //     MCUs; a progressive image keeps 4 bytes per sample of DCT coefficients
 //     for the whole image until its last scan; a 4-component (CMYK, YCCK)
-//     image is then converted into a new 4-byte-per-pixel image.
+//     image, or an RGB one (Adobe "no transform", no JFIF), is then converted
+//     into a new 4-byte-per-pixel image.
 func (h Header) cost() int64 {
 	pixels := float64(h.Width+32) * float64(h.Height+32) // MCU padding
 	var decoded float64
@@ -37,7 +38,7 @@ func (h Header) cost() int64 {
 		if h.progressive {
 			decoded += pixels * h.samples * 4
 		}
-		if h.components == 4 {
+		if h.components == 4 || h.rgb {
 			decoded += pixels * 4
 		}
 	}

@@ -26,6 +26,7 @@ type Header struct {
 	progressive bool    // JPEG: SOF2
 	samples     float64 // JPEG: decoded samples per pixel, over all components
 	components  int     // JPEG: 1, 3 or 4
+	rgb         bool    // JPEG: 3 components stored as RGB, converted into a new RGBA image
 }
 
 // ReadHeader reads the format, dimensions and display metadata of a JPEG or
@@ -68,11 +69,13 @@ func ReadHeader(data []byte, maxPixels int) (h Header, err error) {
 
 // JPEG markers (ITU T.81 table B.1).
 const (
-	markerSOF0 = 0xc0 // baseline
-	markerSOF1 = 0xc1 // extended sequential
-	markerSOF2 = 0xc2 // progressive
-	markerSOS  = 0xda
-	markerAPP1 = 0xe1
+	markerSOF0  = 0xc0 // baseline
+	markerSOF1  = 0xc1 // extended sequential
+	markerSOF2  = 0xc2 // progressive
+	markerSOS   = 0xda
+	markerAPP0  = 0xe0
+	markerAPP1  = 0xe1
+	markerAPP14 = 0xee
 )
 
 // readJPEGHeader walks the marker segments before the first scan: the frame
@@ -84,7 +87,13 @@ func readJPEGHeader(data []byte, h *Header) {
 	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
 		return
 	}
-	exifSeen := false
+	exifSeen, jfif, adobeRGB := false, false, false
+	var ids []byte
+	defer func() {
+		// image/jpeg's isRGB: no JFIF marker, and an Adobe marker saying
+		// "no transform" or components named R, G, B.
+		h.rgb = h.components == 3 && !jfif && (adobeRGB || bytes.Equal(ids, []byte("RGB")))
+	}()
 	for i := 2; i+4 <= len(data); {
 		if data[i] != 0xff {
 			return
@@ -107,7 +116,13 @@ func readJPEGHeader(data []byte, h *Header) {
 		seg := data[i+4 : i+2+n]
 		switch marker {
 		case markerSOF0, markerSOF1, markerSOF2:
-			readFrame(seg, marker == markerSOF2, h)
+			ids = readFrame(seg, marker == markerSOF2, h)
+		case markerAPP0:
+			jfif = jfif || bytes.HasPrefix(seg, []byte("JFIF\x00"))
+		case markerAPP14:
+			if len(seg) >= 12 && bytes.HasPrefix(seg, []byte("Adobe")) {
+				adobeRGB = seg[11] == 0
+			}
 		case markerAPP1:
 			if !exifSeen && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
 				exifSeen = true
@@ -119,18 +134,20 @@ func readJPEGHeader(data []byte, h *Header) {
 }
 
 // readFrame reads a frame header (ITU T.81 B.2.2): precision, height, width,
-// then per component an id, sampling factors (h<<4 | v) and a table.
-func readFrame(seg []byte, progressive bool, h *Header) {
+// then per component an id, sampling factors (h<<4 | v) and a table. It
+// returns the component ids.
+func readFrame(seg []byte, progressive bool, h *Header) (ids []byte) {
 	if len(seg) < 6 {
-		return
+		return nil
 	}
 	n := int(seg[5])
 	if n != 1 && n != 3 && n != 4 || len(seg) < 6+3*n {
-		return
+		return nil
 	}
 	var hs, vs [4]int
 	hMax, vMax := 1, 1
 	for c := range n {
+		ids = append(ids, seg[6+3*c])
 		f := seg[6+3*c+1]
 		hs[c], vs[c] = max(int(f>>4), 1), max(int(f&0x0f), 1)
 		hMax, vMax = max(hMax, hs[c]), max(vMax, vs[c])
@@ -140,6 +157,7 @@ func readFrame(seg []byte, progressive bool, h *Header) {
 		samples += float64(hs[c]*vs[c]) / float64(hMax*vMax)
 	}
 	h.progressive, h.components, h.samples = progressive, n, samples
+	return ids
 }
 
 // Orientation is the EXIF Orientation tag (CIPA DC-008, tag 0x0112): how the

@@ -53,11 +53,12 @@ func TestReadHeader(t *testing.T) {
 				{"gray-progressive.jpg", 1, 1, true},
 				{"cmyk.jpg", 4, 4, false},
 				{"ycck-progressive.jpg", 4, 2.5, true},
+				{"rgb.jpg", 3, 3, false},
 			} {
 				h, err := ReadHeader(fixture(t, c.name), MaxPixels)
 				So(err, ShouldBeNil)
-				So(fmt.Sprint(c.name, h.components, h.samples, h.progressive), ShouldEqual,
-					fmt.Sprint(c.name, c.components, c.samples, c.progressive))
+				So(fmt.Sprint(c.name, h.components, h.samples, h.progressive, h.rgb), ShouldEqual,
+					fmt.Sprint(c.name, c.components, c.samples, c.progressive, c.name == "rgb.jpg"))
 			}
 		})
 		Convey("a PNG is upright", func() {
@@ -90,6 +91,7 @@ func TestCost(t *testing.T) {
 			{"JPEG 4:2:0", Header{Format: "jpeg", components: 3, samples: 1.5}, 37, 43},
 			{"JPEG 4:2:0 progressive", Header{Format: "jpeg", components: 3, samples: 1.5, progressive: true}, 187, 195},
 			{"JPEG CMYK", Header{Format: "jpeg", components: 4, samples: 4}, 200, 208},
+			{"JPEG RGB", Header{Format: "jpeg", components: 3, samples: 3, rgb: true}, 175, 182},
 		} {
 			c.h.Width, c.h.Height = 5000, 5000
 			cost := c.h.cost() / mb

@@ -75,7 +75,7 @@ func viewerCases(t testing.TB) []viewerCase {
 	// Written by libjpeg (testdata/genjpeg.c), for what Go's encoder cannot write.
 	for _, name := range []string{
 		"ycbcr-444.jpg", "ycbcr-422.jpg", "ycbcr-420.jpg", "ycbcr-440.jpg", "ycbcr-411.jpg", "ycbcr-410.jpg",
-		"ycbcr-420-progressive.jpg", "cmyk.jpg", "ycck.jpg", "ycck-progressive.jpg",
+		"ycbcr-420-progressive.jpg", "cmyk.jpg", "ycck.jpg", "ycck-progressive.jpg", "rgb.jpg",
 	} {
 		cases = append(cases, viewerCase{"JPEG " + name, fixture(t, name), scene()})
 	}

@@ -1,5 +1,5 @@
 /* genjpeg: writes the JPEG fixtures of imaging's viewer tests with libjpeg(-turbo), for what Go's
- * encoder cannot write: every chroma subsampling, progressive scans, CMYK and YCCK.
+ * encoder cannot write: every chroma subsampling, progressive scans, CMYK, YCCK and RGB.
  *
  *   cc -O2 -o /tmp/genjpeg genjpeg.c -ljpeg && /tmp/genjpeg .     (from this directory)
  *
@@ -99,6 +99,7 @@ int main(int argc, char **argv) {
         {"cmyk.jpg", JCS_CMYK, JCS_CMYK, 1, 1, 0},
         {"ycck.jpg", JCS_CMYK, JCS_YCCK, 1, 1, 0},
         {"ycck-progressive.jpg", JCS_CMYK, JCS_YCCK, 2, 2, 1},
+        {"rgb.jpg", JCS_RGB, JCS_RGB, 1, 1, 0},
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) write(dir, &specs[i]);
     return 0;
