@@ -9,9 +9,9 @@ import (
 )
 
 // Background is the colour transparent pixels are composed onto before the
-// sepia filter: JPEG has no alpha, and a browser shows a transparent image on
-// a white page.
-var Background = color.White
+// sepia filter: white, since JPEG has no alpha and a browser shows a
+// transparent image on a white page.
+func Background() color.Color { return color.White }
 
 // bandRows is the height of the bands a View renders: the height of a JPEG
 // MCU at 4:2:0, the order in which image/jpeg's encoder reads an image.
@@ -122,7 +122,7 @@ func (v *View) render(y0 int) {
 	flat := v.flat.SubImage(band).(*image.RGBA)
 
 	v.turn.Draw(oriented, v.source(y0, y1))
-	draw.Draw(flat, band, image.NewUniform(Background), image.Point{}, draw.Src)
+	draw.Draw(flat, band, image.NewUniform(Background()), image.Point{}, draw.Src)
 	draw.Draw(flat, band, oriented, image.Point{}, draw.Over)
 	v.sepia.Draw(oriented, flat)
 	for i := range band.Dx() * band.Dy() {
