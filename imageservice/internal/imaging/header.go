@@ -95,8 +95,9 @@ func readJPEGHeader(data []byte, h *Header) {
 		h.rgb = h.components == 3 && !jfif && (adobeRGB || bytes.Equal(ids, []byte("RGB")))
 	}()
 	for i := 2; i+4 <= len(data); {
-		if data[i] != 0xff {
-			return
+		if data[i] != 0xff { // stray bytes between segments: image/jpeg skips them too
+			i++
+			continue
 		}
 		marker := data[i+1]
 		switch {

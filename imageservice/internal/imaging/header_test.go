@@ -1,9 +1,11 @@
 package imaging
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"io"
 	"runtime"
 	"testing"
@@ -60,6 +62,16 @@ func TestReadHeader(t *testing.T) {
 				So(fmt.Sprint(c.name, h.components, h.samples, h.progressive, h.rgb), ShouldEqual,
 					fmt.Sprint(c.name, c.components, c.samples, c.progressive, c.name == "rgb.jpg"))
 			}
+		})
+		Convey("stray bytes between segments are skipped, as image/jpeg does", func() {
+			exif := imagetest.WithExifOrientation(jpg, 6, true)
+			segEnd := 4 + int(exif[4])<<8 + int(exif[5]) // SOI, then APP1 with its length
+			stray := append(append(append([]byte{}, exif[:segEnd]...), 0x00, 0x13), exif[segEnd:]...)
+			_, err := jpeg.DecodeConfig(bytes.NewReader(stray))
+			So(err, ShouldBeNil)
+			h, err := ReadHeader(stray, MaxPixels)
+			So(err, ShouldBeNil)
+			So(fmt.Sprint(h.Orientation, h.components, h.samples, h.progressive), ShouldEqual, "6 3 1.5 false")
 		})
 		Convey("a PNG is upright", func() {
 			h, err := ReadHeader(imagetest.PNG(t, 4, 4), MaxPixels)
