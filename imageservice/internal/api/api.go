@@ -146,8 +146,8 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request) {
 // postImage answers the sepia of an uploaded image. Its memory is admitted
 // in two steps, each reserved before it is used: the body (its
 // Content-Length, or the body limit when unknown), then, from the image
-// header, the worst case of decoding and filtering it (imaging.Header.Cost);
-// the body's share is given back once the image is decoded.
+// header, the worst case of decoding and filtering it (imaging.Header.Cost).
+// Both are held until the answer is written and the job's garbage collected.
 func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	bodySize := h.opts.MaxBodyBytes
@@ -188,18 +188,40 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	h.writeSepia(w, data, header)
+	h.reclaim(held, header.Cost)
+}
+
+// writeSepia decodes data, whose header is h, and streams the JPEG of its
+// sepia view to w.
+func (h *Handler) writeSepia(w http.ResponseWriter, data []byte, header imaging.Header) {
 	img, err := imaging.DecodePixels(data, header)
 	if err != nil {
 		h.imageError(w, err)
 		return
 	}
-	held.Shrink(header.Cost) // data is not used after decoding: its memory is the collector's
-
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.WriteHeader(http.StatusOK)
 	if err := imaging.EncodeJPEG(w, imaging.NewView(img, header.Orientation)); err != nil {
 		h.opts.Log.WithError(err).Debug("writing the filtered upload") // the client went away
 	}
+}
+
+// reclaimFrom is the job cost from which a finished job's garbage is
+// collected before its memory is handed on.
+const reclaimFrom = 16 << 20
+
+// reclaim gives a finished job's reservation back; for a large job it first
+// collects the job's garbage and returns it to the OS (debug.FreeOSMemory).
+// Otherwise the next job's allocations come on top of garbage the collector
+// has not reclaimed yet, GOMEMLIMIT or not: a large allocation does not wait
+// for a collection. In a 384 MiB container a second wave of concurrent
+// 25-megapixel uploads was OOM-killed that way.
+func (h *Handler) reclaim(held *admission.Reservation, cost int64) {
+	if cost >= reclaimFrom {
+		debug.FreeOSMemory()
+	}
+	held.Release()
 }
 
 // refuse answers an upload whose memory could not be reserved: 413 when it
