@@ -72,6 +72,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		ServedBy: servedBy,
 		Gallery:  gallery,
 		Log:      log,
+
+		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
 	router := api.NewRouter(handler, tracer, log)

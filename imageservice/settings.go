@@ -22,6 +22,7 @@ const (
 	keyZipkinURL    = "zipkin_server_url"
 	keyEventBus     = "config_event_bus"
 	keyImageBaseURL = "image_base_url"
+	keyMemoryBudget = "image_memory_budget_mib"
 )
 
 // Settings is everything imageservice reads from its configuration, read at
@@ -36,6 +37,9 @@ type Settings struct {
 	EventBus  string
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// ImageMemoryBudgetMiB is what uploads may hold at once; 0 derives it
+	// from the memory limits (see api.Options.MemoryBudget).
+	ImageMemoryBudgetMiB int
 
 	Live LiveSettings
 }
@@ -64,6 +68,13 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	r.URL(&s.ZipkinURL, keyZipkinURL, "", "http", "https")
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
+	}
+	if mib, err := snap.IntE(keyMemoryBudget, 0); r.Check(err) {
+		if mib < 0 {
+			r.Check(&config.ValueError{Key: keyMemoryBudget, Value: strconv.Itoa(mib), Want: "a number of MiB, 0 or more (0: derived from the memory limits)"})
+		} else {
+			s.ImageMemoryBudgetMiB = mib
+		}
 	}
 	return s, r.Err()
 }
@@ -121,5 +132,6 @@ func (s Settings) Fields() map[string]any {
 		server.DrainKey:  s.ShutdownDrain.String(),
 		logging.LevelKey: s.Live.LogLevel,
 		keyImageBaseURL:  s.Live.ImageBaseURL,
+		keyMemoryBudget:  s.ImageMemoryBudgetMiB,
 	})
 }

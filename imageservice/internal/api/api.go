@@ -3,18 +3,23 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
-	"runtime"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goblog/common/accountid"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
+	"github.com/goblog/imageservice/internal/admission"
 	"github.com/goblog/imageservice/internal/bundle"
 	"github.com/goblog/imageservice/internal/imaging"
 	"github.com/gorilla/mux"
@@ -41,15 +46,23 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxPixels limits width*height of an uploaded image (default imaging.MaxPixels).
 	MaxPixels int
-	// Concurrency bounds the uploads decoded at once, and so the memory they
-	// take (default GOMAXPROCS).
-	Concurrency int
+	// MemoryBudget is the memory in bytes that uploads being read, decoded
+	// and filtered may hold at once (image_memory_budget_mib); 0 derives it
+	// from the process's memory limits (admission.Limits.Budget).
+	MemoryBudget int64
+	// AdmissionWait is how long an upload waits for memory before it is
+	// answered 503 (default DefaultAdmissionWait).
+	AdmissionWait time.Duration
 }
+
+// DefaultAdmissionWait is how long an upload waits for memory by default:
+// about what a 25-megapixel job takes on one core.
+const DefaultAdmissionWait = 5 * time.Second
 
 // Handler serves the imageservice endpoints.
 type Handler struct {
-	opts  Options
-	slots chan struct{}
+	opts   Options
+	memory *admission.Gate
 }
 
 // New returns a Handler; Register adds its routes to a router.
@@ -60,15 +73,22 @@ func New(o Options) *Handler {
 	if o.MaxPixels <= 0 {
 		o.MaxPixels = imaging.MaxPixels
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = runtime.GOMAXPROCS(0)
+	if o.AdmissionWait <= 0 {
+		o.AdmissionWait = DefaultAdmissionWait
 	}
 	if o.Log == nil {
 		l := logrus.New()
 		l.SetOutput(io.Discard)
 		o.Log = l
 	}
-	return &Handler{opts: o, slots: make(chan struct{}, o.Concurrency)}
+	why := "image_memory_budget_mib"
+	if o.MemoryBudget <= 0 {
+		limits := admission.ReadLimits(os.DirFS("/"), debug.SetMemoryLimit(-1))
+		o.MemoryBudget, why = limits.Budget()
+	}
+	o.Log.WithFields(logrus.Fields{"budget_mib": o.MemoryBudget / admission.MiB, "from": why}).
+		Info("memory budget of image uploads")
+	return &Handler{opts: o, memory: admission.NewGate(o.MemoryBudget, o.AdmissionWait)}
 }
 
 // NewRouter serves GET /health and, traced, logged and guarded against
@@ -123,9 +143,26 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request) {
 	writeJPEG(w, b)
 }
 
+// postImage answers the sepia of an uploaded image. Its memory is admitted
+// in two steps, each reserved before it is used: the body (its
+// Content-Length, or the body limit when unknown), then, from the image
+// header, the worst case of decoding and filtering it (imaging.Header.Cost).
+// Both are held until the answer is written and the job's garbage collected.
 func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	bodySize := h.opts.MaxBodyBytes
+	if r.ContentLength >= 0 && r.ContentLength < bodySize {
+		bodySize = r.ContentLength
+	}
+	held, err := h.memory.Reserve(ctx, bodySize+bytes.MinRead)
+	if err != nil {
+		h.refuse(w, err, "reading the upload")
+		return
+	}
+	defer held.Release()
+
 	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
-	data, err := readUpload(r)
+	data, err := readUpload(r, bodySize)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
@@ -139,27 +176,81 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	held.Shrink(int64(cap(data)))
 
-	select {
-	case h.slots <- struct{}{}:
-		defer func() { <-h.slots }()
-	case <-r.Context().Done():
-		return // the client has gone; nobody reads an answer
+	header, err := imaging.ReadHeader(data, h.opts.MaxPixels)
+	if err != nil {
+		h.imageError(w, err)
+		return
 	}
-	out, err := imaging.SepiaJPEG(data, h.opts.MaxPixels)
+	if err := held.Grow(ctx, header.Cost); err != nil {
+		h.refuse(w, err, fmt.Sprintf("filtering a %dx%d %s", header.Width, header.Height, header.Format))
+		return
+	}
+
+	h.writeSepia(w, data, header)
+	h.reclaim(held, header.Cost)
+}
+
+// writeSepia decodes data, whose header is h, and streams the JPEG of its
+// sepia view to w.
+func (h *Handler) writeSepia(w http.ResponseWriter, data []byte, header imaging.Header) {
+	img, err := imaging.DecodePixels(data, header)
+	if err != nil {
+		h.imageError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.WriteHeader(http.StatusOK)
+	if err := imaging.EncodeJPEG(w, imaging.NewView(img, header.Orientation)); err != nil {
+		h.opts.Log.WithError(err).Debug("writing the filtered upload") // the client went away
+	}
+}
+
+// reclaimFrom is the job cost from which a finished job's garbage is
+// collected before its memory is handed on.
+const reclaimFrom = 16 << 20
+
+// reclaim gives a finished job's reservation back; for a large job it first
+// collects the job's garbage and returns it to the OS (debug.FreeOSMemory).
+// Otherwise the next job's allocations come on top of garbage the collector
+// has not reclaimed yet, GOMEMLIMIT or not: a large allocation does not wait
+// for a collection. In a 384 MiB container a second wave of concurrent
+// 25-megapixel uploads was OOM-killed that way.
+func (h *Handler) reclaim(held *admission.Reservation, cost int64) {
+	if cost >= reclaimFrom {
+		debug.FreeOSMemory()
+	}
+	held.Release()
+}
+
+// refuse answers an upload whose memory could not be reserved: 413 when it
+// can never fit, 503 with Retry-After when memory did not come free in time,
+// nothing when the client has gone.
+func (h *Handler) refuse(w http.ResponseWriter, err error, doing string) {
+	budget := h.memory.Budget() / admission.MiB
+	switch {
+	case errors.Is(err, admission.ErrOverBudget):
+		server.WriteError(w, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("%s needs more memory than this service's budget of %d MiB", doing, budget))
+	case errors.Is(err, admission.ErrBusy):
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(h.memory.Wait().Seconds()))))
+		server.WriteError(w, http.StatusServiceUnavailable,
+			fmt.Sprintf("busy: no memory came free for %s within %s; retry later", doing, h.memory.Wait()))
+	}
+}
+
+// imageError answers an image the imaging package refused.
+func (h *Handler) imageError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, imaging.ErrTooLarge):
 		server.WriteError(w, http.StatusRequestEntityTooLarge, err.Error())
-		return
 	case errors.Is(err, imaging.ErrUnsupported):
 		server.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	case err != nil:
+	default:
 		h.opts.Log.WithError(err).Error("filtering uploaded image")
 		server.WriteError(w, http.StatusInternalServerError, "filtering image failed")
-		return
 	}
-	writeJPEG(w, out)
 }
 
 func writeJPEG(w http.ResponseWriter, b []byte) {
@@ -172,9 +263,9 @@ func writeJPEG(w http.ResponseWriter, b []byte) {
 var errMediaType = errors.New("unsupported media type")
 
 // readUpload returns the image bytes of a raw (image/jpeg, image/png) or a
-// multipart/form-data body. In a form, the part named "file" wins; otherwise
-// the first part carrying a file name is used.
-func readUpload(r *http.Request) ([]byte, error) {
+// multipart/form-data body of at most size bytes. In a form, the part named
+// "file" wins; otherwise the first part carrying a file name is used.
+func readUpload(r *http.Request, size int64) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		return nil, fmt.Errorf("%w: Content-Type %q: want image/jpeg, image/png or multipart/form-data",
@@ -182,15 +273,15 @@ func readUpload(r *http.Request) ([]byte, error) {
 	}
 	switch mt {
 	case "image/jpeg", "image/png":
-		return readNonEmpty(r.Body)
+		return readNonEmpty(r.Body, size)
 	case "multipart/form-data":
-		return readFilePart(r)
+		return readFilePart(r, size)
 	default:
 		return nil, fmt.Errorf("%w: %s: want image/jpeg, image/png or multipart/form-data", errMediaType, mt)
 	}
 }
 
-func readFilePart(r *http.Request) ([]byte, error) {
+func readFilePart(r *http.Request, size int64) ([]byte, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, fmt.Errorf("reading multipart form: %w", err)
@@ -208,7 +299,7 @@ func readFilePart(r *http.Request) ([]byte, error) {
 		if !named && (first != nil || p.FileName() == "") {
 			continue // NextPart skips the rest of this part
 		}
-		b, err := readNonEmpty(p)
+		b, err := readNonEmpty(p, size)
 		if err != nil {
 			return nil, fmt.Errorf("reading form part %q: %w", p.FormName(), err)
 		}
@@ -223,15 +314,17 @@ func readFilePart(r *http.Request) ([]byte, error) {
 	return first, nil
 }
 
-func readNonEmpty(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
+// readNonEmpty reads r, at most size bytes, into one buffer allocated up
+// front, so the memory reserved for it is all it takes.
+func readNonEmpty(r io.Reader, size int64) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("reading body: %w", err)
 	}
-	if len(b) == 0 {
+	if buf.Len() == 0 {
 		return nil, errors.New("empty image")
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 // notFound answers 404 with a JSON error, for paths no route matches.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/jpeg"
@@ -12,6 +13,7 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/bundle"
@@ -255,6 +257,98 @@ func TestPanicGuard(t *testing.T) {
 			So(rec.Code, ShouldEqual, http.StatusInternalServerError)
 			jsonError(rec)
 			So(do(r, http.MethodGet, "/accounts/10000", "", nil).Code, ShouldEqual, http.StatusOK)
+		})
+	})
+}
+
+// newUploadHandler is a handler with the given memory budget and wait, and its router.
+func newUploadHandler(budget int64, wait time.Duration) (*Handler, *mux.Router) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	h := New(Options{
+		BaseURL:       func() string { return "http://localhost:7777" },
+		Gallery:       bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) }),
+		Log:           log,
+		MemoryBudget:  budget,
+		AdmissionWait: wait,
+	})
+	tracer, err := tracing.New("imageservice", "", "")
+	So(err, ShouldBeNil)
+	Reset(func() { _ = tracer.Close() })
+	return h, NewRouter(h, tracer, log)
+}
+
+func TestUploadAdmission(t *testing.T) {
+	Convey("Given an upload whose job needs a known amount of memory", t, func() {
+		png := imagetest.PNG(t, 800, 600)
+		header, err := imaging.ReadHeader(png, imaging.MaxPixels)
+		So(err, ShouldBeNil)
+		bodyCost := int64(len(png) + bytes.MinRead)
+
+		Convey("with the budget taken by another job, it answers 503, Retry-After and a JSON error", func() {
+			h, r := newUploadHandler(header.Cost+bodyCost, time.Millisecond)
+			held, err := h.memory.Reserve(context.Background(), header.Cost)
+			So(err, ShouldBeNil)
+			rec := do(r, http.MethodPost, "/image", "image/png", bytes.NewReader(png))
+			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
+			So(rec.Header().Get("Retry-After"), ShouldEqual, "1")
+			So(jsonError(rec), ShouldContainSubstring, "800x600 png")
+
+			held.Release()
+			decodedJPEG(do(r, http.MethodPost, "/image", "image/png", bytes.NewReader(png)))
+		})
+		Convey("with a budget too small for it ever, it answers 413 naming the budget", func() {
+			_, r := newUploadHandler(header.Cost, time.Hour)
+			rec := do(r, http.MethodPost, "/image", "image/png", bytes.NewReader(png))
+			So(rec.Code, ShouldEqual, http.StatusRequestEntityTooLarge)
+			So(jsonError(rec), ShouldContainSubstring, "budget")
+		})
+		Convey("a body that cannot be reserved is not read: 503 before the image is looked at", func() {
+			h, r := newUploadHandler(MaxBodyBytes*2, time.Millisecond)
+			_, err := h.memory.Reserve(context.Background(), MaxBodyBytes*2-100)
+			So(err, ShouldBeNil)
+			rec := do(r, http.MethodPost, "/image", "image/png", strings.NewReader("not even an image"))
+			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
+			So(jsonError(rec), ShouldContainSubstring, "reading the upload")
+		})
+		Convey("memory is given back: after every answer, the whole budget is free", func() {
+			h, r := newUploadHandler(header.Cost+bodyCost, time.Millisecond)
+			decodedJPEG(do(r, http.MethodPost, "/image", "image/png", bytes.NewReader(png)))
+			So(do(r, http.MethodPost, "/image", "image/png", strings.NewReader("junk")).Code, ShouldEqual, http.StatusBadRequest)
+			all, err := h.memory.Reserve(context.Background(), h.memory.Budget())
+			So(err, ShouldBeNil)
+			all.Release()
+		})
+	})
+
+	Convey("Given 12 concurrent uploads of the same image and room for two at a time", t, func() {
+		png := imagetest.PNG(t, 800, 600)
+		header, err := imaging.ReadHeader(png, imaging.MaxPixels)
+		So(err, ShouldBeNil)
+		_, r := newUploadHandler(2*(header.Cost+int64(len(png))+bytes.MinRead), 50*time.Millisecond)
+		srv := httptest.NewServer(r)
+		defer srv.Close()
+
+		codes := make(chan int, 12)
+		for range 12 {
+			go func() {
+				resp, err := http.Post(srv.URL+"/image", "image/png", bytes.NewReader(png))
+				if err != nil {
+					codes <- 0
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		count := map[int]int{}
+		for range 12 {
+			count[<-codes]++
+		}
+		Convey("every answer is 200 or 503, and some are 200", func() {
+			So(count[http.StatusOK]+count[http.StatusServiceUnavailable], ShouldEqual, 12)
+			So(count[http.StatusOK], ShouldBeGreaterThan, 0)
 		})
 	})
 }

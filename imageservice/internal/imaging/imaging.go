@@ -10,12 +10,10 @@ import (
 	"image/jpeg"
 	_ "image/png" // registers the PNG decoder with image.Decode
 	"io"
-
-	"github.com/disintegration/gift"
 )
 
 // MaxPixels is the default limit on width*height of an image accepted for
-// decoding: 25 megapixels, about 100 MiB as RGBA.
+// decoding: 25 megapixels, about 100 MB as RGBA.
 const MaxPixels = 25_000_000
 
 // ErrUnsupported means the bytes are not a JPEG or PNG image, or are corrupt.
@@ -24,44 +22,34 @@ var ErrUnsupported = errors.New("unsupported or corrupt image")
 // ErrTooLarge means the image header declares more pixels than allowed.
 var ErrTooLarge = errors.New("image too large")
 
-// Decode decodes a JPEG or PNG image from data. The dimensions are read from
-// the header with image.DecodeConfig first, so an image declaring more than
-// maxPixels pixels (a decompression bomb) is refused before any pixel buffer is
-// allocated. Errors wrap ErrUnsupported or ErrTooLarge. A decoder panic on
-// hostile input is turned into ErrUnsupported.
-func Decode(data []byte, maxPixels int) (img image.Image, format string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			img, format, err = nil, "", fmt.Errorf("%w: decoder panic: %v", ErrUnsupported, r)
-		}
-	}()
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+// Decode decodes a JPEG or PNG image from data after ReadHeader has checked
+// it against maxPixels. Errors wrap ErrUnsupported or ErrTooLarge. A decoder
+// panic on hostile input is turned into ErrUnsupported.
+func Decode(data []byte, maxPixels int) (image.Image, Header, error) {
+	h, err := ReadHeader(data, maxPixels)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: reading header: %v", ErrUnsupported, err)
+		return nil, Header{}, err
 	}
-	if format != "jpeg" && format != "png" {
-		return nil, "", fmt.Errorf("%w: format %q", ErrUnsupported, format)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, "", fmt.Errorf("%w: empty %dx%d image", ErrUnsupported, cfg.Width, cfg.Height)
-	}
-	// Multiply in int64: 100000x100000 must not overflow on 32-bit platforms.
-	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
-		return nil, "", fmt.Errorf("%w: %dx%d exceeds %d pixels", ErrTooLarge, cfg.Width, cfg.Height, maxPixels)
-	}
-	img, format, err = image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: decoding %s: %v", ErrUnsupported, format, err)
-	}
-	return img, format, nil
+	img, err := DecodePixels(data, h)
+	return img, h, err
 }
 
-// Sepia returns a sepia-toned copy of img with the same bounds.
-func Sepia(img image.Image) *image.RGBA {
-	g := gift.New(gift.Sepia(100))
-	dst := image.NewRGBA(g.Bounds(img.Bounds()))
-	g.Draw(dst, img)
-	return dst
+// DecodePixels decodes data, whose header h was read by ReadHeader. Errors
+// wrap ErrUnsupported; a decoder panic on hostile input is one of them.
+func DecodePixels(data []byte, h Header) (img image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrUnsupported, r)
+		}
+	}()
+	img, format, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: decoding %s: %v", ErrUnsupported, h.Format, err)
+	}
+	if format != h.Format || img.Bounds().Dx() != h.Width || img.Bounds().Dy() != h.Height {
+		return nil, fmt.Errorf("%w: %s %dx%d decoded as %s %v", ErrUnsupported, h.Format, h.Width, h.Height, format, img.Bounds())
+	}
+	return img, nil
 }
 
 // JPEGQuality is the quality of every JPEG the service writes.
@@ -75,14 +63,15 @@ func EncodeJPEG(w io.Writer, img image.Image) error {
 	return nil
 }
 
-// SepiaJPEG decodes data within maxPixels, filters it and returns the JPEG bytes.
+// SepiaJPEG decodes data within maxPixels and returns the JPEG bytes of the
+// sepia of what a viewer sees (see View).
 func SepiaJPEG(data []byte, maxPixels int) ([]byte, error) {
-	img, _, err := Decode(data, maxPixels)
+	img, h, err := Decode(data, maxPixels)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := EncodeJPEG(&buf, Sepia(img)); err != nil {
+	if err := EncodeJPEG(&buf, NewView(img, h.Orientation)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -80,14 +80,17 @@ func TestSepiaJPEG(t *testing.T) {
 	})
 }
 
-func BenchmarkSepia(b *testing.B) {
+func BenchmarkView(b *testing.B) {
 	img, _, err := Decode(bundle.Images()["cake.jpg"], MaxPixels)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Sepia(img)
+		v := NewView(img, Upright)
+		for y := range v.Bounds().Dy() {
+			v.RGBAAt(0, y)
+		}
 	}
 }
 
