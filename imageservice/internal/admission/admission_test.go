@@ -101,8 +101,11 @@ func TestGate(t *testing.T) {
 				now := held.Add(n)
 				for p := peak.Load(); now > p && !peak.CompareAndSwap(p, now); p = peak.Load() {
 				}
-				r.Shrink(n / 2) // half done
+				// A job gives memory back to the gate only after it stopped
+				// holding it, so count it freed first: the other way round, a
+				// job admitted in between is counted beside memory already gone.
 				held.Add(-(n - n/2))
+				r.Shrink(n / 2) // half done
 				held.Add(-(n / 2))
 				r.Release()
 			}()
