@@ -13,8 +13,9 @@ BIN      := bin
 SERVICES := accountservice vipservice imageservice
 MODULES  := common accountservice vipservice imageservice support/turbine
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
-# The test-only modules of the landscape (tag landscape) and Swarm (tag e2e) suites.
-SUITES   := integration e2e
+# The test-only modules of the landscape (tag landscape) and Swarm (tag e2e) suites, and systest:
+# the stories both suites tell, each written once against an environment adapter.
+SUITES   := integration e2e systest
 LDFLAGS  := -s -w
 # How long each fuzz target runs in `make fuzz`: a count of executions (Nx). A duration (10s) works
 # too, but Go 1.26's fuzz coordinator can then fail a target with a bare "context deadline
@@ -90,7 +91,8 @@ lint: ## gofmt check, go vet, staticcheck (integration-tagged files included; th
 	$(GO) vet -tags integration $(PKGS)
 	$(GO) vet -tags landscape ./integration/...
 	$(GO) vet -tags e2e ./e2e/...
-	@failed=""; for spec in $(foreach m,$(MODULES),$(m):integration) integration:landscape e2e:e2e; do \
+	$(GO) vet ./systest/...
+	@failed=""; for spec in $(foreach m,$(MODULES),$(m):integration) integration:landscape e2e:e2e systest:systest; do \
 		m=$${spec%%:*}; tags=$${spec#*:}; \
 		echo "staticcheck -tags $$tags ./$$m/..."; \
 		(cd $$m && $(GO) run $(STATICCHECK) -tags $$tags ./...) || failed="$$failed $$m"; \
