@@ -68,7 +68,7 @@ test-jvm: ## JUnit tests of the JVM support services (Maven)
 
 # The suite starts what is not running of the process landscape and stops what it started.
 .PHONY: test-integration
-test-integration: ## the integration suite against the local process landscape (RabbitMQ, JVM jars, Go binaries)
+test-integration: ## the landscape suite (integration/ + the systest stories) against the local process landscape (RabbitMQ, JVM jars, Go binaries)
 	bash scripts/test-integration.sh
 
 .PHONY: fuzz
@@ -146,7 +146,7 @@ refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in t
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
 E2E_FLAGS ?= -v
 .PHONY: e2e
-e2e: ## end-to-end tests against the deployed stack (make up first); stops the host RabbitMQ
+e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...
