@@ -6,7 +6,6 @@ package servicetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -75,7 +74,6 @@ func Start(t testing.TB, port int, run func(ctx context.Context) error) *Service
 func (s *Service) FirstAnswer(path string, accept func(status int) bool) (int, error) {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(StartTimeout)
-	last := errors.New("not asked yet")
 	for {
 		if ended, err := s.returned(); ended {
 			return 0, fmt.Errorf("run returned before GET %s answered as wanted: %v", path, err)
@@ -88,9 +86,8 @@ func (s *Service) FirstAnswer(path string, accept func(status int) bool) (int, e
 			}
 			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
-		last = err
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("GET %s%s: not as wanted within %s: %w", s.BaseURL, path, StartTimeout, last)
+			return 0, fmt.Errorf("GET %s%s: not as wanted within %s: %w", s.BaseURL, path, StartTimeout, err)
 		}
 		time.Sleep(pollInterval)
 	}
