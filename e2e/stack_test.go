@@ -348,7 +348,17 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 				run.Stop()
 			}
 		})
-		time.Sleep(3 * time.Second)
+		// answered waits until n more requests of the load have been answered (3 s at 20 req/s).
+		answered := func(n int) error {
+			_, ok0, failed0 := run.Snapshot()
+			return eventually(30*time.Second, 100*time.Millisecond, func() error {
+				if _, ok, failed := run.Snapshot(); ok+failed < ok0+failed0+n {
+					return fmt.Errorf("%d of %d requests answered", ok+failed-ok0-failed0, n)
+				}
+				return nil
+			})
+		}
+		So(answered(60), ShouldBeNil) // the load runs steady before the update
 
 		Convey("When docker service update --force rolls accountservice", func() {
 			before, err := updateState("accountservice")
@@ -356,7 +366,7 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 			_, err = docker(60*time.Second, "service", "update", "--force", "--detach", serviceName("accountservice"))
 			So(err, ShouldBeNil)
 			So(waitUpdate("accountservice", before, 5*time.Minute), ShouldBeNil)
-			time.Sleep(3 * time.Second)
+			So(answered(60), ShouldBeNil) // and goes on past the update, the old tasks gone
 			res := stop()
 			t.Logf("load during the update: %s", res)
 
