@@ -11,9 +11,11 @@ SHELL := /bin/bash
 GO       ?= go
 BIN      := bin
 SERVICES := accountservice vipservice imageservice
-MODULES  := common accountservice vipservice imageservice support/turbine
+# systest: the system stories both suites tell (see SUITES), a plain module with unit tests.
+MODULES  := common accountservice vipservice imageservice support/turbine systest
 PKGS     := $(foreach m,$(MODULES),./$(m)/...)
-# The test-only modules of the landscape (tag landscape) and Swarm (tag e2e) suites.
+# The test-only modules of the landscape (tag landscape) and Swarm (tag e2e) suites; each tells
+# the stories of systest through its own environment adapter.
 SUITES   := integration e2e
 LDFLAGS  := -s -w
 # How long each fuzz target runs in `make fuzz`: a count of executions (Nx). A duration (10s) works
@@ -33,7 +35,7 @@ INTEGRATION_PKGS = $(shell grep -rlE --include='*_test.go' '^//go:build .*integr
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: build
@@ -69,7 +71,7 @@ test-jvm: ## JUnit tests of the JVM support services (Maven)
 
 # The suite starts what is not running of the process landscape and stops what it started.
 .PHONY: test-integration
-test-integration: ## the integration suite against the local process landscape (RabbitMQ, JVM jars, Go binaries)
+test-integration: ## the landscape suite (integration/ + the systest stories) against the local process landscape (RabbitMQ, JVM jars, Go binaries)
 	bash scripts/test-integration.sh
 
 .PHONY: fuzz
@@ -190,7 +192,7 @@ refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in t
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
 E2E_FLAGS ?= -v
 .PHONY: e2e
-e2e: ## end-to-end tests against the deployed stack (make up first); stops the host RabbitMQ
+e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...

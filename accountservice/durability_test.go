@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/goblog/common/servicetest"
 )
 
 // TestAcknowledgedAccountsSurviveKill9 is the durability promise of POST
@@ -23,7 +24,7 @@ import (
 func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
 	bin, dir := buildService(t)
 
-	port, streamPort := freePort(t), freePort(t)
+	port, streamPort := servicetest.FreePort(t), servicetest.FreePort(t)
 	cfgDir := writeConfigRepo(t, filepath.Join(dir, "config-repo"), map[string]any{
 		"server_port":         port,
 		"hystrix_stream_port": streamPort,
@@ -181,16 +182,6 @@ func do(t *testing.T, method, url, body string) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return resp, string(b)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // writeConfigRepo copies support/config-repo to dir and adds

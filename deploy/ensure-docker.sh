@@ -38,6 +38,17 @@ install_docker_io() {
     apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
 }
 
+# close_inherited_fds closes every descriptor above 2 of the current (sub)shell. A daemon started
+# after it does not keep what its caller holds open for ever: `flock /tmp/goblog-system.lock <command>`
+# would otherwise stay locked for as long as the daemon runs.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
 start_dockerd() {
     if command -v pgrep >/dev/null 2>&1 && pgrep -x dockerd >/dev/null 2>&1; then
         log "dockerd is running but not answering yet; waiting for it"
@@ -46,7 +57,7 @@ start_dockerd() {
     log "starting dockerd in the background (log: $DOCKERD_LOG)"
     # setsid: dockerd must outlive this script and the shell that ran it.
     # shellcheck disable=SC2086 # DOCKERD_FLAGS is a list of flags on purpose
-    setsid dockerd $DOCKERD_FLAGS >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    (close_inherited_fds && exec setsid dockerd $DOCKERD_FLAGS) >>"$DOCKERD_LOG" 2>&1 </dev/null &
 }
 
 wait_for_engine() {

@@ -11,12 +11,22 @@
 // the overlay network, which the host cannot reach, are reached through a
 // probe container attached to it (bash's /dev/tcp in the local JRE base image).
 //
-// After the nine checks of issue 4 (stack_test.go), update_test.go rolls
+// Checks 2 (with 6: the trace), 4 (the quotes-service outage) and 5 (the
+// config refresh) are stories of package systest, written once and told on the
+// process landscape too (integration/); this suite tells them through
+// swarmEnv (env_test.go): an instance is a healthy task reached through the
+// probe, stopping is scaling to 0, a config change is a new Docker config the
+// config server rolls onto, announced with POST /actuator/busrefresh. The
+// Swarm-only checks (replicas, scaling, self-healing, rolling update, closed
+// ports, broker update, dead letters) stay here.
+//
+// After the checks of issue 4 (stack_test.go), update_test.go rolls
 // RabbitMQ and checks that a persistent message survives it, that no task of
 // another service is replaced meanwhile, and that VIP notifications flow again.
 //
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
+// E2E_TURBINE_URL (http://localhost:8282),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),

@@ -20,6 +20,7 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/e2e/load"
+	"github.com/goblog/systest"
 )
 
 // The checks of issue 4, in its order; go test runs them in this order. Each one is bounded in
@@ -68,25 +69,11 @@ func TestEveryServiceAtDesiredReplicas(t *testing.T) {
 	})
 }
 
-// 2. GET /api/accounts/10000 through the edge: 200 with a real quote and imageData.
+// 2 (and 6). GET /api/accounts/10000 through the edge: 200 with a real quote and imageData; one
+// trace in Zipkin spans edge-server, accountservice, quotes-service, imageservice and vipservice;
+// vipservice counts the VIP read. The story is systest's, told on the process landscape too.
 func TestAccountThroughTheEdge(t *testing.T) {
-	Convey("Given the edge published on the host", t, func() {
-		Convey("GET /api/accounts/10000 answers 200 with the account, a real quote and imageData", func() {
-			var a account
-			So(eventually(60*time.Second, time.Second, func() error {
-				var err error
-				if a, _, err = edgeAccount(vipAccount); err != nil {
-					return err
-				}
-				return realQuote(a)
-			}), ShouldBeNil)
-			So(a.ID, ShouldEqual, vipAccount)
-			So(a.Name, ShouldEqual, "Person_0")
-			So(a.ServedBy, ShouldNotBeBlank)
-			So(a.Quote.Language, ShouldNotBeBlank)
-			So(a.ImageData.URL, ShouldStartWith, "http")
-		})
-	})
+	systest.RequestThroughTheEdge(t, swarm)
 }
 
 // 3. imageservice scaled to 3: the calls through the edge spread over at least 3 replicas
@@ -143,73 +130,9 @@ func TestImageserviceScaledOut(t *testing.T) {
 }
 
 // 4. quotes-service scaled to 0: every request still 200 with the fallback quote within the
-// breaker's timeout; back to 1: real quotes again.
+// breaker's timeout, the circuit open on turbine.stream; back to 1: real quotes again.
 func TestQuotesServiceOutage(t *testing.T) {
-	Convey("Given quotes-service and accountservice's circuit for it", t, func() {
-		before, err := desiredReplicas("quotes-service")
-		So(err, ShouldBeNil)
-		So(before, ShouldBeGreaterThan, 0)
-		accounts, err := healthyTasks("accountservice")
-		So(err, ShouldBeNil)
-		So(accounts, ShouldNotBeEmpty)
-		info, err := infoOf(accounts[0])
-		So(err, ShouldBeNil)
-		circuit, ok := info.Circuits["quotes-service"]
-		So(ok, ShouldBeTrue)
-		So(circuit.TimeoutMs, ShouldBeGreaterThan, 0)
-		// Slack for what is not the quote call: the edge, the handler, docker-proxy.
-		budget := time.Duration(circuit.TimeoutMs)*time.Millisecond + time.Second
-		t.Cleanup(func() {
-			if err := scale("quotes-service", before); err != nil {
-				t.Errorf("scaling quotes-service back to %d: %v", before, err)
-			}
-			if err := waitReady("quotes-service", 5*time.Minute); err != nil {
-				t.Errorf("quotes-service after scaling back: %v", err)
-			}
-		})
-
-		Convey("When quotes-service is scaled to 0", func() {
-			So(scale("quotes-service", 0), ShouldBeNil)
-			So(eventually(90*time.Second, time.Second, func() error {
-				running, err := containersOf("quotes-service")
-				if err != nil {
-					return err
-				}
-				if len(running) > 0 {
-					return fmt.Errorf("%d quotes-service containers still running", len(running))
-				}
-				return nil
-			}), ShouldBeNil)
-
-			Convey("every request through the edge is 200 with the fallback quote within the breaker timeout", func() {
-				requests := 2 * max(circuit.RequestVolumeThreshold, 10) // enough to open the circuit
-				for n := range requests {
-					id := strconv.Itoa(10001 + n%99) // not the VIP: no notification per request
-					a, r, err := edgeAccount(id)
-					So(err, ShouldBeNil)
-					So(a.ID, ShouldEqual, id)
-					So(a.Quote.Quote, ShouldEqual, fallbackQuote)
-					So(a.Quote.IPAddress, ShouldEqual, fallbackIPAddress)
-					So(r.Elapsed, ShouldBeLessThanOrEqualTo, budget)
-				}
-
-				Convey("and scaled back to 1, real quotes come back", func() {
-					So(scale("quotes-service", 1), ShouldBeNil)
-					So(waitReady("quotes-service", 5*time.Minute), ShouldBeNil)
-					window := time.Duration(circuit.SleepWindowMs) * time.Millisecond
-					var a account
-					So(eventually(window+60*time.Second, time.Second, func() error {
-						var err error
-						if a, _, err = edgeAccount("10001"); err != nil {
-							return err
-						}
-						return realQuote(a)
-					}), ShouldBeNil)
-					So(a.Quote.Quote, ShouldNotEqual, fallbackQuote)
-				})
-			})
-		})
-	})
+	systest.QuotesServiceOutage(t, swarm)
 }
 
 // 5. A configuration change published through the bus is applied live inside Swarm: the config
@@ -218,72 +141,7 @@ func TestQuotesServiceOutage(t *testing.T) {
 // accountservice task shows the new value in /info without being replaced. Then everything is put
 // back the same way.
 func TestConfigRefreshThroughTheBus(t *testing.T) {
-	const target = "/config-repo/accountservice-swarm.yml"
-	Convey("Given the config server's Docker config for "+target, t, func() {
-		all, err := serviceConfigs("configserver")
-		So(err, ShouldBeNil)
-		original, err := configAt("configserver", target)
-		So(err, ShouldBeNil)
-		content, err := configData(original.ConfigName)
-		So(err, ShouldBeNil)
-		tasks, err := healthyTasks("accountservice")
-		So(err, ShouldBeNil)
-		So(tasks, ShouldNotBeEmpty)
-		account := tasks[0]
-		info, err := infoOf(account)
-		So(err, ShouldBeNil)
-		oldLevel, _ := info.Config["log_level"].(string)
-		So(oldLevel, ShouldNotBeBlank)
-		newLevel := "debug"
-		if oldLevel == newLevel {
-			newLevel = "warn"
-		}
-
-		name := fmt.Sprintf("%s_e2e_accountservice_swarm_%d", stack, time.Now().Unix())
-		t.Cleanup(func() {
-			if err := restoreConfigs("configserver", all); err != nil {
-				t.Errorf("putting the config server's %s back: %v", target, err)
-				return
-			}
-			if err := busRefresh(); err != nil {
-				t.Errorf("refresh after the restore: %v", err)
-			}
-			if err := eventually(60*time.Second, time.Second, logLevelIs(account, oldLevel)); err != nil {
-				t.Errorf("accountservice after the restore: %v", err)
-			}
-			_, _ = docker(30*time.Second, "config", "rm", name)
-		})
-
-		Convey("When the config server rolls onto a new config with log_level: "+newLevel, func() {
-			_, err := dockerStdin(30*time.Second, withLogLevel(content, newLevel),
-				"config", "create", "--label", "goblog.e2e=true", name, "-")
-			So(err, ShouldBeNil)
-			before, err := updateState("configserver")
-			So(err, ShouldBeNil)
-			_, err = docker(60*time.Second, "service", "update", "--detach",
-				"--config-rm", original.ConfigName,
-				"--config-add", fmt.Sprintf("source=%s,target=%s,mode=0444", name, target),
-				serviceName("configserver"))
-			So(err, ShouldBeNil)
-			So(waitUpdate("configserver", before, 5*time.Minute), ShouldBeNil)
-			So(waitReady("configserver", time.Minute), ShouldBeNil)
-			// The config server serves files as they are: accountservice has not changed yet.
-			So(logLevelIs(account, oldLevel)(), ShouldBeNil)
-
-			Convey("and POST /actuator/busrefresh announces it on the bus", func() {
-				So(busRefresh(), ShouldBeNil)
-
-				Convey("the same accountservice task shows the new log_level in /info", func() {
-					So(eventually(60*time.Second, time.Second, logLevelIs(account, newLevel)), ShouldBeNil)
-					after, err := runningTasks("accountservice")
-					So(err, ShouldBeNil)
-					So(slices.ContainsFunc(after, func(tk task) bool {
-						return tk.ID == account.ID && tk.ContainerID == account.ContainerID && tk.State == "running"
-					}), ShouldBeTrue)
-				})
-			})
-		})
-	})
+	systest.ConfigRefreshThroughTheBus(t, swarm)
 }
 
 // configRef is a config of a service's spec.
@@ -337,22 +195,6 @@ func configData(name string) ([]byte, error) {
 		return nil, fmt.Errorf("decoding config %s: %w", name, err)
 	}
 	return base64.StdEncoding.DecodeString(b64)
-}
-
-// withLogLevel returns a YAML file with its top-level log_level set to level.
-func withLogLevel(content []byte, level string) []byte {
-	var out []string
-	set := false
-	for _, l := range strings.Split(strings.TrimRight(string(content), "\n"), "\n") {
-		if strings.HasPrefix(l, "log_level:") {
-			l, set = "log_level: "+level, true
-		}
-		out = append(out, l)
-	}
-	if !set {
-		out = append(out, "log_level: "+level)
-	}
-	return []byte(strings.Join(out, "\n") + "\n")
 }
 
 // restoreConfigs gives svc back exactly the configs it had (want) when they differ now, and waits
@@ -426,72 +268,6 @@ func busRefresh() error {
 		return fmt.Errorf("POST /actuator/busrefresh: status %d: %.300s", status, body)
 	}
 	return nil
-}
-
-func logLevelIs(t task, want string) func() error {
-	return func() error {
-		i, err := infoOf(t)
-		if err != nil {
-			return err
-		}
-		if got := i.Config["log_level"]; got != want {
-			return fmt.Errorf("/info of %s: log_level %v, want %s", t.IP, got, want)
-		}
-		return nil
-	}
-}
-
-// 6. One trace in Zipkin spans edge-server, accountservice, quotes-service, imageservice and
-// vipservice: the edge returns the trace id of the request.
-func TestOneTraceSpansTheLandscape(t *testing.T) {
-	Convey("Given a request for the VIP account through the edge", t, func() {
-		a, r, err := edgeAccount(vipAccount)
-		So(err, ShouldBeNil)
-		So(realQuote(a), ShouldBeNil)
-		traceID := r.Header.Get("X-B3-TraceId")
-		So(traceID, ShouldNotBeBlank)
-
-		Convey("Zipkin has its trace with spans of every service it touched", func() {
-			var seen map[string]bool
-			So(eventually(60*time.Second, 2*time.Second, func() error {
-				var spans []struct {
-					LocalEndpoint struct {
-						ServiceName string `json:"serviceName"`
-					} `json:"localEndpoint"`
-				}
-				resp, err := get(zipkinURL + "/api/v2/trace/" + traceID)
-				if err != nil {
-					return err
-				}
-				if resp.Status != http.StatusOK {
-					return fmt.Errorf("GET /api/v2/trace/%s: status %d", traceID, resp.Status)
-				}
-				if err := json.Unmarshal(resp.Body, &spans); err != nil {
-					return err
-				}
-				seen = map[string]bool{}
-				for _, s := range spans {
-					seen[s.LocalEndpoint.ServiceName] = true
-				}
-				for _, svc := range tracedServices {
-					if !seen[svc] {
-						return fmt.Errorf("trace %s has spans of %v, not yet of %s", traceID, keys(seen), svc)
-					}
-				}
-				return nil
-			}), ShouldBeNil)
-			t.Logf("trace %s: spans of %v", traceID, keys(seen))
-		})
-	})
-}
-
-func keys(m map[string]bool) []string {
-	var k []string
-	for s := range m {
-		k = append(k, s)
-	}
-	slices.Sort(k)
-	return k
 }
 
 // 7. /testability/healthy/false on an accountservice task: its health check fails and Swarm
@@ -572,7 +348,17 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 				run.Stop()
 			}
 		})
-		time.Sleep(3 * time.Second)
+		// answered waits until n more requests of the load have been answered (3 s at 20 req/s).
+		answered := func(n int) error {
+			_, ok0, failed0 := run.Snapshot()
+			return eventually(30*time.Second, 100*time.Millisecond, func() error {
+				if _, ok, failed := run.Snapshot(); ok+failed < ok0+failed0+n {
+					return fmt.Errorf("%d of %d requests answered", ok+failed-ok0-failed0, n)
+				}
+				return nil
+			})
+		}
+		So(answered(60), ShouldBeNil) // the load runs steady before the update
 
 		Convey("When docker service update --force rolls accountservice", func() {
 			before, err := updateState("accountservice")
@@ -580,7 +366,7 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 			_, err = docker(60*time.Second, "service", "update", "--force", "--detach", serviceName("accountservice"))
 			So(err, ShouldBeNil)
 			So(waitUpdate("accountservice", before, 5*time.Minute), ShouldBeNil)
-			time.Sleep(3 * time.Second)
+			So(answered(60), ShouldBeNil) // and goes on past the update, the old tasks gone
 			res := stop()
 			t.Logf("load during the update: %s", res)
 

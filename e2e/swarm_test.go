@@ -5,10 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -16,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goblog/systest"
 )
 
 // Where the stack is. The defaults are what `make up` deploys.
@@ -23,6 +22,7 @@ var (
 	stack      = env("E2E_STACK", "goblog")
 	edgeURL    = env("E2E_EDGE_URL", "http://localhost:8765")
 	zipkinURL  = env("E2E_ZIPKIN_URL", "http://localhost:9411")
+	turbineURL = env("E2E_TURBINE_URL", "http://localhost:8282")
 	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
 	dockerBin  = env("DOCKER", "docker")
 	network    = stack + "_goblog"
@@ -37,18 +37,10 @@ var (
 	}
 )
 
-// What accountservice answers when a downstream cannot.
-const (
-	fallbackQuote     = "May the source be with you, always."
-	fallbackIPAddress = "circuit-breaker"
-	fallbackImage     = "fallback"
-	vipAccount        = "10000"
-)
+// vipAccount is the account whose reads are announced to vipservice.
+const vipAccount = systest.VIPAccount
 
-// The landscape's services as they report to Zipkin.
-var tracedServices = []string{"edge-server", "accountservice", "quotes-service", "imageservice", "vipservice"}
-
-var httpClient = &http.Client{Timeout: 10 * time.Second}
+var httpClient = systest.DefaultClient
 
 // probe is the container inside the overlay network the suite reaches the internal services
 // through; TestMain starts it.
@@ -83,20 +75,9 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
-// eventually calls check every interval until it returns nil or timeout has passed, and returns
-// the last error: the bound of every wait in this suite.
+// eventually is systest.Eventually: the bound of every wait in this suite.
 func eventually(timeout, interval time.Duration, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("still failing after %s: %w", timeout, err)
-		}
-		time.Sleep(interval)
-	}
+	return systest.Eventually(timeout, interval, check)
 }
 
 // docker runs the docker CLI, at most timeout, and returns its trimmed standard output; an error
@@ -327,100 +308,15 @@ func waitRollback(svc string, before updateStatus, timeout time.Duration) error 
 	})
 }
 
-// response is an HTTP answer with how long it took.
-type response struct {
-	Status  int
-	Header  http.Header
-	Body    []byte
-	Elapsed time.Duration
-}
+// response is a finished HTTP exchange.
+type response = systest.Response
 
-func get(rawURL string) (response, error) {
-	start := time.Now()
-	resp, err := httpClient.Get(rawURL)
-	if err != nil {
-		return response{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return response{}, fmt.Errorf("reading GET %s: %w", rawURL, err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: body, Elapsed: time.Since(start)}, nil
-}
-
-// account is accountservice's answer.
-type account struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	ServedBy string `json:"servedBy"`
-	Quote    struct {
-		Quote     string `json:"quote"`
-		IPAddress string `json:"ipAddress"`
-		Language  string `json:"language"`
-	} `json:"quote"`
-	ImageData struct {
-		URL      string `json:"url"`
-		ServedBy string `json:"servedBy"`
-	} `json:"imageData"`
-}
+// account is accountservice's answer to a read.
+type account = systest.Account
 
 // edgeAccount reads one account through the published edge; anything but a 200 is an error.
 func edgeAccount(id string) (account, response, error) {
-	var a account
-	r, err := get(edgeURL + "/api/accounts/" + id)
-	if err != nil {
-		return a, r, err
-	}
-	if r.Status != http.StatusOK {
-		return a, r, fmt.Errorf("GET /api/accounts/%s through the edge: status %d: %.300s", id, r.Status, r.Body)
-	}
-	if err := json.Unmarshal(r.Body, &a); err != nil {
-		return a, r, fmt.Errorf("decoding account %.300s: %w", r.Body, err)
-	}
-	return a, r, nil
-}
-
-// realQuote says why a is not enriched with a real quote and image, or nil when it is.
-func realQuote(a account) error {
-	switch {
-	case a.Quote.Quote == "" || a.Quote.IPAddress == "":
-		return fmt.Errorf("account %s has no quote: %+v", a.ID, a.Quote)
-	case a.Quote.IPAddress == fallbackIPAddress:
-		return fmt.Errorf("account %s has the fallback quote", a.ID)
-	case a.ImageData.URL == "" || a.ImageData.ServedBy == "":
-		return fmt.Errorf("account %s has no imageData: %+v", a.ID, a.ImageData)
-	case a.ImageData.ServedBy == fallbackImage:
-		return fmt.Errorf("account %s has the fallback image", a.ID)
-	}
-	return nil
-}
-
-// accountInfo is the part of accountservice's GET /info the suite reads.
-type accountInfo struct {
-	ServedBy string         `json:"servedBy"`
-	Config   map[string]any `json:"config"`
-	Circuits map[string]struct {
-		TimeoutMs              int `json:"timeoutMs"`
-		RequestVolumeThreshold int `json:"requestVolumeThreshold"`
-		SleepWindowMs          int `json:"sleepWindowMs"`
-	} `json:"circuits"`
-}
-
-// infoOf reads GET /info of one accountservice task, through the probe.
-func infoOf(t task) (accountInfo, error) {
-	var i accountInfo
-	status, body, err := probe.http("GET", t.IP, 6767, "/info", "")
-	if err != nil {
-		return i, err
-	}
-	if status != http.StatusOK {
-		return i, fmt.Errorf("GET /info of %s: status %d: %.300s", t.IP, status, body)
-	}
-	if err := json.Unmarshal(body, &i); err != nil {
-		return i, fmt.Errorf("decoding /info %.300s: %w", body, err)
-	}
-	return i, nil
+	return systest.ReadAccount(httpClient, edgeURL, id)
 }
 
 // probeContainer is a container attached to the stack's overlay network, running nothing but

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/systest"
 )
 
 // configResponse is the Spring Cloud Config answer to /{app}/{profile}.
@@ -158,64 +160,8 @@ func TestConfigurationFromTheConfigServer(t *testing.T) {
 }
 
 // Issue 3, integration 2: a changed value in the config repo reaches the
-// running accountservice through POST /monitor and the bus, without restart.
+// running accountservice through POST /monitor and the bus, without restart
+// (the story is systest's, told on the Swarm stack too).
 func TestRefreshThroughTheBus(t *testing.T) {
-	Convey("Given a running accountservice and the runtime config repo", t, func() {
-		const file = "accountservice-dev.yml"
-		path := filepath.Join(configRepo, file)
-		original, err := os.ReadFile(path)
-		So(err, ShouldBeNil)
-		pidBefore, err := pidOf("accountservice")
-		So(err, ShouldBeNil)
-		before, err := accountserviceInfo()
-		So(err, ShouldBeNil)
-		oldLevel, _ := before.Config["log_level"].(string)
-		newLevel := "debug"
-		if oldLevel == newLevel {
-			newLevel = "warn"
-		}
-
-		commit := func(content []byte, msg string) error {
-			if err := os.WriteFile(path, content, 0o644); err != nil {
-				return err
-			}
-			_, err := gitConfigRepo("commit", "-q", "-m", msg, "--", file)
-			return err
-		}
-		levelIs := func(want string) func() error {
-			return func() error {
-				i, err := accountserviceInfo()
-				if err != nil {
-					return err
-				}
-				if got := i.Config["log_level"]; got != want {
-					return fmt.Errorf("/info log_level is %v, want %s", got, want)
-				}
-				return nil
-			}
-		}
-		Reset(func() {
-			// Restore the file and the running value, whatever happened above.
-			current, err := os.ReadFile(path)
-			if err == nil && string(current) == string(original) {
-				return
-			}
-			So(commit(original, "integration: restore "+file), ShouldBeNil)
-			So(monitor("accountservice"), ShouldBeNil)
-			So(eventually(10*time.Second, 200*time.Millisecond, levelIs(oldLevel)), ShouldBeNil)
-		})
-
-		Convey("When log_level changes in "+file+" and POST /monitor announces it", func() {
-			changed := strings.TrimRight(string(original), "\n") + "\nlog_level: " + newLevel + "\n"
-			So(commit([]byte(changed), "integration: log_level "+newLevel), ShouldBeNil)
-			So(monitor("accountservice"), ShouldBeNil)
-
-			Convey("/info shows the new value within 10 s, from the same process", func() {
-				So(eventually(10*time.Second, 200*time.Millisecond, levelIs(newLevel)), ShouldBeNil)
-				pidAfter, err := pidOf("accountservice")
-				So(err, ShouldBeNil)
-				So(pidAfter, ShouldEqual, pidBefore)
-			})
-		})
-	})
+	systest.ConfigRefreshThroughTheBus(t, landscape)
 }

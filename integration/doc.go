@@ -9,4 +9,14 @@
 // or `scripts/test-integration.sh`, which starts and stops the landscape when it
 // was not up. Base URLs are overridable by environment variables (see
 // landscape_test.go); a run never prints a secret.
+//
+// The stories the Swarm suite (e2e/) tells too are package systest's, written
+// once: the read through the edge (edge_test.go), the quotes-service outage
+// (outage_test.go) and the config refresh through the bus (config_test.go).
+// This suite tells them through processEnv (env_test.go): an instance is a
+// process known by its pid file, stopping is kill -9, starting is
+// landscape.sh start, a config change is a commit to the runtime config repo
+// announced with POST /monitor. What only the landscape can show stays here:
+// the config server's sources and cipher, the broker users of each pid, bad
+// input to the JVMs.
 package integration

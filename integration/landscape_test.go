@@ -3,12 +3,8 @@
 package integration
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goblog/systest"
 )
 
 // Where the landscape is. Every base URL can be overridden from the
@@ -38,18 +36,7 @@ var (
 	rabbitmqctl = env("RABBITMQCTL", "rabbitmqctl")
 )
 
-// What accountservice answers when quotes-service cannot.
-const (
-	fallbackQuote     = "May the source be with you, always."
-	fallbackIPAddress = "circuit-breaker"
-	fallbackImage     = "fallback"
-	vipAccount        = "10000"
-)
-
-// The landscape names every service reports to Zipkin under.
-var landscapeServices = []string{"edge-server", "accountservice", "quotes-service", "imageservice", "vipservice"}
-
-var httpClient = &http.Client{Timeout: 10 * time.Second}
+var httpClient = systest.DefaultClient
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -66,50 +53,20 @@ func mustAbs(p string) string {
 	return abs
 }
 
-// eventually calls check every interval until it returns nil or timeout has
-// passed, and returns the last error: the bound of every wait in this suite.
+// eventually is systest.Eventually: the bound of every wait in this suite.
 func eventually(timeout, interval time.Duration, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("still failing after %s: %w", timeout, err)
-		}
-		time.Sleep(interval)
-	}
+	return systest.Eventually(timeout, interval, check)
 }
 
 // response is a finished HTTP exchange.
-type response struct {
-	Status  int
-	Header  http.Header
-	Body    []byte
-	Elapsed time.Duration
-}
-
-func do(req *http.Request) (response, error) {
-	start := time.Now()
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return response{}, fmt.Errorf("reading %s %s: %w", req.Method, req.URL, err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: body, Elapsed: time.Since(start)}, nil
-}
+type response = systest.Response
 
 func get(rawURL string) (response, error) {
 	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
 	if err != nil {
 		return response{}, err
 	}
-	return do(req)
+	return systest.Do(httpClient, req)
 }
 
 func post(rawURL, contentType, body string) (response, error) {
@@ -120,87 +77,14 @@ func post(rawURL, contentType, body string) (response, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return do(req)
+	return systest.Do(httpClient, req)
 }
 
-// getJSON GETs rawURL, wants 200 and decodes the body into v.
-func getJSON(rawURL string, v any) error {
-	r, err := get(rawURL)
-	if err != nil {
-		return err
-	}
-	if r.Status != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d: %.300s", rawURL, r.Status, r.Body)
-	}
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		return fmt.Errorf("GET %s: decoding %.300s: %w", rawURL, r.Body, err)
-	}
-	return nil
-}
-
-// account is accountservice's answer, through the edge or not.
-type account struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	ServedBy string `json:"servedBy"`
-	Quote    struct {
-		Quote     string `json:"quote"`
-		IPAddress string `json:"ipAddress"`
-		Language  string `json:"language"`
-	} `json:"quote"`
-	ImageData struct {
-		URL      string `json:"url"`
-		ServedBy string `json:"servedBy"`
-	} `json:"imageData"`
-}
-
-// edgeAccount reads one account through the edge.
-func edgeAccount(id string) (account, response, error) {
-	var a account
-	r, err := get(edgeURL + "/api/accounts/" + id)
-	if err != nil {
-		return a, r, err
-	}
-	if r.Status != http.StatusOK {
-		return a, r, fmt.Errorf("GET /api/accounts/%s through the edge: status %d: %.300s", id, r.Status, r.Body)
-	}
-	if err := json.Unmarshal(r.Body, &a); err != nil {
-		return a, r, fmt.Errorf("decoding account %.300s: %w", r.Body, err)
-	}
-	return a, r, nil
-}
-
-// info is the part of accountservice's GET /info the suite reads.
-type info struct {
-	Service  string `json:"service"`
-	Profile  string `json:"profile"`
-	Broker   string `json:"broker"`
-	Config   map[string]any
-	Circuits map[string]struct {
-		TimeoutMs              int `json:"timeoutMs"`
-		RequestVolumeThreshold int `json:"requestVolumeThreshold"`
-		SleepWindowMs          int `json:"sleepWindowMs"`
-	} `json:"circuits"`
-}
-
-func accountserviceInfo() (info, error) {
-	var i info
-	err := getJSON(accountserviceURL+"/info", &i)
+// accountserviceInfo reads GET /info of the landscape's accountservice.
+func accountserviceInfo() (systest.Info, error) {
+	var i systest.Info
+	err := systest.GetJSON(accountserviceURL+"/info", &i)
 	return i, err
-}
-
-// vipReceived is vipservice's count of VIP notifications.
-func vipReceived() (int, error) {
-	var s struct {
-		Received *int `json:"received"`
-	}
-	if err := getJSON(vipserviceURL+"/vip/stats", &s); err != nil {
-		return 0, err
-	}
-	if s.Received == nil {
-		return 0, errors.New("/vip/stats has no received count")
-	}
-	return *s.Received, nil
 }
 
 // pidOf reads the pid scripts/landscape.sh recorded for a component and
@@ -250,54 +134,4 @@ func monitor(path string) error {
 		return fmt.Errorf("POST /monitor path=%s: status %d: %.300s", path, r.Status, r.Body)
 	}
 	return nil
-}
-
-// hystrixEvent is one event of a Hystrix SSE stream.
-type hystrixEvent struct {
-	Type                 string `json:"type"`
-	Name                 string `json:"name"`
-	IsCircuitBreakerOpen bool   `json:"isCircuitBreakerOpen"`
-	ReportingHosts       int    `json:"reportingHosts"`
-}
-
-// waitForStreamEvent reads the SSE stream at streamURL until match accepts
-// an event, or timeout. It returns the accepted event.
-func waitForStreamEvent(streamURL string, timeout time.Duration, match func(hystrixEvent) bool) (hystrixEvent, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, streamURL, nil)
-	if err != nil {
-		return hystrixEvent{}, err
-	}
-	// No client timeout: the stream is one long response, bounded by ctx.
-	resp, err := (&http.Client{}).Do(req)
-	if err != nil {
-		return hystrixEvent{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return hystrixEvent{}, fmt.Errorf("GET %s: status %d", streamURL, resp.StatusCode)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	seen := map[string]hystrixEvent{}
-	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), "data:")
-		if !ok {
-			continue
-		}
-		var ev hystrixEvent
-		if json.Unmarshal([]byte(strings.TrimSpace(line)), &ev) != nil {
-			continue
-		}
-		seen[ev.Name] = ev
-		if match(ev) {
-			return ev, nil
-		}
-	}
-	err = sc.Err()
-	if err == nil || ctx.Err() != nil {
-		err = fmt.Errorf("no matching event within %s", timeout)
-	}
-	return hystrixEvent{}, fmt.Errorf("reading %s: %w (last events: %+v)", streamURL, err, seen)
 }

@@ -81,10 +81,21 @@ install_broker() {
 	command -v rabbitmq-server >/dev/null 2>&1 || die "rabbitmq-server still missing after apt-get install"
 }
 
+# close_inherited_fds closes every descriptor above 2 of the current (sub)shell. A daemon started
+# after it does not keep what its caller holds open for ever: `flock /tmp/goblog-system.lock <command>`
+# would otherwise stay locked for as long as the daemon runs.
+close_inherited_fds() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+	done
+}
+
 start_node() {
 	log "starting RabbitMQ (rabbitmq-server -detached)"
 	# The Debian wrapper /usr/sbin/rabbitmq-server switches to the rabbitmq user.
-	as_root rabbitmq-server -detached || die "rabbitmq-server -detached failed; see /var/log/rabbitmq/"
+	(close_inherited_fds && as_root rabbitmq-server -detached) || die "rabbitmq-server -detached failed; see /var/log/rabbitmq/"
 }
 
 wait_started() {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,45 +16,22 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/common/config"
+	"github.com/goblog/common/servicetest"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func quietLogger() *logrus.Logger {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	return log
-}
 
 func TestRun(t *testing.T) {
 	Convey("Given vipservice started by run while its broker is unreachable", t, func() {
 		dir := t.TempDir()
-		port, brokerPort := freePort(t), freePort(t) // nothing listens on brokerPort
+		port, brokerPort := servicetest.FreePort(t), servicetest.FreePort(t) // nothing listens on brokerPort
 		yml := fmt.Sprintf("server_port: %d\namqp_server_url: amqp://guest:guest@127.0.0.1:%d/\nlog_level: warn\n", port, brokerPort)
 		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
 
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, quietLogger(), "10.9.8.7", []string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
-		}()
-		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		status := 0
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && status == 0; time.Sleep(50 * time.Millisecond) {
-			if resp, err := http.Get(base + "/health"); err == nil {
-				resp.Body.Close()
-				status = resp.StatusCode
-			}
-		}
+		svc := servicetest.Start(t, port, func(ctx context.Context) error {
+			return run(ctx, servicetest.QuietLogger(), "10.9.8.7", []string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
+		})
+		status, err := svc.FirstAnswer("/health", servicetest.AnyStatus)
+		So(err, ShouldBeNil)
+		base := svc.BaseURL
 
 		Convey("it serves, /health says 503, /health/live 200 (within the grace), the stats are zero; cancel stops it cleanly", func() {
 			So(status, ShouldEqual, http.StatusServiceUnavailable)
@@ -73,20 +48,14 @@ func TestRun(t *testing.T) {
 			So(stats["rejected"], ShouldEqual, 0)
 			So(stats["broker"], ShouldStartWith, "DOWN: ")
 
-			cancel()
-			select {
-			case err := <-done:
-				So(err, ShouldBeNil)
-			case <-time.After(20 * time.Second):
-				So("run did not return after cancel", ShouldBeEmpty)
-			}
+			So(svc.Stop(), ShouldBeNil)
 		})
 	})
 
 	Convey("Given a configuration without amqp_server_url, run refuses to start and says why", t, func() {
 		dir := t.TempDir()
 		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte("server_port: 1\n"), 0o644), ShouldBeNil)
-		err := run(context.Background(), quietLogger(), "10.9.8.7",
+		err := run(context.Background(), servicetest.QuietLogger(), "10.9.8.7",
 			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
 		So(err, ShouldNotBeNil)
 		So(err.Error(), ShouldContainSubstring, "amqp_server_url")
@@ -147,7 +116,7 @@ func TestReadSettings(t *testing.T) {
 		dir := t.TempDir()
 		yml := "server_port: abc\namqp_server_url: amqp://guest:guest@127.0.0.1:1/\n"
 		So(os.WriteFile(filepath.Join(dir, "vipservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
-		err := run(context.Background(), quietLogger(), "10.9.8.7",
+		err := run(context.Background(), servicetest.QuietLogger(), "10.9.8.7",
 			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
 		So(err, ShouldNotBeNil)
 		So(err.Error(), ShouldEqual, `config: server_port: "abc" is not an integer`)

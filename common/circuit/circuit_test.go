@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/afex/hystrix-go/hystrix"
+	metricCollector "github.com/afex/hystrix-go/hystrix/metric_collector"
 	"github.com/gorilla/mux"
 	. "github.com/smartystreets/goconvey/convey"
 
@@ -134,6 +135,7 @@ func TestGet(t *testing.T) {
 		})
 
 		Convey("a 404 is returned as a *StatusError, once, without fallback", func() {
+			outcomes := recordOutcomes(name)
 			d := newDownstream(http.StatusNotFound)
 			defer d.Close()
 			body, err := client.Get(context.Background(), name, d.URL, fb.fn)
@@ -149,7 +151,18 @@ func TestGet(t *testing.T) {
 				for range 10 {
 					_, _ = client.Get(context.Background(), name, d.URL, fb.fn)
 				}
-				waitForMetrics()
+				// What the breaker decides on: each of the 11 404s reached its
+				// metrics as a success, so the error percentage stays 0.
+				for n := range 11 {
+					var got string
+					select {
+					case r := <-outcomes:
+						got = fmt.Sprintf("404 #%d: %v successes, %v failures", n+1, r.Successes, r.Failures)
+					case <-time.After(10 * time.Second):
+						got = fmt.Sprintf("404 #%d: no outcome within 10 s", n+1)
+					}
+					So(got, ShouldEqual, fmt.Sprintf("404 #%d: 1 successes, 0 failures", n+1))
+				}
 				_, err := client.Get(context.Background(), name, d.URL, fb.fn)
 				So(errors.As(err, &se), ShouldBeTrue)
 				So(d.hits.Load(), ShouldEqual, 12)
@@ -511,5 +524,28 @@ func eventually(cond func() bool) bool {
 	return false
 }
 
-// waitForMetrics lets hystrix-go's metrics goroutine catch up.
-func waitForMetrics() { time.Sleep(100 * time.Millisecond) }
+// recordOutcomes returns the outcomes hystrix-go's metrics goroutine hands
+// the circuit name, in order, as they are processed: a test waits on them
+// instead of sleeping. Call it before the circuit's first command (hystrix-go
+// creates a circuit's collectors with the circuit). hystrix-go's collector
+// registry is process-wide; the collector ignores every other circuit.
+func recordOutcomes(name string) <-chan metricCollector.MetricResult {
+	ch := make(chan metricCollector.MetricResult, 100)
+	metricCollector.Registry.Register(func(circuit string) metricCollector.MetricCollector {
+		if circuit != name {
+			return discardCollector{}
+		}
+		return outcomeCollector(ch)
+	})
+	return ch
+}
+
+type outcomeCollector chan<- metricCollector.MetricResult
+
+func (c outcomeCollector) Update(r metricCollector.MetricResult) { c <- r }
+func (c outcomeCollector) Reset()                                {}
+
+type discardCollector struct{}
+
+func (discardCollector) Update(metricCollector.MetricResult) {}
+func (discardCollector) Reset()                              {}

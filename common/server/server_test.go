@@ -126,6 +126,52 @@ func waitUntilServing(addr string) bool {
 	return false
 }
 
+// waitUntilRefused polls addr until it refuses connections: its listener is
+// closed.
+func waitUntilRefused(addr string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return true
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// waitUntilDraining polls healthURL, one connection per request, until it
+// answers 503: the Runner is draining.
+func waitUntilDraining(healthURL string) bool {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(healthURL)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				return true
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// watchedContext closes asked the first time Done is called: the code under
+// test has started waiting for it.
+type watchedContext struct {
+	context.Context
+	asked chan struct{}
+	once  sync.Once
+}
+
+func (c *watchedContext) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
+}
+
 // events records what happened in order, across goroutines.
 type events struct {
 	mu   sync.Mutex
@@ -187,9 +233,11 @@ func TestRun(t *testing.T) {
 			}()
 			<-started
 			cancel()
-			// Run must wait for the request: give it time to (wrongly) not wait.
-			time.Sleep(100 * time.Millisecond)
+			// Run is shutting down once the port refuses new connections; the
+			// request is still in flight, so nothing may be closed yet.
+			So(waitUntilRefused(addr), ShouldBeTrue)
 			So(ev.all(), ShouldBeEmpty)
+			So(len(ran), ShouldEqual, 0)
 			close(release)
 
 			r := <-got
@@ -256,7 +304,9 @@ func TestRun(t *testing.T) {
 
 		Convey("after cancel it keeps serving, on the idle connection too, asks clients to close and reports DOWN; then it stops", func() {
 			cancel()
-			time.Sleep(100 * time.Millisecond) // Run has seen the cancel
+			// Run has seen the cancel once /health answers DOWN, asked over a
+			// connection of its own so that the client's idle one stays idle.
+			So(waitUntilDraining("http://"+addr+"/health"), ShouldBeTrue)
 
 			status, closeAsked, reused, err := call(http.MethodPost, "/accounts")
 			So(err, ShouldBeNil)
@@ -278,23 +328,30 @@ func TestRun(t *testing.T) {
 	})
 
 	Convey("Given no servers at all (a consumer-only service)", t, func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		closed := make(chan struct{})
-		ran := make(chan error, 1)
+		parent, cancel := context.WithCancel(context.Background())
+		ctx := &watchedContext{Context: parent, asked: make(chan struct{})}
+		closedAfterCancel := make(chan bool, 1)
+		type result struct {
+			err         error
+			afterCancel bool // ctx was done when Run returned
+		}
+		ran := make(chan result, 1)
 		go func() {
-			ran <- Runner{Log: quietLogger(), Closers: []func() error{func() error { close(closed); return nil }}}.Run(ctx)
+			err := Runner{Log: quietLogger(), Closers: []func() error{func() error {
+				closedAfterCancel <- parent.Err() != nil
+				return nil
+			}}}.Run(ctx)
+			ran <- result{err: err, afterCancel: parent.Err() != nil}
 		}()
 
 		Convey("Run waits for the context, then runs the closers", func() {
-			select {
-			case <-ran:
-				t.Fatal("Run returned before ctx was cancelled")
-			case <-time.After(50 * time.Millisecond):
-			}
+			<-ctx.asked // Run is waiting for ctx (or about to)
+			So(len(ran), ShouldEqual, 0)
 			cancel()
-			So(<-ran, ShouldBeNil)
-			_, isClosed := <-closed
-			So(isClosed, ShouldBeFalse)
+			r := <-ran
+			So(r.err, ShouldBeNil)
+			So(r.afterCancel, ShouldBeTrue)
+			So(<-closedAfterCancel, ShouldBeTrue)
 		})
 	})
 
