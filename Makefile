@@ -60,8 +60,11 @@ test-unit: ## go vet and go test -race of all four modules
 # would break the others. ensure-postgres.sh run: a throwaway cluster (temp dir, free port) for the
 # duration of the tests, its URL in GOBLOG_TEST_POSTGRES_URL; stopped and removed after.
 .PHONY: test-integration-go
-test-integration-go: ## tests tagged `integration`, against a real RabbitMQ (started when absent) and a throwaway PostgreSQL
+# The Docker engine is for imageservice's memory-limit test (a container under the stack's limit);
+# without it that test would skip, and CI would never run it.
+test-integration-go: ## tests tagged `integration`, against a real RabbitMQ (started when absent), a throwaway PostgreSQL and the Docker engine
 	bash scripts/ensure-rabbitmq.sh
+	bash deploy/ensure-docker.sh
 	@test -n "$(INTEGRATION_PKGS)" || { echo "no integration tests found" >&2; exit 1; }
 	bash scripts/ensure-postgres.sh run -- $(GO) test -race -tags integration -count=1 -p 1 $(INTEGRATION_PKGS)
 
