@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/goblog/common v0.0.0
+	github.com/google/uuid v1.6.0
 	github.com/gorilla/mux v1.8.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/openzipkin/zipkin-go v0.4.3
