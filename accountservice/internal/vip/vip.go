@@ -10,10 +10,12 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/common/vipevent"
 )
 
-// Publisher sends a message to a durable queue; *messaging.Client is one.
+// Publisher sends a message to a durable queue and returns nil only once the
+// broker confirmed it; *messaging.Client is one.
 type Publisher interface {
 	Publish(ctx context.Context, queue string, body []byte, headers amqp.Table) error
 }
@@ -25,7 +27,7 @@ type Tracer interface {
 	InjectAMQP(ctx context.Context, headers amqp.Table)
 }
 
-// Notifier publishes VIP events; it implements account.Notifier.
+// Notifier publishes VIP events; the outbox relay (internal/relay) calls it.
 type Notifier struct {
 	pub    Publisher
 	tracer Tracer
@@ -37,14 +39,17 @@ func NewNotifier(pub Publisher, tracer Tracer, queue string) *Notifier {
 	return &Notifier{pub: pub, tracer: tracer, queue: queue}
 }
 
-// NotifyVIP publishes one event in a producer span, child of the span in
-// ctx, whose context travels in the AMQP headers.
-func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.Time) error {
+// Publish publishes one notification as a VIP event carrying its id, in a
+// producer span (a child of the span in ctx, if any) whose context travels
+// in the AMQP headers. It returns nil only once the broker confirmed the
+// message (the Publisher's contract).
+func (n *Notifier) Publish(ctx context.Context, note account.Notification) error {
 	span, ctx := n.tracer.StartProducerSpan(ctx, "publish "+n.queue)
 	defer span.Finish()
-	span.Tag("account.id", accountID)
+	span.Tag("account.id", note.AccountID)
+	span.Tag("event.id", note.ID)
 
-	body, err := vipevent.Encode(vipevent.Event{AccountID: accountID, ReadAt: readAt})
+	body, err := vipevent.Encode(vipevent.Event{ID: note.ID, AccountID: note.AccountID, ReadAt: note.ReadAt})
 	if err != nil {
 		return err
 	}
@@ -52,7 +57,7 @@ func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.
 	n.tracer.InjectAMQP(ctx, headers)
 	if err := n.pub.Publish(ctx, n.queue, body, headers); err != nil {
 		zipkin.TagError.Set(span, err.Error())
-		return fmt.Errorf("publishing VIP event for account %s to %s: %w", accountID, n.queue, err)
+		return fmt.Errorf("publishing VIP event %s for account %s to %s: %w", note.ID, note.AccountID, n.queue, err)
 	}
 	return nil
 }
