@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
@@ -39,6 +40,12 @@ type Config struct {
 	AccountStore string
 	// PostgresURL is the database of storePostgres; it holds the password.
 	PostgresURL string
+	// VIPOutboxMax caps the VIP notifications waiting in the outbox
+	// (vip_outbox_max); the oldest beyond it are dropped and counted.
+	VIPOutboxMax int
+	// VIPOutboxMaxAge drops VIP notifications of reads older than this
+	// (vip_outbox_max_age).
+	VIPOutboxMaxAge time.Duration
 }
 
 // The values of account_store.
@@ -99,6 +106,16 @@ func configFrom(snap *config.Snapshot, profile string) (Config, error) {
 	check(err)
 	c.PostgresURL, err = postgresURL(snap)
 	check(err)
+	c.VIPOutboxMax, err = snap.IntE("vip_outbox_max", relay.DefaultMaxPending)
+	check(err)
+	if err == nil && c.VIPOutboxMax < 1 {
+		check(&config.ValueError{Key: "vip_outbox_max", Value: strconv.Itoa(c.VIPOutboxMax), Want: "a count of 1 or more"})
+	}
+	c.VIPOutboxMaxAge, err = snap.DurationE("vip_outbox_max_age", relay.DefaultMaxAge)
+	check(err)
+	if err == nil && c.VIPOutboxMaxAge <= 0 {
+		check(&config.ValueError{Key: "vip_outbox_max_age", Value: c.VIPOutboxMaxAge.String(), Want: "a duration above 0"})
+	}
 	switch c.AccountStore {
 	case storeBolt:
 	case storePostgres:
@@ -173,6 +190,8 @@ func (c Config) Fields() logrus.Fields {
 		"shutdown_drain":      c.ShutdownDrain.String(),
 		"account_store":       c.AccountStore,
 		"postgres_url":        redactURL(c.PostgresURL),
+		"vip_outbox_max":      c.VIPOutboxMax,
+		"vip_outbox_max_age":  c.VIPOutboxMaxAge.String(),
 	}
 }
 

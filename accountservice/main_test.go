@@ -17,6 +17,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/memstore"
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 )
@@ -59,6 +60,7 @@ func TestConfigFrom(t *testing.T) {
 			QuotesURL: "http://localhost:8080/api/quote?strength=4", ImagesURL: "http://localhost:7777/accounts/",
 			Circuits:     map[string]circuit.Settings{"quotes-service": repoCircuit, "imageservice": repoCircuit},
 			AccountStore: "bolt",
+			VIPOutboxMax: 10000, VIPOutboxMaxAge: 24 * time.Hour, // the documented defaults
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -116,6 +118,10 @@ func TestConfigFrom(t *testing.T) {
 			{"postgres URL with the password in a parameter", map[string]any{"postgres_url": "postgres://goblog@postgres/accounts?password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL with a host`},
 			{"postgres key=value string", map[string]any{"postgres_url": "host=postgres password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
 			{"postgres URL of another scheme", map[string]any{"postgres_url": "mysql://goblog:hunter2@db/accounts"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
+			{"outbox cap not a number", map[string]any{"vip_outbox_max": "lots"}, `config: vip_outbox_max: "lots" is not an integer`},
+			{"outbox cap of zero", map[string]any{"vip_outbox_max": 0}, `config: vip_outbox_max: "0" is not a count of 1 or more`},
+			{"outbox age not a duration", map[string]any{"vip_outbox_max_age": "forever"}, `config: vip_outbox_max_age: "forever" is not`},
+			{"outbox age negative", map[string]any{"vip_outbox_max_age": "-1h"}, `config: vip_outbox_max_age: "-1h0m0s" is not a duration above 0`},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
@@ -193,7 +199,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	}
 	live := newLive(cfg)
 	store.OnChange(func(_, cur *config.Snapshot) { applyRefresh(log, live, cur) })
-	info := infoFunc(cfg, "10.0.0.7", live, nil, checkedStore{memstore.New(), nil})
+	info := infoFunc(cfg, "10.0.0.7", live, nil, checkedStore{memstore.New(), nil}, nil)
 
 	loader.set(map[string]any{
 		"log_level":          "debug",
@@ -219,6 +225,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 		`"log_level":"debug"`,
 		`"timeoutMs":700`,
 		`"broker":"disabled"`,
+		`"vipOutbox":"disabled"`,
 		`"servedBy":"10.0.0.7"`,
 		`"store":{"kind":"bolt","path":"accounts.db","state":"up"}`,
 	} {
@@ -230,12 +237,25 @@ func TestRefreshAppliesLive(t *testing.T) {
 
 // checkedStore is a store whose health check gives err.
 type checkedStore struct {
-	account.Store
-	err error
+	*memstore.Store // accounts and the VIP outbox
+	err             error
 }
 
 func (s checkedStore) Check(context.Context) error { return s.err }
 func (checkedStore) Close() error                  { return nil }
+
+func TestInfoShowsTheVIPOutbox(t *testing.T) {
+	store := checkedStore{memstore.New(), nil}
+	r := relay.New(relay.Config{Outbox: store, Publisher: nil, MaxPending: 1, MaxAge: time.Hour})
+	body, err := json.Marshal(infoFunc(Config{}, "10.0.0.7", newLive(Config{}), nil, store, r)(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"vipOutbox":{"published":0,"droppedTooOld":0,"droppedOverCap":0,"failedRounds":0}`
+	if !strings.Contains(string(body), want) {
+		t.Errorf("/info lacks %s: %s", want, body)
+	}
+}
 
 func TestStoreState(t *testing.T) {
 	cfg := Config{AccountStore: storePostgres, PostgresURL: "postgres://goblog:hunter2@postgres:5432/accounts"}

@@ -194,7 +194,7 @@ func TestRelay(t *testing.T) {
 			So(eventually(func() bool { return r.Stats().Published == 3 }), ShouldBeTrue)
 			stop()
 			attempts, confirmed := b.seen()
-			So(attempts[0], ShouldEqual, first) // nacked…
+			So(attempts[0], ShouldEqual, first)  // nacked…
 			So(confirmed[0], ShouldEqual, first) // …then confirmed
 			So(confirmed, ShouldHaveLength, 3)
 			So(pending(store), ShouldBeEmpty)
@@ -252,7 +252,7 @@ func TestRelay(t *testing.T) {
 		cfg.MaxPending, cfg.MaxAge = 2, time.Hour
 		r := relay.New(cfg)
 		So(r.NotifyVIP(context.Background(), account.VIPID, now.Add(-2*time.Hour)), ShouldBeNil) // too old
-		record(r, 4)                                                                              // two too many
+		record(r, 4)                                                                             // two too many
 
 		Convey("the relay drops the too old one and the oldest beyond the cap, and counts them", func() {
 			stop := start(r)
