@@ -23,6 +23,7 @@ import (
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/quotes"
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
@@ -39,10 +40,9 @@ const serviceName = "accountservice"
 
 // Timeouts of the start and the shutdown.
 const (
-	boltLockTimeout  = 10 * time.Second
-	vipNotifyTimeout = 5 * time.Second
-	vipDrainTimeout  = 10 * time.Second
-	dnsTTL           = 5 * time.Second
+	boltLockTimeout = 10 * time.Second
+	vipRelayStop    = 10 * time.Second
+	dnsTTL          = 5 * time.Second
 )
 
 func main() {
@@ -81,10 +81,18 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	var (
 		broker   *messaging.Client
 		notifier account.Notifier = vip.Discard{}
+		vipRelay *relay.Relay
 	)
 	if cfg.AMQPURL != "" {
 		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(cfgStore)))
-		notifier = vip.NewNotifier(broker, tracer, cfg.VIPQueue)
+		vipRelay = relay.New(relay.Config{
+			Outbox:     db,
+			Publisher:  vip.NewNotifier(broker, tracer, cfg.VIPQueue),
+			Log:        log.WithField("component", "vip-relay"),
+			MaxPending: cfg.VIPOutboxMax,
+			MaxAge:     cfg.VIPOutboxMaxAge,
+		})
+		notifier = vipRelay
 	} else {
 		log.Warn("amqp_server_url is empty: no VIP notifications, no bus refresh")
 	}
@@ -100,13 +108,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
 	svc := account.NewService(account.ServiceConfig{
-		Store:         db,
-		Quotes:        quotes.New(breaker, func() string { return live.Load().QuotesURL }, reqLog),
-		Images:        images.New(breaker, func() string { return live.Load().ImagesURL }, reqLog),
-		Notifier:      notifier,
-		ServedBy:      servedBy,
-		Log:           log,
-		NotifyTimeout: vipNotifyTimeout,
+		Store:    db,
+		Quotes:   quotes.New(breaker, func() string { return live.Load().QuotesURL }, reqLog),
+		Images:   images.New(breaker, func() string { return live.Load().ImagesURL }, reqLog),
+		Notifier: notifier,
+		ServedBy: servedBy,
+		Log:      log,
 	})
 
 	// Live configuration: what a bus refresh changes without a restart.
@@ -133,21 +140,15 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	router := api.NewRouter(api.Config{
 		Accounts:    svc,
 		Health:      health.Handler(),
-		Info:        infoFunc(cfg, servedBy, live, broker, db),
+		Info:        infoFunc(cfg, servedBy, live, broker, db, vipRelay),
 		Testability: testability,
 		Middleware:  []mux.MiddlewareFunc{tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
 		Log:         reqLog,
 	})
 
-	closers := []func() error{
-		func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), vipDrainTimeout)
-			defer cancel()
-			return svc.Close(ctx)
-		},
-	}
-	if broker != nil {
-		closers = append(closers, broker.Close)
+	var closers []func() error
+	if vipRelay != nil {
+		closers = append(closers, startRelay(vipRelay, log), broker.Close)
 	}
 	closers = append(closers, service.FlushSpans(log, tracer), db.Close)
 
@@ -160,11 +161,33 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}.Run(ctx)
 }
 
-// accountStore is the account.Store main opens, checks and closes.
+// accountStore is the account.Store main opens, checks and closes; it keeps
+// the VIP outbox too.
 type accountStore interface {
 	account.Store
+	account.Outbox
 	Check(ctx context.Context) error
 	Close() error
+}
+
+// startRelay runs the VIP relay in the background and returns its closer:
+// it stops the relay and waits for it (up to vipRelayStop), before the
+// broker and the store it uses are closed. What it has not delivered stays
+// in the outbox for the next start.
+func startRelay(r *relay.Relay, log logrus.FieldLogger) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(vipRelayStop):
+			log.Warn("the VIP relay did not stop in time; its undelivered notifications stay in the outbox")
+			return nil
+		}
+	}
 }
 
 // openStore opens the store account_store names (a bbolt file, or PostgreSQL
@@ -267,19 +290,24 @@ func applyRefresh(log *logrus.Logger, live *atomic.Pointer[liveValues], cur *con
 // land. The broker state is reported here, not in /health: a broker outage
 // only delays VIP notifications, and failing the health check of every
 // replica at once would take the whole service out of DNS.
-func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client, db accountStore) func(context.Context) any {
+func infoFunc(cfg Config, servedBy string, live *atomic.Pointer[liveValues], broker *messaging.Client, db accountStore, vipRelay *relay.Relay) func(context.Context) any {
 	return func(ctx context.Context) any {
 		values := live.Load()
 		brokerState := "disabled"
+		var outbox any = "disabled"
 		if broker != nil {
 			brokerState = broker.Status()
 		}
+		if vipRelay != nil {
+			outbox = vipRelay.Stats()
+		}
 		return map[string]any{
-			"service":  serviceName,
-			"profile":  cfg.Profile,
-			"servedBy": servedBy,
-			"broker":   brokerState,
-			"store":    storeState(ctx, cfg, db),
+			"service":   serviceName,
+			"profile":   cfg.Profile,
+			"servedBy":  servedBy,
+			"broker":    brokerState,
+			"store":     storeState(ctx, cfg, db),
+			"vipOutbox": outbox,
 			"config": map[string]any{
 				"log_level":          values.LogLevel,
 				"quotes_service_url": values.QuotesURL,
