@@ -45,6 +45,9 @@ type settings struct {
 	OutageGrace time.Duration
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// DedupeWindow is how many event ids are remembered to count each VIP
+	// event once (vip_dedupe_window).
+	DedupeWindow int
 }
 
 // settingsFrom reads and checks the start-time configuration. Every bad value
@@ -77,6 +80,11 @@ func settingsFrom(s *config.Snapshot) (settings, error) {
 	check(err)
 	c.ShutdownDrain, err = service.ShutdownDrain(s)
 	check(err)
+	c.DedupeWindow, err = s.IntE("vip_dedupe_window", vip.DefaultSeenWindow)
+	check(err)
+	if err == nil && c.DedupeWindow < 1 {
+		check(&config.ValueError{Key: "vip_dedupe_window", Value: strconv.Itoa(c.DedupeWindow), Want: "a count of 1 or more"})
+	}
 	if c.OutageGrace < 0 {
 		check(&config.ValueError{Key: "broker_outage_grace", Value: c.OutageGrace.String(), Want: "a duration of 0 or more"})
 	}
@@ -112,7 +120,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		messaging.WithCredentialsRefresh(service.ReloadedAMQPURL(store)))
 
 	stats := &vip.Stats{}
-	handler := consumer.New(tracer, stats, log)
+	handler := consumer.New(tracer, stats, vip.NewSeenIDs(cfg.DedupeWindow), log)
 	// Consume and Listen return once registered: at once while the broker is
 	// unreachable, the client sets them up when it connects, and again after
 	// every reconnect. An error means the broker refused the declaration.
