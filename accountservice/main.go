@@ -113,7 +113,6 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Images:   images.New(breaker, func() string { return live.Load().ImagesURL }, reqLog),
 		Notifier: notifier,
 		ServedBy: servedBy,
-		Log:      log,
 	})
 
 	// Live configuration: what a bus refresh changes without a restart.

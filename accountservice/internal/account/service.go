@@ -3,11 +3,8 @@ package account
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/common/accountid"
 )
@@ -41,7 +38,6 @@ type ServiceConfig struct {
 	Notifier Notifier
 	// ServedBy names this instance in every response (the container's IP).
 	ServedBy string
-	Log      logrus.FieldLogger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -53,7 +49,6 @@ type Service struct {
 	images   ImageSource
 	notifier Notifier
 	servedBy string
-	log      logrus.FieldLogger
 	now      func() time.Time
 }
 
@@ -62,18 +57,12 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		cfg.Log = l
-	}
 	return &Service{
 		store:    cfg.Store,
 		quotes:   cfg.Quotes,
 		images:   cfg.Images,
 		notifier: cfg.Notifier,
 		servedBy: cfg.ServedBy,
-		log:      cfg.Log,
 		now:      cfg.Now,
 	}
 }

@@ -169,7 +169,6 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		Images:   images.New(breaker, func() string { return imagesURL }, logFor),
 		Notifier: f.notifier,
 		ServedBy: "10.0.0.7",
-		Log:      log,
 	})
 
 	health := server.NewHealth()
