@@ -18,6 +18,7 @@ import (
 	"github.com/goblog/accountservice/internal/app"
 	"github.com/goblog/accountservice/internal/boltstore"
 	"github.com/goblog/accountservice/internal/pgstore"
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
@@ -33,10 +34,9 @@ const serviceName = "accountservice"
 
 // Timeouts of the start and the shutdown.
 const (
-	boltLockTimeout  = 10 * time.Second
-	vipNotifyTimeout = 5 * time.Second
-	vipDrainTimeout  = 10 * time.Second
-	dnsTTL           = 5 * time.Second
+	boltLockTimeout = 10 * time.Second
+	vipRelayStop    = 10 * time.Second
+	dnsTTL          = 5 * time.Second
 )
 
 func main() {
@@ -76,12 +76,22 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	var (
 		broker   *messaging.Client
 		notifier account.Notifier = vip.Discard{}
+		vipRelay *relay.Relay
 	)
 	if cfg.AMQPURL != "" {
 		// A broker that refuses our credentials makes the client reload the
 		// whole configuration (the live settings too) for a new amqp_server_url.
 		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(cfgStore)))
-		notifier = vip.NewNotifier(broker, tracer, cfg.VIPQueue)
+		// A VIP read is recorded in the outbox (the store) before it answers;
+		// the relay publishes it with publisher confirms (at least once).
+		vipRelay = relay.New(relay.Config{
+			Outbox:     db,
+			Publisher:  vip.NewNotifier(broker, tracer, cfg.VIPQueue),
+			Log:        log.WithField("component", "vip-relay"),
+			MaxPending: cfg.VIPOutboxMax,
+			MaxAge:     cfg.VIPOutboxMaxAge,
+		})
+		notifier = vipRelay
 		id := bus.ServiceID(serviceName, cfg.Profile, cfg.ServerPort)
 		if err := bus.Listen(ctx, broker, cfg.ConfigEventBus, id, cfgStore.Reload, log); err != nil {
 			log.WithError(err).Error("not listening for configuration refreshes")
@@ -101,11 +111,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 100 // the default 2 reopens connections under load
 	accounts := app.New(app.Config{
-		QuotesURL:     func() string { return settings.Load().Live.QuotesURL },
-		ImagesURL:     func() string { return settings.Load().Live.ImagesURL },
-		Testability:   cfg.TestabilityEnabled,
-		Info:          infoFunc(settings, servedBy, broker, db),
-		NotifyTimeout: vipNotifyTimeout,
+		QuotesURL:   func() string { return settings.Load().Live.QuotesURL },
+		ImagesURL:   func() string { return settings.Load().Live.ImagesURL },
+		Testability: cfg.TestabilityEnabled,
+		Info:        infoFunc(settings, servedBy, broker, db, vipRelay),
 	}, app.Dependencies{
 		Store:     db,
 		Notifier:  notifier,
@@ -116,15 +125,9 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		ServedBy:  servedBy,
 	})
 
-	closers := []func() error{
-		func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), vipDrainTimeout)
-			defer cancel()
-			return accounts.Accounts.Close(ctx)
-		},
-	}
-	if broker != nil {
-		closers = append(closers, broker.Close)
+	var closers []func() error
+	if vipRelay != nil {
+		closers = append(closers, startRelay(vipRelay, log), broker.Close)
 	}
 	closers = append(closers, tracing.FlushSpans(log, tracer), db.Close)
 
@@ -143,11 +146,33 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	}.Run(ctx)
 }
 
-// accountStore is the account.Store main opens, checks and closes.
+// accountStore is the account.Store main opens, checks and closes; it keeps
+// the VIP outbox too.
 type accountStore interface {
 	account.Store
+	account.Outbox
 	Check(ctx context.Context) error
 	Close() error
+}
+
+// startRelay runs the VIP relay in the background and returns its closer:
+// it stops the relay and waits for it (up to vipRelayStop), before the
+// broker and the store it uses are closed. What it has not delivered stays
+// in the outbox for the next start.
+func startRelay(r *relay.Relay, log logrus.FieldLogger) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(vipRelayStop):
+			log.Warn("the VIP relay did not stop in time; its undelivered notifications stay in the outbox")
+			return nil
+		}
+	}
 }
 
 // openStore opens the store account_store names (a bbolt file, or PostgreSQL
@@ -183,22 +208,27 @@ func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log lo
 // watch a refresh land. The broker state is reported here, not in /health: a
 // broker outage only delays VIP notifications, and failing the health check
 // of every replica at once would take the whole service out of DNS.
-func infoFunc(settings *config.Live[Settings], servedBy string, broker *messaging.Client, db accountStore) func(context.Context) any {
+func infoFunc(settings *config.Live[Settings], servedBy string, broker *messaging.Client, db accountStore, vipRelay *relay.Relay) func(context.Context) any {
 	return func(ctx context.Context) any {
 		s := settings.Load()
 		brokerState := "disabled"
 		if broker != nil {
 			brokerState = broker.Status()
 		}
+		var outbox any = "disabled"
+		if vipRelay != nil {
+			outbox = vipRelay.Stats()
+		}
 		fields := s.Fields()
 		return map[string]any{
-			"service":  serviceName,
-			"profile":  s.Profile,
-			"servedBy": servedBy,
-			"broker":   brokerState,
-			"store":    storeState(ctx, s, db),
-			"config":   fields,
-			"circuits": fields["circuits"],
+			"service":   serviceName,
+			"profile":   s.Profile,
+			"servedBy":  servedBy,
+			"broker":    brokerState,
+			"store":     storeState(ctx, s, db),
+			"vipOutbox": outbox,
+			"config":    fields,
+			"circuits":  fields["circuits"],
 		}
 	}
 }

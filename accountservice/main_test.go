@@ -15,6 +15,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/memstore"
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/config/configtest"
@@ -47,6 +48,7 @@ func TestReadSettings(t *testing.T) {
 				QuotesCircuit: repoCircuit, ImagesCircuit: repoCircuit,
 			},
 			AccountStore: "bolt",
+			VIPOutboxMax: 10000, VIPOutboxMaxAge: 24 * time.Hour, // the documented defaults
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -107,6 +109,10 @@ func TestReadSettings(t *testing.T) {
 			{"postgres URL with the password in a parameter", map[string]any{"postgres_url": "postgres://goblog@postgres/accounts?password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL with a host`},
 			{"postgres key=value string", map[string]any{"postgres_url": "host=postgres password=hunter2"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
 			{"postgres URL of another scheme", map[string]any{"postgres_url": "mysql://goblog:hunter2@db/accounts"}, `config: postgres_url: "<hidden>" is not a postgres:// URL`},
+			{"outbox cap not a number", map[string]any{"vip_outbox_max": "lots"}, `config: vip_outbox_max: "lots" is not an integer`},
+			{"outbox cap of zero", map[string]any{"vip_outbox_max": 0}, `config: vip_outbox_max: "0" is not a count of 1 or more`},
+			{"outbox age not a duration", map[string]any{"vip_outbox_max_age": "forever"}, `config: vip_outbox_max_age: "forever" is not`},
+			{"outbox age negative", map[string]any{"vip_outbox_max_age": "-1h"}, `config: vip_outbox_max_age: "-1h0m0s" is not a duration above 0`},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {
@@ -166,7 +172,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	}
 	settings := config.NewLive(cfg)
 	settings.Follow(store, log, refresh, applyLive(log))
-	info := infoFunc(settings, "10.0.0.7", nil, checkedStore{memstore.New(), nil})
+	info := infoFunc(settings, "10.0.0.7", nil, checkedStore{memstore.New(), nil}, nil)
 
 	loader.Set(map[string]any{
 		"log_level":          "debug",
@@ -192,6 +198,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 		`"log_level":"debug"`,
 		`"timeoutMs":700`,
 		`"broker":"disabled"`,
+		`"vipOutbox":"disabled"`,
 		`"servedBy":"10.0.0.7"`,
 		`"store":{"kind":"bolt","path":"accounts.db","state":"up"}`,
 	} {
@@ -203,12 +210,25 @@ func TestRefreshAppliesLive(t *testing.T) {
 
 // checkedStore is a store whose health check gives err.
 type checkedStore struct {
-	account.Store
-	err error
+	*memstore.Store // accounts and the VIP outbox
+	err             error
 }
 
 func (s checkedStore) Check(context.Context) error { return s.err }
 func (checkedStore) Close() error                  { return nil }
+
+func TestInfoShowsTheVIPOutbox(t *testing.T) {
+	store := checkedStore{memstore.New(), nil}
+	r := relay.New(relay.Config{Outbox: store, Publisher: nil, MaxPending: 1, MaxAge: time.Hour})
+	body, err := json.Marshal(infoFunc(config.NewLive(Settings{}), "10.0.0.7", nil, store, r)(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"vipOutbox":{"published":0,"droppedTooOld":0,"droppedOverCap":0,"failedRounds":0}`
+	if !strings.Contains(string(body), want) {
+		t.Errorf("/info lacks %s: %s", want, body)
+	}
+}
 
 func TestStoreState(t *testing.T) {
 	cfg := Settings{AccountStore: storePostgres, PostgresURL: "postgres://goblog:hunter2@postgres:5432/accounts"}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/quotes"
+	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
@@ -35,6 +36,8 @@ const (
 	keyImagesURL         = "imageservice_url"
 	keyAccountStore      = "account_store"
 	keyPostgresURL       = "postgres_url"
+	keyVIPOutboxMax      = "vip_outbox_max"
+	keyVIPOutboxMaxAge   = "vip_outbox_max_age"
 )
 
 // The values of account_store.
@@ -65,6 +68,11 @@ type Settings struct {
 	AccountStore string
 	// PostgresURL is the database of storePostgres; it holds the password.
 	PostgresURL string
+	// VIPOutboxMax caps the VIP notifications waiting in the outbox; the
+	// oldest beyond it are dropped and counted.
+	VIPOutboxMax int
+	// VIPOutboxMaxAge drops VIP notifications of reads older than this.
+	VIPOutboxMaxAge time.Duration
 
 	Live LiveSettings
 }
@@ -108,6 +116,20 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	}
 	r.String(&s.AccountStore, keyAccountStore, storeBolt)
 	s.AccountStore = strings.TrimSpace(s.AccountStore)
+	if n, err := snap.IntE(keyVIPOutboxMax, relay.DefaultMaxPending); r.Check(err) {
+		if n < 1 {
+			r.Check(&config.ValueError{Key: keyVIPOutboxMax, Value: strconv.Itoa(n), Want: "a count of 1 or more"})
+		} else {
+			s.VIPOutboxMax = n
+		}
+	}
+	if d, err := snap.DurationE(keyVIPOutboxMaxAge, relay.DefaultMaxAge); r.Check(err) {
+		if d <= 0 {
+			r.Check(&config.ValueError{Key: keyVIPOutboxMaxAge, Value: d.String(), Want: "a duration above 0"})
+		} else {
+			s.VIPOutboxMaxAge = d
+		}
+	}
 	pgURL, pgErr := postgresURL(snap)
 	if r.Check(pgErr) {
 		s.PostgresURL = pgURL
@@ -193,6 +215,8 @@ func (s Settings) Fields() map[string]any {
 		pprofPortKey:         s.PprofPort,
 		keyAccountStore:      s.AccountStore,
 		keyPostgresURL:       s.PostgresURL,
+		keyVIPOutboxMax:      s.VIPOutboxMax,
+		keyVIPOutboxMaxAge:   s.VIPOutboxMaxAge.String(),
 	})
 }
 

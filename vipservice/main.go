@@ -51,7 +51,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
 
 	stats := &vip.Stats{}
-	handler := consumer.New(tracer, stats, log)
+	handler := consumer.New(tracer, stats, vip.NewSeenIDs(cfg.DedupeWindow), log)
 	// Consume and Listen return once registered: at once while the broker is
 	// unreachable, the client sets them up when it connects, and again after
 	// every reconnect. An error means the broker refused the declaration.

@@ -78,6 +78,7 @@ func TestReadSettings(t *testing.T) {
 			Name: "vipservice", AMQPURL: "amqp://guest:guest@localhost:5672/", ZipkinURL: "http://localhost:9411",
 			EventBus: "springCloudBus", VIPQueue: "vip_queue", Port: 6868,
 			OutageGrace: 90 * time.Second, Live: LiveSettings{LogLevel: "info"},
+			DedupeWindow: 10000, // the documented default
 		})
 	})
 
@@ -94,6 +95,8 @@ func TestReadSettings(t *testing.T) {
 			{map[string]any{"amqp_server_url": amqp, "log_level": "loud"}, `config: log_level: "loud" is not a log level`},
 			{map[string]any{"amqp_server_url": amqp, "vip_queue": ""}, `config: vip_queue: "" is not a queue name`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "soon"}, `config: broker_outage_grace: "soon" is not a duration`},
+			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": "big"}, `config: vip_dedupe_window: "big" is not an integer`},
+			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": 0}, `config: vip_dedupe_window: "0" is not a count of 1 or more`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "-5s"}, `config: broker_outage_grace: "-5s" is not a duration of 0 or more`},
 		} {
 			_, err := readSettings(snapOf(c.src), "")

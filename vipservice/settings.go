@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -10,6 +11,8 @@ import (
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
+
+	"github.com/goblog/vipservice/internal/vip"
 )
 
 // defaultOutageGrace is how long /health/live (the container's health check)
@@ -28,6 +31,7 @@ const (
 	keyEventBus    = "config_event_bus"
 	keyVIPQueue    = "vip_queue"
 	keyOutageGrace = "broker_outage_grace"
+	keyDedupe      = "vip_dedupe_window"
 )
 
 // Settings is everything vipservice reads from its configuration, read at
@@ -45,6 +49,9 @@ type Settings struct {
 	OutageGrace time.Duration
 	// ShutdownDrain is how long the service keeps serving after SIGTERM.
 	ShutdownDrain time.Duration
+	// DedupeWindow is how many event ids are remembered to count each VIP
+	// event once.
+	DedupeWindow int
 
 	Live LiveSettings
 }
@@ -75,6 +82,13 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	r.URL(&s.ZipkinURL, keyZipkinURL, "", "http", "https")
 	readLive(r, snap, &s.Live)
 	r.Duration(&s.OutageGrace, keyOutageGrace, defaultOutageGrace, 0)
+	if n, err := snap.IntE(keyDedupe, vip.DefaultSeenWindow); r.Check(err) {
+		if n < 1 {
+			r.Check(&config.ValueError{Key: keyDedupe, Value: strconv.Itoa(n), Want: "a count of 1 or more"})
+		} else {
+			s.DedupeWindow = n
+		}
+	}
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
 	}
@@ -121,6 +135,7 @@ func (s Settings) Fields() map[string]any {
 		keyEventBus:      s.EventBus,
 		keyVIPQueue:      s.VIPQueue,
 		keyOutageGrace:   s.OutageGrace.String(),
+		keyDedupe:        s.DedupeWindow,
 		server.DrainKey:  s.ShutdownDrain.String(),
 		logging.LevelKey: s.Live.LogLevel,
 	})

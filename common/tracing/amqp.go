@@ -79,3 +79,32 @@ func isB3Key(k string) bool {
 	}
 	return false
 }
+
+// TraceParent is the trace context of the span in ctx as a B3 single header
+// ("{traceId}-{spanId}-{sampled}", b3.BuildSingleHeader), or "" when ctx
+// holds no span. It is what work done later, outside the request, keeps with
+// it (the VIP outbox row) to join the request's trace: see
+// StartProducerSpanAfter.
+func TraceParent(ctx context.Context) string {
+	sp := zipkin.SpanFromContext(ctx)
+	if sp == nil {
+		return ""
+	}
+	return b3.BuildSingleHeader(sp.Context())
+}
+
+// StartProducerSpanAfter starts a producer span named name as a child of
+// parent, a TraceParent value, and returns it with a context holding it (for
+// InjectAMQP). An empty or malformed parent makes it a child of the span in
+// ctx, as StartProducerSpan, or the root of a new trace.
+func (t *Tracer) StartProducerSpanAfter(ctx context.Context, name, parent string) (zipkin.Span, context.Context) {
+	if parent == "" {
+		return t.StartProducerSpan(ctx, name)
+	}
+	sc, err := b3.ParseSingleHeader(parent)
+	if err != nil || sc == nil {
+		return t.StartProducerSpan(ctx, name)
+	}
+	sp := t.StartSpan(name, zipkin.Kind(model.Producer), zipkin.Parent(*sc))
+	return sp, zipkin.NewContext(ctx, sp)
+}

@@ -153,6 +153,37 @@ func TestHTTPClient(t *testing.T) {
 	})
 }
 
+func TestTraceParent(t *testing.T) {
+	Convey("Given a tracer", t, func() {
+		tr, _ := newRecordingTracer(t)
+
+		Convey("a context without a span has no trace parent", func() {
+			So(TraceParent(context.Background()), ShouldEqual, "")
+		})
+
+		Convey("a producer span started after a request's TraceParent is its child, whatever the context", func() {
+			req, reqCtx := tr.StartProducerSpan(context.Background(), "get /accounts/{id}")
+			defer req.Finish()
+			parent := TraceParent(reqCtx)
+			So(parent, ShouldStartWith, req.Context().TraceID.String()+"-"+req.Context().ID.String())
+
+			sp, ctx := tr.StartProducerSpanAfter(context.Background(), "publish vip_queue", parent)
+			defer sp.Finish()
+			So(sp.Context().TraceID, ShouldEqual, req.Context().TraceID)
+			So(*sp.Context().ParentID, ShouldEqual, req.Context().ID)
+			So(TraceParent(ctx), ShouldStartWith, req.Context().TraceID.String()+"-"+sp.Context().ID.String())
+		})
+
+		Convey("an empty or malformed parent starts a new trace", func() {
+			for _, parent := range []string{"", "garbage", "zz-yy-1"} {
+				sp, _ := tr.StartProducerSpanAfter(context.Background(), "publish vip_queue", parent)
+				So(sp.Context().ParentID, ShouldBeNil)
+				sp.Finish()
+			}
+		})
+	})
+}
+
 func TestAMQP(t *testing.T) {
 	Convey("Given a tracer and a span in a context", t, func() {
 		tr, _ := newRecordingTracer(t)

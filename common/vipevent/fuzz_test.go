@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzDecode: Decode never panics, fails only with ErrMalformed, and what it
-// accepts is valid and survives Encode and Decode again (readAt to the second).
+// accepts is valid and survives Encode and Decode again (readAt to the second,
+// the event id unchanged).
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`))
 	f.Add([]byte(`{"accountId":"10000","readAt":"2024-03-01T12:30:00.5+02:00","x":[1,{"y":null}]}`))
@@ -22,6 +23,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"ACCOUNTID":"1","readAt":"2024-03-01T12:30:00Z"}`))
 	f.Add([]byte("{\"accountId\":\"1\",\"readAt\":\"2024-03-01T12:30:00Z\",\"via\":\"\xff\"}"))
 	f.Add([]byte(`{"accountId":"1","readAt":"2024-03-01T12:30:00Z","x":{"a":1,"a":2}}`))
+	f.Add([]byte(`{"id":"0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`))
+	f.Add([]byte(`{"id":"","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := Decode(body)
 		if err != nil {
@@ -44,7 +47,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("round trip of %s failed: %v", again, err)
 		}
-		if back.AccountID != e.AccountID || !back.ReadAt.Equal(e.ReadAt.Truncate(time.Second)) {
+		if back.ID != e.ID || back.AccountID != e.AccountID || !back.ReadAt.Equal(e.ReadAt.Truncate(time.Second)) {
 			t.Fatalf("round trip changed %+v into %+v", e, back)
 		}
 	})

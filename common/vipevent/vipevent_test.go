@@ -25,6 +25,18 @@ func TestEncode(t *testing.T) {
 			So(e.AccountID, ShouldEqual, "10000")
 			So(e.ReadAt.Equal(at.Truncate(time.Second)), ShouldBeTrue)
 		})
+		Convey("an event id travels as id, and Decode reads it back", func() {
+			body, err := Encode(Event{ID: "0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091", AccountID: "10000", ReadAt: at})
+			So(err, ShouldBeNil)
+			So(string(body), ShouldEqual, `{"id":"0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`)
+			e, err := Decode(body)
+			So(err, ShouldBeNil)
+			So(e.ID, ShouldEqual, "0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091")
+		})
+		Convey("an event id longer than MaxIDBytes is refused", func() {
+			_, err := Encode(Event{ID: strings.Repeat("x", MaxIDBytes+1), AccountID: "10000", ReadAt: at})
+			So(err, ShouldNotBeNil)
+		})
 		Convey("an account id that is not one is refused", func() {
 			for _, id := range []string{"", "010000", "VIP"} {
 				_, err := Encode(Event{AccountID: id, ReadAt: at})
@@ -51,6 +63,11 @@ func TestDecode(t *testing.T) {
 			So(err, ShouldBeNil)
 			So(e.ReadAt.UTC().Hour(), ShouldEqual, 12)
 		})
+		Convey("a message of an older producer, without id, is accepted with ID empty", func() {
+			e, err := Decode([]byte(`{"accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`))
+			So(err, ShouldBeNil)
+			So(e.ID, ShouldEqual, "")
+		})
 		Convey("the largest account id is accepted", func() {
 			_, err := Decode([]byte(`{"accountId":"18446744073709551615","readAt":"2024-03-01T12:30:00Z"}`))
 			So(err, ShouldBeNil)
@@ -68,6 +85,9 @@ func TestDecode(t *testing.T) {
 			{"negative accountId", `{"accountId":"-1","readAt":"2024-03-01T12:30:00Z"}`},
 			{"leading zero in accountId", `{"accountId":"010000","readAt":"2024-03-01T12:30:00Z"}`},
 			{"accountId beyond uint64", `{"accountId":"18446744073709551616","readAt":"2024-03-01T12:30:00Z"}`},
+			{"empty id", `{"id":"","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`},
+			{"numeric id", `{"id":7,"accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`},
+			{"an id beyond MaxIDBytes", `{"id":"` + strings.Repeat("x", MaxIDBytes+1) + `","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`},
 			{"no readAt", `{"accountId":"10000"}`},
 			{"null readAt", `{"accountId":"10000","readAt":null}`},
 			{"date only", `{"accountId":"10000","readAt":"2024-03-01"}`},

@@ -3,11 +3,8 @@ package account
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/common/accountid"
 )
@@ -24,7 +21,11 @@ type ImageSource interface {
 	Image(ctx context.Context, accountID string) Image
 }
 
-// Notifier announces that the VIP account was read.
+// Notifier announces that the VIP account was read. NotifyVIP is called
+// before the read answers and must return quickly: it records the
+// notification durably (the outbox, internal/relay) and leaves delivery to
+// the background, so a broker outage never delays a read. An error means the
+// read could not be recorded; the read then fails with it.
 type Notifier interface {
 	NotifyVIP(ctx context.Context, accountID string, readAt time.Time) error
 }
@@ -37,66 +38,40 @@ type ServiceConfig struct {
 	Notifier Notifier
 	// ServedBy names this instance in every response (the container's IP).
 	ServedBy string
-	Log      logrus.FieldLogger
-	// NotifyTimeout bounds one VIP notification (default 5s).
-	NotifyTimeout time.Duration
-	// MaxNotifications bounds the notifications in flight; further ones
-	// are dropped and logged (default 256).
-	MaxNotifications int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
 
 // Service is the accountservice business logic. It knows nothing of HTTP.
 type Service struct {
-	store         Store
-	quotes        QuoteSource
-	images        ImageSource
-	notifier      Notifier
-	servedBy      string
-	log           logrus.FieldLogger
-	notifyTimeout time.Duration
-	now           func() time.Time
-
-	slots chan struct{} // one token per notification in flight
-
-	mu       sync.Mutex // guards closed and the Add side of inFlight
-	closed   bool
-	inFlight sync.WaitGroup
+	store    Store
+	quotes   QuoteSource
+	images   ImageSource
+	notifier Notifier
+	servedBy string
+	now      func() time.Time
 }
 
 // NewService returns a Service; Store, Quotes, Images and Notifier are required.
 func NewService(cfg ServiceConfig) *Service {
-	if cfg.NotifyTimeout <= 0 {
-		cfg.NotifyTimeout = 5 * time.Second
-	}
-	if cfg.MaxNotifications <= 0 {
-		cfg.MaxNotifications = 256
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		cfg.Log = l
-	}
 	return &Service{
-		store:         cfg.Store,
-		quotes:        cfg.Quotes,
-		images:        cfg.Images,
-		notifier:      cfg.Notifier,
-		servedBy:      cfg.ServedBy,
-		log:           cfg.Log,
-		notifyTimeout: cfg.NotifyTimeout,
-		now:           cfg.Now,
-		slots:         make(chan struct{}, cfg.MaxNotifications),
+		store:    cfg.Store,
+		quotes:   cfg.Quotes,
+		images:   cfg.Images,
+		notifier: cfg.Notifier,
+		servedBy: cfg.ServedBy,
+		now:      cfg.Now,
 	}
 }
 
 // Get returns the account enriched with a quote and an image, fetched
-// concurrently. Reading the VIP account starts a notification in the
-// background that never delays or fails the response.
+// concurrently. A read of the VIP account is recorded (Notifier) before Get
+// returns: when it cannot be recorded, Get fails with the Notifier's error
+// (an account.ErrUnavailable one is a 503), so every read answered is
+// announced.
 func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	if _, err := accountid.Parse(id); err != nil {
 		return Account{}, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -106,7 +81,9 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 		return Account{}, fmt.Errorf("loading account %s: %w", id, err)
 	}
 	if acc.ID == VIPID {
-		s.notify(ctx, acc.ID, s.now())
+		if err := s.notifier.NotifyVIP(ctx, acc.ID, s.now()); err != nil {
+			return Account{}, fmt.Errorf("reading account %s: %w", id, err)
+		}
 	}
 
 	// The image is fetched on this goroutine while another fetches the
@@ -134,50 +111,4 @@ func (s *Service) Create(ctx context.Context, name string) (Account, error) {
 	}
 	acc.ServedBy = s.servedBy
 	return acc, nil
-}
-
-// notify runs one VIP notification in the background. It keeps the
-// request's values (the trace span) but not its cancellation, so the
-// notification outlives the response, bounded by its own timeout.
-func (s *Service) notify(reqCtx context.Context, id string, readAt time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		s.log.WithField("accountId", id).Warn("VIP notification skipped: service is shutting down")
-		return
-	}
-	select {
-	case s.slots <- struct{}{}:
-	default:
-		s.log.WithField("accountId", id).Warn("VIP notification dropped: too many in flight")
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), s.notifyTimeout)
-	s.inFlight.Go(func() {
-		defer func() { <-s.slots }()
-		defer cancel()
-		if err := s.notifier.NotifyVIP(ctx, id, readAt); err != nil {
-			s.log.WithError(err).WithField("accountId", id).Warn("VIP notification failed")
-		}
-	})
-}
-
-// Close stops new VIP notifications and waits for those in flight, or
-// until ctx is done.
-func (s *Service) Close(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-
-	done := make(chan struct{})
-	go func() {
-		s.inFlight.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for VIP notifications: %w", ctx.Err())
-	}
 }

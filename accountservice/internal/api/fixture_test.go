@@ -64,27 +64,19 @@ func newDownstream(tb testing.TB, body string) *downstream {
 }
 
 // notifier is a channel-based fake account.Notifier: every call is sent on
-// calls; when block is set it then waits until release is closed.
+// calls and returns err.
 type notifier struct {
-	calls   chan string
-	block   bool
-	release chan struct{}
-	once    sync.Once
+	calls chan string
+	err   error
 }
 
-// unblock lets blocked and future calls return.
-func (n *notifier) unblock() { n.once.Do(func() { close(n.release) }) }
-
 func newNotifier() *notifier {
-	return &notifier{calls: make(chan string, 64), release: make(chan struct{})}
+	return &notifier{calls: make(chan string, 64)}
 }
 
 func (n *notifier) NotifyVIP(_ context.Context, id string, _ time.Time) error {
 	n.calls <- id
-	if n.block {
-		<-n.release
-	}
-	return nil
+	return n.err
 }
 
 // failingStore fails every read with a storage error.
@@ -184,10 +176,6 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		ServedBy:       "10.0.0.7",
 	})
 	f.router, f.svc, f.testability = a.Handler, a.Accounts, a.Testability
-	tb.Cleanup(func() {
-		f.notifier.unblock()
-		_ = f.svc.Close(context.Background())
-	})
 	return f
 }
 

@@ -9,7 +9,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
@@ -34,8 +33,6 @@ type Config struct {
 	Testability bool
 	// Info returns the body of GET /info.
 	Info func(ctx context.Context) any
-	// NotifyTimeout bounds one VIP notification (0: account's default, 5s).
-	NotifyTimeout time.Duration
 }
 
 // Dependencies are what the application uses but does not own: main opens
@@ -60,8 +57,7 @@ type Dependencies struct {
 type App struct {
 	// Handler serves every route of accountservice.
 	Handler http.Handler
-	// Accounts is the business logic; Close waits for the VIP notifications
-	// in flight.
+	// Accounts is the business logic.
 	Accounts *account.Service
 	// Testability is the switch of GET /testability/healthy/{state}, nil
 	// unless Config.Testability.
@@ -75,13 +71,11 @@ func New(cfg Config, deps Dependencies) *App {
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
 	breaker := circuit.NewClient(deps.Tracer.HTTPClient(deps.Transport), deps.CircuitOptions...)
 	a := &App{Accounts: account.NewService(account.ServiceConfig{
-		Store:         deps.Store,
-		Quotes:        quotes.New(breaker, cfg.QuotesURL, reqLog),
-		Images:        images.New(breaker, cfg.ImagesURL, reqLog),
-		Notifier:      deps.Notifier,
-		ServedBy:      deps.ServedBy,
-		Log:           log,
-		NotifyTimeout: cfg.NotifyTimeout,
+		Store:    deps.Store,
+		Quotes:   quotes.New(breaker, cfg.QuotesURL, reqLog),
+		Images:   images.New(breaker, cfg.ImagesURL, reqLog),
+		Notifier: deps.Notifier,
+		ServedBy: deps.ServedBy,
 	})}
 	if cfg.Testability {
 		a.Testability = &api.Testability{}

@@ -1,5 +1,6 @@
-// Package boltstore is the account.Store on an embedded bbolt database
-// (go.etcd.io/bbolt, the maintained fork of github.com/boltdb/bolt).
+// Package boltstore is the account.Store and account.Outbox on an embedded
+// bbolt database (go.etcd.io/bbolt, the maintained fork of
+// github.com/boltdb/bolt).
 //
 // Every write is one read-write transaction; bbolt fsyncs on commit, so an
 // account is on disk when Create returns.
@@ -56,7 +57,7 @@ func Open(path string, lockTimeout time.Duration, opts ...Option) (*Store, error
 		return nil, fmt.Errorf("opening bolt database %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{accountsBucket, metaBucket} {
+		for _, name := range [][]byte{accountsBucket, metaBucket, outboxBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("creating bucket %s: %w", name, err)
 			}

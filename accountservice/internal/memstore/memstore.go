@@ -1,4 +1,5 @@
-// Package memstore is an in-memory account.Store for tests and experiments.
+// Package memstore is an in-memory account.Store and account.Outbox for
+// tests and experiments.
 // Nothing survives the process.
 package memstore
 
@@ -18,6 +19,7 @@ type Store struct {
 	names  map[string]string // id → name
 	nextID uint64
 	seeded bool
+	outbox map[string]*pending // VIP notifications by id
 }
 
 var _ account.Store = (*Store)(nil)

@@ -15,8 +15,12 @@
 // server is back (a connection idle for more than a second is pinged before
 // use), so the Store needs no reopening.
 //
+// It is the account.Outbox too (outbox.go): the table vip_outbox, claimed
+// with FOR UPDATE SKIP LOCKED and a lease so the replicas' relays keep apart.
+//
 // What it relies on from the server: sequences, ON CONFLICT, unnest of
-// arrays, session advisory locks (migrations) and READ COMMITTED isolation.
+// arrays, session advisory locks (migrations), READ COMMITTED isolation, the
+// uuid type and FOR UPDATE SKIP LOCKED.
 package pgstore
 
 import (

@@ -1,5 +1,6 @@
-// Package storetest is the behaviour every account.Store must show. Each
-// implementation runs the same suite from its own tests.
+// Package storetest is the behaviour every account.Store, and the
+// account.Outbox each of them also is, must show. Each implementation runs
+// the same suite from its own tests.
 package storetest
 
 import (
@@ -31,8 +32,10 @@ type Harness struct {
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
 	runSingle(t, h)
+	runOutbox(t, h)
 	if h.OpenShared != nil {
 		runShared(t, h)
+		runSharedOutbox(t, h)
 	}
 }
 

@@ -10,10 +10,12 @@ import (
 	"github.com/openzipkin/zipkin-go"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/common/vipevent"
 )
 
-// Publisher sends a message to a durable queue; *messaging.Client is one.
+// Publisher sends a message to a durable queue and returns nil only once the
+// broker confirmed it; *messaging.Client is one.
 type Publisher interface {
 	Publish(ctx context.Context, queue string, body []byte, headers amqp.Table) error
 }
@@ -21,11 +23,11 @@ type Publisher interface {
 // Tracer starts the producer span and carries the trace in the message
 // headers; *tracing.Tracer is one.
 type Tracer interface {
-	StartProducerSpan(ctx context.Context, name string) (zipkin.Span, context.Context)
+	StartProducerSpanAfter(ctx context.Context, name, parent string) (zipkin.Span, context.Context)
 	InjectAMQP(ctx context.Context, headers amqp.Table)
 }
 
-// Notifier publishes VIP events; it implements account.Notifier.
+// Notifier publishes VIP events; the outbox relay (internal/relay) calls it.
 type Notifier struct {
 	pub    Publisher
 	tracer Tracer
@@ -37,14 +39,18 @@ func NewNotifier(pub Publisher, tracer Tracer, queue string) *Notifier {
 	return &Notifier{pub: pub, tracer: tracer, queue: queue}
 }
 
-// NotifyVIP publishes one event in a producer span, child of the span in
-// ctx, whose context travels in the AMQP headers.
-func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.Time) error {
-	span, ctx := n.tracer.StartProducerSpan(ctx, "publish "+n.queue)
+// Publish publishes one notification as a VIP event carrying its id, in a
+// producer span (a child of the read's span, note.Trace, so the publish and
+// vipservice's consume join the read's trace) whose context travels
+// in the AMQP headers. It returns nil only once the broker confirmed the
+// message (the Publisher's contract).
+func (n *Notifier) Publish(ctx context.Context, note account.Notification) error {
+	span, ctx := n.tracer.StartProducerSpanAfter(ctx, "publish "+n.queue, note.Trace)
 	defer span.Finish()
-	span.Tag("account.id", accountID)
+	span.Tag("account.id", note.AccountID)
+	span.Tag("event.id", note.ID)
 
-	body, err := vipevent.Encode(vipevent.Event{AccountID: accountID, ReadAt: readAt})
+	body, err := vipevent.Encode(vipevent.Event{ID: note.ID, AccountID: note.AccountID, ReadAt: note.ReadAt})
 	if err != nil {
 		return err
 	}
@@ -52,7 +58,7 @@ func (n *Notifier) NotifyVIP(ctx context.Context, accountID string, readAt time.
 	n.tracer.InjectAMQP(ctx, headers)
 	if err := n.pub.Publish(ctx, n.queue, body, headers); err != nil {
 		zipkin.TagError.Set(span, err.Error())
-		return fmt.Errorf("publishing VIP event for account %s to %s: %w", accountID, n.queue, err)
+		return fmt.Errorf("publishing VIP event %s for account %s to %s: %w", note.ID, note.AccountID, n.queue, err)
 	}
 	return nil
 }

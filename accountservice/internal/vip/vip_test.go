@@ -11,6 +11,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	. "github.com/smartystreets/goconvey/convey"
 
+	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/tracing"
 )
@@ -44,15 +45,16 @@ func TestNotifier(t *testing.T) {
 		parent := tracer.StartSpan("GET /accounts/{id}")
 		ctx := zipkin.NewContext(context.Background(), parent)
 		readAt := time.Date(2024, 5, 1, 14, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+		note := account.Notification{ID: "0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091", AccountID: "10000", ReadAt: readAt}
 
-		Convey("it publishes the event with the trace in the headers", func() {
-			So(n.NotifyVIP(ctx, "10000", readAt), ShouldBeNil)
+		Convey("it publishes the event, its id included, with the trace in the headers", func() {
+			So(n.Publish(ctx, note), ShouldBeNil)
 			So(pub.got, ShouldHaveLength, 1)
 			So(pub.got[0].queue, ShouldEqual, "vip_queue")
 
 			var ev map[string]string
 			So(json.Unmarshal(pub.got[0].body, &ev), ShouldBeNil)
-			So(ev, ShouldResemble, map[string]string{"accountId": "10000", "readAt": "2024-05-01T12:00:00Z"})
+			So(ev, ShouldResemble, map[string]string{"id": note.ID, "accountId": "10000", "readAt": "2024-05-01T12:00:00Z"})
 
 			sc := tracer.ExtractAMQP(pub.got[0].headers)
 			So(sc.TraceID, ShouldEqual, parent.Context().TraceID)
@@ -62,7 +64,7 @@ func TestNotifier(t *testing.T) {
 
 		Convey("a publish failure is returned with context", func() {
 			pub.err = errors.New("connection closed")
-			err := n.NotifyVIP(ctx, "10000", readAt)
+			err := n.Publish(ctx, note)
 			So(err, ShouldNotBeNil)
 			So(errors.Is(err, pub.err), ShouldBeTrue)
 			So(err.Error(), ShouldContainSubstring, "vip_queue")

@@ -33,7 +33,7 @@ type statsBody struct {
 }
 
 // NewRouter serves GET /health, GET /health/live and, traced, GET
-// /vip/stats → {"received":N,"rejected":M,"broker":"UP"}. Methods follow
+// /vip/stats → {"received":N,"rejected":M,"duplicates":D,"broker":"UP"}. Methods follow
 // RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 //
 // /health is readiness: DOWN (503) while the broker connection is down.

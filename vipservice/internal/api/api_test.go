@@ -72,14 +72,14 @@ func TestRouter(t *testing.T) {
 		Convey("GET /vip/stats answers the counts and the broker state", func() {
 			code, body := get(r, "/vip/stats")
 			So(code, ShouldEqual, http.StatusOK)
-			So(body, ShouldResemble, map[string]any{"received": 0.0, "rejected": 0.0, "broker": "UP"})
+			So(body, ShouldResemble, map[string]any{"received": 0.0, "rejected": 0.0, "duplicates": 0.0, "broker": "UP"})
 
 			stats.Received()
 			stats.Received()
 			stats.Rejected()
 			broker.set(errors.New("not connected"), time.Second)
 			_, body = get(r, "/vip/stats")
-			So(body, ShouldResemble, map[string]any{"received": 2.0, "rejected": 1.0, "broker": "DOWN: not connected"})
+			So(body, ShouldResemble, map[string]any{"received": 2.0, "rejected": 1.0, "duplicates": 0.0, "broker": "DOWN: not connected"})
 		})
 		Convey("/health follows the broker connection at once", func() {
 			code, body := get(r, "/health")

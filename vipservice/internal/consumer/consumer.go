@@ -20,17 +20,21 @@ const SpanName = "vip_queue consume"
 type Handler struct {
 	tracer *tracing.Tracer
 	stats  *vip.Stats
+	seen   *vip.SeenIDs
 	log    logrus.FieldLogger
 }
 
-// New returns a Handler counting into stats.
-func New(tracer *tracing.Tracer, stats *vip.Stats, log logrus.FieldLogger) *Handler {
-	return &Handler{tracer: tracer, stats: stats, log: log}
+// New returns a Handler counting into stats, each event id once while it is
+// in the window seen.
+func New(tracer *tracing.Tracer, stats *vip.Stats, seen *vip.SeenIDs, log logrus.FieldLogger) *Handler {
+	return &Handler{tracer: tracer, stats: stats, seen: seen, log: log}
 }
 
 // Handle has the signature of messaging.Handler. It continues the trace from
 // the message headers in a consumer span, then logs and counts a valid event
-// and returns nil (ack). A malformed message is logged and counted as
+// and returns nil (ack). An event whose id is still in the window of seen ids
+// is a duplicate of at-least-once delivery: acked, counted as a duplicate
+// only. An event without id (an older producer) is always counted. A malformed message is logged and counted as
 // rejected, and the returned error makes the client reject it without
 // requeue: it goes to the dead-letter exchange when the queue has one, and
 // is dropped otherwise; it is never redelivered.
@@ -47,7 +51,16 @@ func (h *Handler) Handle(ctx context.Context, d amqp.Delivery) error {
 		return fmt.Errorf("handling VIP message %q: %w", d.MessageId, err)
 	}
 	span.Tag("accountId", e.AccountID)
+	fields := logrus.Fields{"accountId": e.AccountID, "readAt": e.ReadAt, "eventId": e.ID}
+	if e.ID != "" {
+		span.Tag("eventId", e.ID)
+		if !h.seen.FirstTime(e.ID) {
+			h.stats.Duplicate()
+			log.WithFields(fields).Debug("VIP event already counted: a duplicate, acked")
+			return nil
+		}
+	}
 	h.stats.Received()
-	log.WithFields(logrus.Fields{"accountId": e.AccountID, "readAt": e.ReadAt}).Info("VIP account read")
+	log.WithFields(fields).Info("VIP account read")
 	return nil
 }

@@ -28,7 +28,7 @@ func TestHandle(t *testing.T) {
 		log.SetOutput(&logs)
 		log.SetFormatter(&logrus.JSONFormatter{})
 		var stats vip.Stats
-		h := New(tracer, &stats, log)
+		h := New(tracer, &stats, vip.NewSeenIDs(10), log)
 		ctx := context.Background()
 
 		Convey("a valid event continuing a trace is acked, counted and logged with the trace id", func() {
@@ -62,6 +62,26 @@ func TestHandle(t *testing.T) {
 			So(spans, ShouldHaveLength, 1)
 			So(spans[0].ParentID, ShouldBeNil)
 			So(spans[0].TraceID.Empty(), ShouldBeFalse)
+		})
+
+		Convey("an event delivered twice with the same id is acked both times and counted once", func() {
+			d := amqp.Delivery{Body: []byte(`{"id":"0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8091","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`)}
+			So(h.Handle(ctx, d), ShouldBeNil)
+			So(h.Handle(ctx, d), ShouldBeNil)
+			So(stats.Snapshot(), ShouldResemble, vip.StatsSnapshot{Received: 1, Duplicates: 1})
+
+			Convey("while another id is counted", func() {
+				d.Body = []byte(`{"id":"0193a4b2-7c1e-7d2f-8a3b-4c5d6e7f8092","accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`)
+				So(h.Handle(ctx, d), ShouldBeNil)
+				So(stats.Snapshot(), ShouldResemble, vip.StatsSnapshot{Received: 2, Duplicates: 1})
+			})
+		})
+
+		Convey("events of an older producer, without id, are each counted", func() {
+			d := amqp.Delivery{Body: []byte(`{"accountId":"10000","readAt":"2024-03-01T12:30:00Z"}`)}
+			So(h.Handle(ctx, d), ShouldBeNil)
+			So(h.Handle(ctx, d), ShouldBeNil)
+			So(stats.Snapshot(), ShouldResemble, vip.StatsSnapshot{Received: 2})
 		})
 
 		malformed := map[string]string{

@@ -80,7 +80,7 @@ func TestConsumeFromRabbitMQ(t *testing.T) {
 		So(err, ShouldBeNil)
 		Reset(func() { _ = tracer.Close() })
 		var stats vip.Stats
-		h := New(tracer, &stats, log)
+		h := New(tracer, &stats, vip.NewSeenIDs(0), log)
 
 		client := messaging.NewClient(amqpURL(), log)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
