@@ -50,7 +50,7 @@ func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &acc); err != nil || acc.Name != name {
 			t.Fatalf("POST %s answered %s (%v)", name, body, err)
 		}
-		if loc := resp.Header.Get("Location"); loc != "/accounts/"+acc.ID {
+		if loc := resp.Header.Get("Location"); loc != base+"/accounts/"+acc.ID {
 			t.Fatalf("POST %s: Location %q for id %s", name, loc, acc.ID)
 		}
 		created[acc.ID] = name

@@ -7,12 +7,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/common/forwarded"
 	"github.com/goblog/common/server"
 )
 
@@ -40,7 +43,8 @@ type Config struct {
 // NewRouter returns the routes of accountservice. Methods follow RFC 9110
 // (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 func NewRouter(cfg Config) *mux.Router {
-	h := &handlers{accounts: cfg.Accounts, info: cfg.Info, testability: cfg.Testability, log: cfg.Log}
+	h := &handlers{accounts: cfg.Accounts, info: cfg.Info, testability: cfg.Testability, log: cfg.Log,
+		proxies: forwarded.PrivateNetworks()}
 
 	r := mux.NewRouter()
 	r.Use(cfg.Middleware...)
@@ -63,18 +67,30 @@ type handlers struct {
 	info        func(ctx context.Context) any
 	testability *Testability
 	log         func(ctx context.Context) logrus.FieldLogger
+	// proxies are the peers whose forwarded headers build the links handed
+	// out: the edge on the overlay network, the landscape on localhost.
+	proxies forwarded.Proxies
 }
 
 func (h *handlers) getAccount(w http.ResponseWriter, r *http.Request) {
+	origin, ok := h.origin(w, r)
+	if !ok {
+		return
+	}
 	acc, err := h.accounts.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		h.writeServiceError(w, r, err)
 		return
 	}
+	acc.Image = publicImage(origin, acc.Image)
 	server.WriteJSON(w, http.StatusOK, newAccountJSON(acc))
 }
 
 func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
+	origin, ok := h.origin(w, r)
+	if !ok {
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, MaxCreateBodyBytes)
 	name, err := DecodeCreateAccount(body)
 	if err != nil {
@@ -90,8 +106,42 @@ func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
 		h.writeServiceError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/accounts/"+acc.ID)
+	w.Header().Set("Location", origin.URL("/accounts/"+url.PathEscape(acc.ID)))
 	server.WriteJSON(w, http.StatusCreated, newAccountJSON(acc))
+}
+
+// origin is where the client reached the service, for the links in the
+// answer; a malformed Host or forwarded header is answered 400 (ok false)
+// before anything is read or stored.
+func (h *handlers) origin(w http.ResponseWriter, r *http.Request) (forwarded.Origin, bool) {
+	origin, err := h.proxies.Origin(r)
+	if err != nil {
+		server.WriteError(w, http.StatusBadRequest, err.Error())
+		return forwarded.Origin{}, false
+	}
+	return origin, true
+}
+
+// publicImage returns img with a URL the client can follow. imageservice
+// answers with its own address (image_base_url, e.g.
+// http://imageservice:7777/file/cake.jpg), which a client that reaches
+// accountservice directly can also reach (make run, the overlay network).
+// Behind the edge the client cannot: the edge serves every downstream path p
+// at <prefix>p (support/edge-server: /api/file/** is imageservice's
+// /file/**), so the URL becomes the origin's base with imageservice's path
+// and query. The fallback placeholder is not imageservice's and is kept.
+func publicImage(origin forwarded.Origin, img account.Image) account.Image {
+	if !origin.Proxied || img == images.Fallback() {
+		return img
+	}
+	u, err := url.Parse(img.URL)
+	if err != nil { // images.Parse only lets absolute URLs through
+		return img
+	}
+	public := origin.Base.JoinPath(u.EscapedPath())
+	public.RawQuery = u.RawQuery
+	img.URL = public.String()
+	return img
 }
 
 func (h *handlers) getInfo(w http.ResponseWriter, r *http.Request) {

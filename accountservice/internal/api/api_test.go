@@ -186,7 +186,7 @@ func TestCreateAccount(t *testing.T) {
 		Convey("a valid name is 201 with Location and the stored account", func() {
 			code, body, h := post(`{"name":"  Ada Lovelace "}`)
 			So(code, ShouldEqual, http.StatusCreated)
-			So(h.Get("Location"), ShouldEqual, "/accounts/10100")
+			So(h.Get("Location"), ShouldEqual, "http://example.com/accounts/10100") // httptest.NewRequest's Host
 			So(body, ShouldEqual, `{"id":"10100","name":"Ada Lovelace","servedBy":"10.0.0.7"}`+"\n")
 
 			Convey("and the account can be read", func() {

@@ -25,9 +25,11 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The edge against a stand-in accountservice (the JDK's HttpServer): the
- * route strips /api/accounts, a trace starts here and travels downstream as
- * B3 headers, the client gets the trace id back, unknown paths are 404 and a
+ * The edge against a stand-in accountservice and imageservice (one JDK
+ * HttpServer): /api/p reaches the downstream's p, the edge forwards where the
+ * client reached it (X-Forwarded-Host, -Port, -Proto, -Prefix) and never what
+ * the client claims, a trace starts here and travels downstream as B3
+ * headers, the client gets the trace id back, unknown paths are 404 and a
  * downstream that is gone is 502.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -48,7 +50,7 @@ class EdgeRoutingTest {
     static void startDownstream() throws IOException {
         downstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         downstream.createContext("/", exchange -> {
-            seenPath = exchange.getRequestURI().toString();
+            seenPath = exchange.getRequestMethod() + " " + exchange.getRequestURI();
             seenHeaders.clear();
             exchange.getRequestHeaders().forEach((k, v) -> seenHeaders.put(k.toLowerCase(), v));
             byte[] body = "{\"id\":\"10000\"}".getBytes(StandardCharsets.UTF_8);
@@ -71,10 +73,10 @@ class EdgeRoutingTest {
 
     @DynamicPropertySource
     static void routes(DynamicPropertyRegistry registry) {
-        registry.add("zuul.routes.accounts.url",
-                () -> "http://127.0.0.1:" + downstream.getAddress().getPort() + "/accounts");
-        registry.add("zuul.routes.gone.path", () -> "/api/gone/**");
-        registry.add("zuul.routes.gone.url", () -> "http://127.0.0.1:" + deadPort + "/gone");
+        registry.add("zuul.routes.accounts.url", () -> "http://127.0.0.1:" + downstream.getAddress().getPort());
+        registry.add("zuul.routes.images.url", () -> "http://127.0.0.1:" + downstream.getAddress().getPort());
+        registry.add("zuul.routes.gone.path", () -> "/gone/**");
+        registry.add("zuul.routes.gone.url", () -> "http://127.0.0.1:" + deadPort);
     }
 
     @Test
@@ -86,7 +88,7 @@ class EdgeRoutingTest {
 
         assertThat(response.getStatusCodeValue()).isEqualTo(200);
         assertThat(response.getBody()).contains("10000");
-        assertThat(seenPath).isEqualTo("/accounts/10000?x=1");
+        assertThat(seenPath).isEqualTo("GET /accounts/10000?x=1");
 
         String traceId = response.getHeaders().getFirst("X-B3-TraceId");
         assertThat(traceId).matches("[0-9a-f]{16}|[0-9a-f]{32}");
@@ -104,15 +106,73 @@ class EdgeRoutingTest {
     void newTraceWhenTheClientSendsNone() {
         ResponseEntity<String> response = rest.getForEntity("/api/accounts/10001", String.class);
         assertThat(response.getStatusCodeValue()).isEqualTo(200);
-        assertThat(seenPath).isEqualTo("/accounts/10001");
+        assertThat(seenPath).isEqualTo("GET /accounts/10001");
         assertThat(seenHeaders.get("x-b3-traceid"))
                 .containsExactly(response.getHeaders().getFirst("X-B3-TraceId"));
+    }
+
+    @Test
+    void postToTheCollectionReachesAccountservice() {
+        ResponseEntity<String> response = rest.postForEntity("/api/accounts", "{\"name\":\"Ada\"}", String.class);
+        assertThat(response.getStatusCodeValue()).isEqualTo(200);
+        assertThat(seenPath).isEqualTo("POST /accounts");
+    }
+
+    @Test
+    void imagesRouteToImageservicesFiles() {
+        ResponseEntity<String> response = rest.getForEntity("/api/file/cake.jpg", String.class);
+        assertThat(response.getStatusCodeValue()).isEqualTo(200);
+        assertThat(seenPath).isEqualTo("GET /file/cake.jpg");
+        assertThat(seenHeaders.get("x-forwarded-prefix")).containsExactly("/api");
+    }
+
+    @Test
+    void forwardsWhereTheClientReachedTheEdge() {
+        rest.getForEntity("/api/accounts/10000", String.class);
+        String port = String.valueOf(port());
+        assertThat(seenHeaders.get("x-forwarded-host")).containsExactly("localhost:" + port);
+        assertThat(seenHeaders.get("x-forwarded-port")).containsExactly(port);
+        assertThat(seenHeaders.get("x-forwarded-proto")).containsExactly("http");
+        assertThat(seenHeaders.get("x-forwarded-prefix")).containsExactly("/api");
+        assertThat(seenHeaders.get("x-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(seenHeaders).doesNotContainKey("forwarded");
+    }
+
+    @Test
+    void clientSentForwardedHeadersNeverReachTheServices() {
+        HttpHeaders lies = new HttpHeaders();
+        lies.add("X-Forwarded-Host", "evil.example");
+        lies.add("x-forwarded-port", "1");
+        lies.add("X-Forwarded-Proto", "https");
+        lies.add("X-Forwarded-Prefix", "/phish");
+        lies.add("X-Forwarded-For", "198.51.100.66");
+        lies.add("X-Forwarded-Server", "evil");
+        lies.add("Forwarded", "for=198.51.100.66;host=evil.example;proto=https");
+        ResponseEntity<String> response = rest.exchange("/api/accounts/10002",
+                org.springframework.http.HttpMethod.GET, new org.springframework.http.HttpEntity<>(lies), String.class);
+
+        assertThat(response.getStatusCodeValue()).isEqualTo(200);
+        String port = String.valueOf(port());
+        assertThat(seenHeaders.get("x-forwarded-host")).containsExactly("localhost:" + port);
+        assertThat(seenHeaders.get("x-forwarded-port")).containsExactly(port);
+        assertThat(seenHeaders.get("x-forwarded-proto")).containsExactly("http");
+        assertThat(seenHeaders.get("x-forwarded-prefix")).containsExactly("/api");
+        assertThat(seenHeaders.get("x-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(seenHeaders).doesNotContainKeys("forwarded", "x-forwarded-server");
     }
 
     @Test
     void unknownRouteIsNotFound() {
         assertThat(rest.getForEntity("/api/unknown/1", String.class).getStatusCodeValue()).isEqualTo(404);
         assertThat(rest.getForEntity("/accounts/10000", String.class).getStatusCodeValue()).isEqualTo(404);
+        assertThat(rest.getForEntity("/file/cake.jpg", String.class).getStatusCodeValue()).isEqualTo(404);
+        // imageservice's uploads and its own /accounts/{id} stay inside
+        assertThat(rest.postForEntity("/api/image", "x", String.class).getStatusCodeValue()).isEqualTo(404);
+        assertThat(rest.getForEntity("/api/health", String.class).getStatusCodeValue()).isEqualTo(404);
+    }
+
+    private int port() {
+        return java.net.URI.create(rest.getRootUri()).getPort();
     }
 
     @Test
