@@ -23,7 +23,8 @@ import (
 // read through common are spelled there: log_level (logging.LevelFrom),
 // amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain)
 // and hystrix.command.<name>.* (circuit.SettingsFromChecked); pprof_port is
-// in pprof.go, with what it opens.
+// in pprof.go, with what it opens; the downstream URLs in the client that
+// calls them and names them in its log (quotes.URLKey, images.URLKey).
 const (
 	keyServerPort        = "server_port"
 	keyHystrixStreamPort = "hystrix_stream_port"
@@ -32,8 +33,8 @@ const (
 	keyZipkinURL         = "zipkin_server_url"
 	keyEventBus          = "config_event_bus"
 	keyVIPQueue          = "vip_queue"
-	keyQuotesURL         = "quotes_service_url"
-	keyImagesURL         = "imageservice_url"
+	keyQuotesURL         = quotes.URLKey
+	keyImagesURL         = images.URLKey
 	keyAccountStore      = "account_store"
 	keyPostgresURL       = "postgres_url"
 	keyVIPOutboxMax      = "vip_outbox_max"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -359,6 +360,25 @@ func TestStreamServer(t *testing.T) {
 				methodtest.Run(t, srv.Handler, srv.Handler.(*mux.Router), []methodtest.Route{
 					{Template: StreamPath, Path: StreamPath, Allow: "GET, HEAD, OPTIONS"},
 				})
+			})
+			Convey("and a HEAD ends its response, so the connection serves the next request", func() {
+				conn, err := net.Dial("tcp", ln.Addr().String())
+				So(err, ShouldBeNil)
+				defer conn.Close()
+				_, err = io.WriteString(conn, "HEAD "+StreamPath+" HTTP/1.1\r\nHost: a\r\n\r\n"+
+					"OPTIONS "+StreamPath+" HTTP/1.1\r\nHost: a\r\n\r\n")
+				So(err, ShouldBeNil)
+				// A bound on the wait: before the fix the second answer never came.
+				So(conn.SetReadDeadline(time.Now().Add(10*time.Second)), ShouldBeNil)
+				br := bufio.NewReader(conn)
+				head, err := http.ReadResponse(br, &http.Request{Method: http.MethodHead})
+				So(err, ShouldBeNil)
+				So(head.StatusCode, ShouldEqual, http.StatusOK)
+				So(head.Header.Get("Content-Type"), ShouldEqual, "text/event-stream")
+				next, err := http.ReadResponse(br, &http.Request{Method: http.MethodOptions})
+				So(err, ShouldBeNil)
+				So(next.StatusCode, ShouldEqual, http.StatusOK)
+				So(next.Header.Get("Allow"), ShouldEqual, "GET, HEAD, OPTIONS")
 			})
 			Convey("and Shutdown ends the open stream instead of waiting for the client", func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

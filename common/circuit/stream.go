@@ -22,7 +22,8 @@ const StreamPath = "/hystrix.stream"
 //
 // The server has read and idle timeouts but no write timeout: a stream is one
 // long response. Its handler is a *mux.Router under server.ApplyMethodRules
-// (HEAD as GET, OPTIONS, 405 with Allow); other paths answer a JSON 404.
+// (HEAD as GET, OPTIONS, 405 with Allow); other paths answer a JSON 404. A
+// HEAD of the stream gets its headers and ends.
 func StreamServer(addr string) *http.Server {
 	s := &stream{handler: hystrix.NewStreamHandler(), stopping: make(chan struct{})}
 	router := mux.NewRouter()
@@ -67,8 +68,17 @@ func (s *stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	// hystrix-go ends a stream when CloseNotify fires; make it fire on
-	// shutdown as well as when the client goes away.
-	s.handler.ServeHTTP(&streamWriter{ResponseWriter: w, done: r.Context().Done(), stopping: s.stopping}, r)
+	// shutdown as well as when the client goes away, and at once for a HEAD:
+	// the stream's headers and no body, where a stream kept running would
+	// hold the connection and a keep-alive client's next request on it would
+	// never be answered.
+	done := r.Context().Done()
+	if r.Method == http.MethodHead {
+		ended := make(chan struct{})
+		close(ended)
+		done = ended
+	}
+	s.handler.ServeHTTP(&streamWriter{ResponseWriter: w, done: done, stopping: s.stopping}, r)
 }
 
 func (s *stream) stop() {

@@ -37,8 +37,10 @@ type options struct {
 }
 
 // IgnoreUnknownMembers accepts object members that the target type has no
-// field for and drops them. Duplicate names, invalid UTF-8 and wrongly cased
-// names are still refused, wherever they are.
+// field for and drops them. A name in another case than its field's is such
+// a member: dropped, never taken for the field ({"NAME":"a"} leaves Name
+// unset). Duplicate names and invalid UTF-8 are still refused, wherever they
+// are.
 func IgnoreUnknownMembers() Option {
 	return func(o *options) { o.ignoreUnknown = true }
 }

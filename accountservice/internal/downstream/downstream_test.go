@@ -13,28 +13,9 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/accountservice/internal/downstream"
+	"github.com/goblog/accountservice/internal/downstream/downstreamtest"
 	"github.com/goblog/common/circuit"
 )
-
-// fakeGetter answers like a circuit: body on success; otherwise, with
-// runFallback, whatever the fallback answers; else err.
-type fakeGetter struct {
-	body        string
-	err         error
-	runFallback bool
-	urls, names []string
-}
-
-func (f *fakeGetter) Get(ctx context.Context, name, url string, fallback circuit.Fallback) ([]byte, error) {
-	f.urls, f.names = append(f.urls, url), append(f.names, name)
-	if f.err == nil {
-		return []byte(f.body), nil
-	}
-	if f.runFallback {
-		return fallback(ctx, f.err)
-	}
-	return nil, f.err
-}
 
 type greeting struct{ Text string }
 
@@ -55,7 +36,7 @@ func TestFetch(t *testing.T) {
 	Convey("Given a client of a greeting service", t, func() {
 		log, hook := test.NewNullLogger()
 		log.SetLevel(logrus.DebugLevel)
-		get := &fakeGetter{body: "hello ada"}
+		get := &downstreamtest.Getter{Body: "hello ada"}
 		dec := &decodeGreeting{}
 		c := downstream.New(get, downstream.Resource[greeting]{
 			Circuit: "greeter", URLKey: "greeter_url", Noun: "greeting",
@@ -69,13 +50,13 @@ func TestFetch(t *testing.T) {
 
 		Convey("a good answer is decoded, fetched in its circuit", func() {
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi ada"})
-			So(get.names, ShouldResemble, []string{"greeter"})
-			So(get.urls, ShouldResemble, []string{"http://greeter/hello"})
+			So(get.Names, ShouldResemble, []string{"greeter"})
+			So(get.URLs, ShouldResemble, []string{"http://greeter/hello"})
 			So(hook.AllEntries(), ShouldBeEmpty)
 		})
 
 		Convey("a failed call serves the fallback value as it is, without decoding, and warns", func() {
-			get.err, get.runFallback = errors.New("503"), true
+			get.Err, get.RunFallback = errors.New("503"), true
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi stranger"})
 			So(dec.calls, ShouldEqual, 0)
 			level, msg := lastLog()
@@ -84,7 +65,7 @@ func TestFetch(t *testing.T) {
 		})
 
 		Convey("an open circuit serves the fallback and logs at debug only", func() {
-			get.err, get.runFallback = fmt.Errorf("circuit greeter: %w", circuit.ErrOpen), true
+			get.Err, get.RunFallback = fmt.Errorf("circuit greeter: %w", circuit.ErrOpen), true
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi stranger"})
 			level, msg := lastLog()
 			So(level, ShouldEqual, logrus.DebugLevel)
@@ -92,14 +73,14 @@ func TestFetch(t *testing.T) {
 		})
 
 		Convey("an error without the circuit's fallback (a 4xx) falls back too", func() {
-			get.err = &circuit.StatusError{URL: "http://greeter/hello", StatusCode: http.StatusNotFound}
+			get.Err = &circuit.StatusError{URL: "http://greeter/hello", StatusCode: http.StatusNotFound}
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi stranger"})
 			level, _ := lastLog()
 			So(level, ShouldEqual, logrus.WarnLevel)
 		})
 
 		Convey("an answer Decode refuses falls back", func() {
-			get.body = "bye"
+			get.Body = "bye"
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi stranger"})
 			level, msg := lastLog()
 			So(level, ShouldEqual, logrus.WarnLevel)
@@ -107,14 +88,14 @@ func TestFetch(t *testing.T) {
 		})
 
 		Convey("an empty body is an answer, not the fallback: Decode judges it", func() {
-			get.body = ""
+			get.Body = ""
 			So(c.Fetch(ctx, "http://greeter/hello"), ShouldResemble, greeting{Text: "hi stranger"})
 			So(dec.calls, ShouldEqual, 1)
 		})
 
 		Convey("no URL configured falls back without a call", func() {
 			So(c.Fetch(ctx, ""), ShouldResemble, greeting{Text: "hi stranger"})
-			So(get.urls, ShouldBeEmpty)
+			So(get.URLs, ShouldBeEmpty)
 			_, msg := lastLog()
 			So(msg, ShouldEqual, "greeter_url not configured, using the fallback greeting")
 		})

@@ -20,6 +20,10 @@ import (
 // CircuitName is the circuit breaker of imageservice calls.
 const CircuitName = "imageservice"
 
+// URLKey is the configuration key of imageservice's base URL, read by the
+// service's settings and named in the log when it is not configured.
+const URLKey = "imageservice_url"
+
 // Fallback is the image served when imageservice fails or answers nonsense.
 func Fallback() account.Image {
 	return account.Image{URL: "http://path.to.placeholder", ServedBy: "fallback"}
@@ -65,7 +69,7 @@ type Client struct {
 // request context.
 func New(get downstream.Getter, base func() string, log func(ctx context.Context) logrus.FieldLogger) *Client {
 	res := downstream.Resource[account.Image]{
-		Circuit: CircuitName, URLKey: "imageservice_url", Noun: "image",
+		Circuit: CircuitName, URLKey: URLKey, Noun: "image",
 		Decode: Parse, Fallback: Fallback(),
 	}
 	return &Client{fetch: downstream.New(get, res, log), base: base}

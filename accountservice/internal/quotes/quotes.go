@@ -18,6 +18,10 @@ import (
 // CircuitName is the circuit breaker of quotes-service calls.
 const CircuitName = "quotes-service"
 
+// URLKey is the configuration key of quotes-service's URL, read by the
+// service's settings and named in the log when it is not configured.
+const URLKey = "quotes_service_url"
+
 // Fallback is the quote served when quotes-service fails or answers nonsense.
 func Fallback() account.Quote {
 	return account.Quote{Text: "May the source be with you, always.", IPAddress: "circuit-breaker", Language: "en"}
@@ -60,7 +64,7 @@ type Client struct {
 // request context.
 func New(get downstream.Getter, url func() string, log func(ctx context.Context) logrus.FieldLogger) *Client {
 	res := downstream.Resource[account.Quote]{
-		Circuit: CircuitName, URLKey: "quotes_service_url", Noun: "quote",
+		Circuit: CircuitName, URLKey: URLKey, Noun: "quote",
 		Decode: Parse, Fallback: Fallback(),
 	}
 	return &Client{fetch: downstream.New(get, res, log), url: url}

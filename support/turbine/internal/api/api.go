@@ -100,6 +100,12 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Connection", "keep-alive")
 	hdr.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		// The stream's headers and no body, and the response ends: a stream
+		// kept running for a HEAD would hold the connection, and a keep-alive
+		// client's next request on it would never be answered.
+		return
+	}
 
 	write := func(b []byte) error {
 		// The server's WriteTimeout would end the stream; instead every write
