@@ -5,7 +5,6 @@ package images
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/downstream"
+	"github.com/goblog/common/strictjson"
 )
 
 // CircuitName is the circuit breaker of imageservice calls.
@@ -41,11 +41,12 @@ func (p payload) image() account.Image {
 	return account.Image{URL: p.URL, ServedBy: p.ServedBy}
 }
 
-// Parse decodes and checks an imageservice response: the url is required
-// and must be absolute.
+// Parse decodes and checks an imageservice response by common/strictjson's
+// rule (valid UTF-8, no duplicate names, nothing after the object; unknown
+// fields ignored): the url is required and must be absolute.
 func Parse(body []byte) (account.Image, error) {
 	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := strictjson.Unmarshal(body, &p, strictjson.IgnoreUnknownMembers()); err != nil {
 		return account.Image{}, fmt.Errorf("decoding image: %w", err)
 	}
 	if p.URL == "" {

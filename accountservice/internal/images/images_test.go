@@ -37,7 +37,9 @@ func TestImage(t *testing.T) {
 		})
 
 		Convey("nonsense falls back", func() {
-			for _, body := range []string{``, `<html>`, `{"url":""}`, `{"url":"cake.jpg"}`, `{"url":7}`} {
+			for _, body := range []string{``, `<html>`, `{"url":""}`, `{"url":"cake.jpg"}`, `{"url":7}`,
+				// strictjson's rule: duplicates, invalid UTF-8 and trailing data are refused, not guessed at
+				`{"url":"http://a/x.jpg","url":"http://b/y.jpg"}`, "{\"url\":\"http://a/\xff.jpg\"}", `{"url":"http://a/x.jpg"} x`} {
 				get.Body = body
 				So(c.Image(ctx, "10000"), ShouldResemble, images.Fallback())
 			}

@@ -5,7 +5,6 @@ package quotes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/downstream"
+	"github.com/goblog/common/strictjson"
 )
 
 // CircuitName is the circuit breaker of quotes-service calls.
@@ -40,11 +40,13 @@ func (p payload) quote() account.Quote {
 	return account.Quote{Text: p.Quote, IPAddress: p.IPAddress, Language: p.Language}
 }
 
-// Parse decodes and checks a quotes-service response. Unknown fields are
+// Parse decodes and checks a quotes-service response by common/strictjson's
+// rule (valid UTF-8, no duplicate names, nothing after the object: an answer
+// that breaks it gets the fallback, never a guess). Unknown fields are
 // ignored (the service may add some); the quote text is required.
 func Parse(body []byte) (account.Quote, error) {
 	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := strictjson.Unmarshal(body, &p, strictjson.IgnoreUnknownMembers()); err != nil {
 		return account.Quote{}, fmt.Errorf("decoding quote: %w", err)
 	}
 	if p.Quote == "" {

@@ -40,7 +40,9 @@ func TestQuote(t *testing.T) {
 		})
 
 		Convey("nonsense falls back", func() {
-			for _, body := range []string{``, `not json`, `{"quote":""}`, `[]`, `{"quote":42}`} {
+			for _, body := range []string{``, `not json`, `{"quote":""}`, `[]`, `{"quote":42}`,
+				// strictjson's rule: duplicates, invalid UTF-8 and trailing data are refused, not guessed at
+				`{"quote":"a","quote":"b"}`, "{\"quote\":\"bad\xff\"}", `{"quote":"a"}{}`} {
 				get.Body = body
 				So(c.Quote(ctx), ShouldResemble, quotes.Fallback())
 			}
