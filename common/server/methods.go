@@ -23,9 +23,15 @@ import (
 //     no content, which §8.6 forbids on a 204. OPTIONS * is net/http's (200,
 //     no Allow). No CORS preflight answer: the one cross-origin reader, the
 //     Hystrix dashboard's EventSource on turbine, sends simple GETs.
-//   - Any other method the path has no route for: 405 with Allow listing the
-//     methods it has (§15.5.6: a 405 MUST carry Allow) and the JSON body
-//     {"error": "method PUT not allowed on /health; allowed: GET, HEAD, OPTIONS"}.
+//   - A method some route of the router implements, on a path that has no
+//     route for it: 405 with Allow listing the methods the path has
+//     (§15.5.6: a 405 MUST carry Allow) and the JSON body
+//     {"error": "method POST not allowed on /health; allowed: GET, HEAD, OPTIONS"}.
+//   - A method no route implements (PUT on a service that has none, TRACE,
+//     an unknown token): 501 with the JSON body {"error": "method TRACE not
+//     implemented"} (§9.1: a server SHOULD answer 501 to a method it does not
+//     recognise or implement; 405 is for a method it knows that the target
+//     does not support).
 //
 // Allow lists the path's methods in the order GET, HEAD, POST, PUT, PATCH,
 // DELETE, CONNECT, OPTIONS, TRACE, then any other method the routes name.
@@ -63,7 +69,20 @@ func ApplyMethodRules(router *mux.Router) {
 		g.parent.NewRoute().MatcherFunc(headAsGet(g.route)).Handler(g.route.GetHandler())
 	}
 	slices.Sort(others)
-	router.MethodNotAllowedHandler = methodNotAllowed(router, append(methods, others...))
+	candidates := append(methods, others...)
+	implemented := map[string]bool{http.MethodOptions: true}
+	_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if routeMethods, err := route.GetMethods(); err == nil {
+			for _, m := range routeMethods {
+				implemented[m] = true
+			}
+		}
+		return nil
+	})
+	if implemented[http.MethodGet] {
+		implemented[http.MethodHead] = true // the HEAD twins added above have no method matcher
+	}
+	router.MethodNotAllowedHandler = methodNotAllowed(router, candidates, implemented)
 }
 
 // headAsGet matches a HEAD request that get would match as a GET, with get's
@@ -85,9 +104,13 @@ func headAsGet(get *mux.Route) mux.MatcherFunc {
 
 // methodNotAllowed serves a request whose path some route of router serves,
 // with another method: OPTIONS or 405, with Allow from the methods candidates
-// the path answers.
-func methodNotAllowed(router *mux.Router, candidates []string) http.Handler {
+// the path answers, or 501 for a method not in implemented.
+func methodNotAllowed(router *mux.Router, candidates []string, implemented map[string]bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !implemented[r.Method] {
+			WriteError(w, http.StatusNotImplemented, fmt.Sprintf("method %s not implemented", r.Method))
+			return
+		}
 		var allowed []string
 		for _, m := range candidates {
 			var match mux.RouteMatch

@@ -88,14 +88,24 @@ func TestMethodRules(t *testing.T) {
 			So(serve(http.MethodHead, "/both").Code, ShouldEqual, http.StatusOK)
 			So(<-saw, ShouldEqual, "HEAD /both")
 		})
-		Convey("a wrong method is 405 with Allow and a JSON error naming both", func() {
-			rec := serve(http.MethodDelete, "/things/42")
+		Convey("a method another route has is 405 with Allow and a JSON error naming both", func() {
+			rec := serve(http.MethodPost, "/things/42")
 			So(rec.Code, ShouldEqual, http.StatusMethodNotAllowed)
 			So(rec.Header().Get("Allow"), ShouldEqual, "GET, HEAD, PUT, OPTIONS")
 			So(rec.Header().Get("Content-Type"), ShouldEqual, "application/json")
 			var body map[string]string
 			So(json.Unmarshal(rec.Body.Bytes(), &body), ShouldBeNil)
-			So(body["error"], ShouldEqual, "method DELETE not allowed on /things/42; allowed: GET, HEAD, PUT, OPTIONS")
+			So(body["error"], ShouldEqual, "method POST not allowed on /things/42; allowed: GET, HEAD, PUT, OPTIONS")
+		})
+		Convey("a method no route has is 501 with a JSON error (RFC 9110 §9.1)", func() {
+			for _, method := range []string{http.MethodDelete, http.MethodTrace, "BREW"} {
+				rec := serve(method, "/things/42")
+				So(rec.Code, ShouldEqual, http.StatusNotImplemented)
+				So(rec.Header().Get("Content-Type"), ShouldEqual, "application/json")
+				var body map[string]string
+				So(json.Unmarshal(rec.Body.Bytes(), &body), ShouldBeNil)
+				So(body["error"], ShouldEqual, "method "+method+" not implemented")
+			}
 		})
 		Convey("HEAD where only POST is, is 405", func() {
 			rec := serve(http.MethodHead, "/things")

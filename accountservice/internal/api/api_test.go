@@ -81,9 +81,12 @@ func TestGetAccount(t *testing.T) {
 			So(errorBody(rec, rec.Body.String()), ShouldEqual, "account not found")
 		})
 
-		Convey("a wrong method is 405 with a JSON error", func() {
-			rec := f.do("DELETE", "/accounts/10000", nil)
+		Convey("a wrong method is 405 with a JSON error, one no route has 501", func() {
+			rec := f.do("POST", "/accounts/10000", nil)
 			So(rec.Code, ShouldEqual, http.StatusMethodNotAllowed)
+			So(errorBody(rec, rec.Body.String()), ShouldNotBeEmpty)
+			rec = f.do("DELETE", "/accounts/10000", nil)
+			So(rec.Code, ShouldEqual, http.StatusNotImplemented)
 			So(errorBody(rec, rec.Body.String()), ShouldNotBeEmpty)
 		})
 	})

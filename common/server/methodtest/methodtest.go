@@ -15,12 +15,12 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// Methods are the methods every route is asked with: those of RFC 9110 §9
-// and PATCH (RFC 5789).
+// Methods are the methods every route is asked with: those of RFC 9110 §9,
+// PATCH (RFC 5789) and a token no server knows.
 func Methods() []string {
 	return []string{
 		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect,
+		http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect, "BREW",
 	}
 }
 
@@ -39,8 +39,9 @@ type Route struct {
 //   - a method in Allow is not answered 405;
 //   - HEAD answers the status and headers of GET (Date aside) and no body;
 //   - OPTIONS answers 200, the Allow header and no body;
-//   - any other method answers 405, the Allow header and, HEAD aside, a JSON
-//     body {"error": "..."}.
+//   - any other method that some row allows answers 405, the Allow header
+//     and, HEAD aside, a JSON body {"error": "..."};
+//   - a method no row allows answers 501 and a JSON body (RFC 9110 §9.1).
 //
 // Requests carry no body, and each is sent on a new connection, closed once
 // its headers are read: a stream (Server-Sent Events) ends with it.
@@ -62,6 +63,13 @@ func Run(t *testing.T, h http.Handler, router *mux.Router, routes []Route) {
 		t.Fatalf("router registers the templates %v, the table lists %v", slices.Sorted(maps.Keys(registered)), slices.Sorted(maps.Keys(table)))
 	}
 
+	implemented := map[string]bool{}
+	for _, r := range routes {
+		for _, m := range strings.Split(r.Allow, ", ") {
+			implemented[m] = true
+		}
+	}
+
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -71,6 +79,8 @@ func Run(t *testing.T, h http.Handler, router *mux.Router, routes []Route) {
 			t.Run(method+" "+r.Path, func(t *testing.T) {
 				res := do(t, client, method, srv.URL+r.Path)
 				switch {
+				case !implemented[method]:
+					checkNotImplemented(t, res)
 				case !slices.Contains(allowed, method):
 					checkNotAllowed(t, method, res, r.Allow)
 				case method == http.MethodHead:
@@ -116,6 +126,14 @@ func do(t *testing.T, client *http.Client, method, url string) response {
 	return response{status: res.StatusCode, header: header, body: body}
 }
 
+func checkNotImplemented(t *testing.T, res response) {
+	t.Helper()
+	if res.status != http.StatusNotImplemented {
+		t.Errorf("status %d, want 501", res.status)
+	}
+	checkJSONError(t, res)
+}
+
 func checkNotAllowed(t *testing.T, method string, res response, allow string) {
 	t.Helper()
 	if res.status != http.StatusMethodNotAllowed {
@@ -130,6 +148,12 @@ func checkNotAllowed(t *testing.T, method string, res response, allow string) {
 		}
 		return
 	}
+	checkJSONError(t, res)
+}
+
+// checkJSONError checks res carries the JSON error body {"error": "..."}.
+func checkJSONError(t *testing.T, res response) {
+	t.Helper()
 	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}

@@ -94,12 +94,15 @@ func TestAccountImage(t *testing.T) {
 			So(rec.Code, ShouldEqual, http.StatusOK)
 			So(rec.Body.String(), ShouldContainSubstring, `"UP"`)
 		})
-		Convey("an unknown path answers 404 and a wrong method 405, both JSON", func() {
+		Convey("an unknown path answers 404, a wrong method 405 and a method no route has 501, all JSON", func() {
 			rec := do(r, http.MethodGet, "/nothing", "", nil)
 			So(rec.Code, ShouldEqual, http.StatusNotFound)
 			jsonError(rec)
-			rec = do(r, http.MethodDelete, "/accounts/10000", "", nil)
+			rec = do(r, http.MethodPost, "/accounts/10000", "", nil)
 			So(rec.Code, ShouldEqual, http.StatusMethodNotAllowed)
+			jsonError(rec)
+			rec = do(r, http.MethodDelete, "/accounts/10000", "", nil)
+			So(rec.Code, ShouldEqual, http.StatusNotImplemented)
 			jsonError(rec)
 		})
 	})
