@@ -19,7 +19,7 @@
 # Environment:
 #   IMAGE_TAG     tag besides latest (default: git short commit, "-dirty" when the tree has changes)
 #   REQUIRE_ALL=1 fail when a binary or jar is missing
-#   GO_IMAGE_MAX_MB  size limit of a Go image (default 20)
+#   GO_IMAGE_MAX_MB  size limit of a Go image (default 25)
 #   BIN_DIR       where the Go binaries are (default bin)
 set -euo pipefail
 
@@ -37,7 +37,7 @@ JVM_SERVICES=(
     zipkin:9411:/health
 )
 REQUIRE_ALL=${REQUIRE_ALL:-0}
-GO_IMAGE_MAX_MB=${GO_IMAGE_MAX_MB:-20}
+GO_IMAGE_MAX_MB=${GO_IMAGE_MAX_MB:-25}
 BIN_DIR=${BIN_DIR:-bin}
 
 log() { printf 'build-images: %s\n' "$*" >&2; }
