@@ -49,18 +49,13 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 
 	// Configuration: retried while the config server is not there yet, read
 	// into Settings (settings.go), kept up to date by every refresh.
-	flags, cfgStore, err := service.LoadConfig(ctx, serviceName, args, log)
+	settings, cfgStore, err := service.LoadSettings(ctx, serviceName, args, log, service.SettingsFuncs[Settings]{
+		Read: readSettings, Refresh: refresh, Apply: applyLive(log),
+	})
 	if err != nil {
 		return err
 	}
-	cfg, err := readSettings(cfgStore.Current(), flags.Profile)
-	if err != nil {
-		return err // one "config: <key>: …" line per bad value
-	}
-	applyLive(log)(cfg)
-	log.WithFields(cfg.Fields()).Info("configuration resolved")
-	settings := config.NewLive(cfg)
-	settings.Follow(cfgStore, log, refresh, applyLive(log))
+	cfg := settings.Load()
 
 	// What the service owns, opened in order and closed in reverse.
 	tracer, err := tracing.New(serviceName, net.JoinHostPort(servedBy, strconv.Itoa(cfg.ServerPort)), cfg.ZipkinURL,

@@ -40,7 +40,7 @@ var (
 // vipAccount is the account whose reads are announced to vipservice.
 const vipAccount = systest.VIPAccount
 
-var httpClient = systest.DefaultClient
+var httpClient = systest.NewClient()
 
 // probe is the container inside the overlay network the suite reaches the internal services
 // through; TestMain starts it.

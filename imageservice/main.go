@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/goblog/common/bus"
-	"github.com/goblog/common/config"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
@@ -29,18 +28,13 @@ func main() {
 }
 
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-	flags, store, err := service.LoadConfig(ctx, app, args, log)
+	settings, store, err := service.LoadSettings(ctx, app, args, log, service.SettingsFuncs[Settings]{
+		Read: readSettings, Refresh: refresh, Apply: applyLive(log),
+	})
 	if err != nil {
 		return err
 	}
-	cfg, err := readSettings(store.Current(), flags.Profile)
-	if err != nil {
-		return err // one "config: <key>: …" line per bad value
-	}
-	applyLive(log)(cfg)
-	log.WithFields(cfg.Fields()).Info("configuration resolved")
-	settings := config.NewLive(cfg)
-	settings.Follow(store, log, refresh, applyLive(log))
+	cfg := settings.Load()
 
 	gallery := bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) })
 	if err := gallery.Warm(); err != nil {

@@ -36,7 +36,7 @@ var (
 	rabbitmqctl = env("RABBITMQCTL", "rabbitmqctl")
 )
 
-var httpClient = systest.DefaultClient
+var httpClient = systest.NewClient()
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {

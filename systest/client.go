@@ -21,12 +21,21 @@ const (
 	VIPAccount        = "10000"
 )
 
-// TracedServices are the names the services of one read report to Zipkin.
-var TracedServices = []string{"edge-server", "accountservice", "quotes-service", "imageservice", "vipservice"}
+// clientTimeout bounds each request of the stories but those bounded by a
+// breaker's timeout.
+const clientTimeout = 10 * time.Second
 
-// DefaultClient is the HTTP client of the stories' requests but those bounded
-// by a breaker's timeout.
-var DefaultClient = &http.Client{Timeout: 10 * time.Second}
+// tracedServices are the names the services of one read report to Zipkin.
+func tracedServices() []string {
+	return []string{"edge-server", "accountservice", "quotes-service", "imageservice", "vipservice"}
+}
+
+// NewClient is the HTTP client of the stories' requests but those bounded by
+// a breaker's timeout: a 10 s timeout over http.DefaultTransport (so every
+// client shares its connections).
+func NewClient() *http.Client {
+	return &http.Client{Timeout: clientTimeout}
+}
 
 // Eventually calls check every interval until it returns nil or timeout has
 // passed, and returns the last error: the bound of every wait of the suites.
@@ -65,13 +74,13 @@ func Do(client *http.Client, req *http.Request) (Response, error) {
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// Get sends GET rawURL with DefaultClient.
+// Get sends GET rawURL with NewClient.
 func Get(rawURL string) (Response, error) {
 	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
 	if err != nil {
 		return Response{}, err
 	}
-	return Do(DefaultClient, req)
+	return Do(NewClient(), req)
 }
 
 // GetJSON GETs rawURL, wants 200 and decodes the body into v.

@@ -71,7 +71,7 @@ func LinksTheAPIHandsOut(t *testing.T, env Environment) {
 	})
 }
 
-// linkRequest sends one request with DefaultClient, a JSON body when body is
+// linkRequest sends one request with NewClient, a JSON body when body is
 // not empty.
 func linkRequest(method, url, body string) (Response, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -81,7 +81,7 @@ func linkRequest(method, url, body string) (Response, error) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return Do(DefaultClient, req)
+	return Do(NewClient(), req)
 }
 
 // absoluteURLs are the string values anywhere in v that are http(s) URLs, sorted.

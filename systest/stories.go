@@ -33,7 +33,7 @@ func RequestThroughTheEdge(t *testing.T, env Environment) {
 			)
 			So(Eventually(b.FirstRead, time.Second, func() error {
 				var err error
-				if acc, resp, err = ReadAccount(DefaultClient, env.EdgeURL(), VIPAccount); err != nil {
+				if acc, resp, err = ReadAccount(NewClient(), env.EdgeURL(), VIPAccount); err != nil {
 					return err
 				}
 				vipReads++
@@ -63,7 +63,7 @@ func RequestThroughTheEdge(t *testing.T, env Environment) {
 					if err := GetJSON(env.ZipkinURL()+"/api/v2/services", &services); err != nil {
 						return err
 					}
-					if m := missing(TracedServices, services); len(m) > 0 {
+					if m := missing(tracedServices(), services); len(m) > 0 {
 						return fmt.Errorf("/api/v2/services lacks %v (has %v)", m, services)
 					}
 					return nil
@@ -81,7 +81,7 @@ func RequestThroughTheEdge(t *testing.T, env Environment) {
 					}
 					slices.Sort(names)
 					names = slices.Compact(names)
-					if m := missing(TracedServices, names); len(m) > 0 {
+					if m := missing(tracedServices(), names); len(m) > 0 {
 						return fmt.Errorf("trace %s lacks spans of %v (has %v)", traceID, m, names)
 					}
 					return nil
@@ -204,7 +204,7 @@ func QuotesServiceOutage(t *testing.T, env Environment) {
 						var acc Account
 						So(Eventually(window+b.Recovery, time.Second, func() error {
 							var err error
-							if acc, _, err = ReadAccount(DefaultClient, env.EdgeURL(), "10001"); err != nil {
+							if acc, _, err = ReadAccount(NewClient(), env.EdgeURL(), "10001"); err != nil {
 								return err
 							}
 							return RealAnswers(acc)

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/goblog/common/bus"
-	"github.com/goblog/common/config"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
@@ -29,17 +28,13 @@ func main() {
 }
 
 func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-	flags, store, err := service.LoadConfig(ctx, app, args, log)
+	settings, store, err := service.LoadSettings(ctx, app, args, log, service.SettingsFuncs[Settings]{
+		Read: readSettings, Refresh: refresh, Apply: applyLive(log),
+	})
 	if err != nil {
 		return err
 	}
-	cfg, err := readSettings(store.Current(), flags.Profile)
-	if err != nil {
-		return err // one "config: <key>: …" line per bad value
-	}
-	applyLive(log)(cfg)
-	log.WithFields(cfg.Fields()).Info("configuration resolved")
-	config.NewLive(cfg).Follow(store, log, refresh, applyLive(log))
+	cfg := settings.Load() // start-only settings; the live ones are applied by applyLive
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {

@@ -44,9 +44,17 @@ func Recover(log logrus.FieldLogger) func(http.Handler) http.Handler {
 	}
 }
 
+// StatusClientClosedRequest is the status LogRequests records for a request
+// whose client went away before the handler answered anything: nginx's 499
+// "client closed request". It is never sent (nobody is there to read it); it
+// keeps the log from recording the 200 net/http would write.
+const StatusClientClosedRequest = 499
+
 // LogRequests is middleware logging each request with its status, size,
 // duration and trace ids: debug for 1xx-3xx, info for 4xx, warning for 5xx,
-// so production at level info logs what needs attention only.
+// so production at level info logs what needs attention only. A request the
+// handler left unanswered because its client went away (its context
+// cancelled) is logged as StatusClientClosedRequest, at info.
 func LogRequests(log logrus.FieldLogger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +63,9 @@ func LogRequests(log logrus.FieldLogger) func(http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 
 			status := rec.Status()
+			if !rec.Wrote() && r.Context().Err() != nil {
+				status = StatusClientClosedRequest
+			}
 			level := logrus.DebugLevel
 			switch {
 			case status >= 500:

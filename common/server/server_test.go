@@ -450,6 +450,24 @@ func TestMiddleware(t *testing.T) {
 			}
 		})
 
+		Convey("a request whose client went away before any answer is logged as 499, not 200", func() {
+			unanswered := LogRequests(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			unanswered.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/image", nil).WithContext(ctx))
+			So(logs.String(), ShouldContainSubstring, `"status":499`)
+			So(logs.String(), ShouldContainSubstring, `"level":"info"`)
+
+			Convey("while an answer written before the client left keeps its status", func() {
+				logs.Reset()
+				h := LogRequests(log)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					w.WriteHeader(http.StatusServiceUnavailable)
+				}))
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/image", nil).WithContext(ctx))
+				So(logs.String(), ShouldContainSubstring, `"status":503`)
+			})
+		})
+
 		Convey("after a change to level debug a 200 is logged at debug", func() {
 			log.SetLevel(logrus.DebugLevel)
 			serve(log.WithField("component", "api"), http.StatusOK)

@@ -1,14 +1,17 @@
 // Package service starts and stops a goblog service: Main is the process
 // around run (one logger, one signal context, one os.Exit status), and
-// LoadConfig parses the command line and loads the configuration, retried
-// while the config server is not there yet. It is the only way a service
-// starts; what a service reads, opens and serves stays in its own package.
+// LoadSettings parses the command line, loads the configuration (retried
+// while the config server is not there yet) and reads it into the service's
+// typed settings, kept up to date by every refresh. It is the only way a
+// service starts; what a service reads, opens and serves stays in its own
+// package (the keys in its settings.go).
 //
 //	func main() { os.Exit(service.Main(app, os.Args[1:], run)) }
 //
 //	func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string) error {
-//		flags, store, err := service.LoadConfig(ctx, app, args, log)
-//		…typed settings, tracer, broker, routes…
+//		settings, store, err := service.LoadSettings(ctx, app, args, log, service.SettingsFuncs[Settings]{
+//			Read: readSettings, Refresh: refresh, Apply: applyLive(log)})
+//		…tracer, broker, routes…
 //		return server.Runner{Log: log, Servers: servers, Drain: drain,
 //			Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)}}.Run(ctx)
 //	}
@@ -83,4 +86,46 @@ func LoadConfig(ctx context.Context, app string, args []string, log logrus.Field
 		return nil, nil, fmt.Errorf("loading configuration (profile %s): %w", flags.Profile, err)
 	}
 	return flags, store, nil
+}
+
+// SettingsFuncs are how a service reads its typed settings T (its
+// settings.go, the one place its keys are spelled).
+type SettingsFuncs[T config.Settings] struct {
+	// Read reads every setting from the snapshot loaded at start, for the
+	// profile given on the command line; its error lists every bad key and
+	// the start fails.
+	Read func(snap *config.Snapshot, profile string) (T, error)
+	// Refresh is the settings after a configuration refresh, from the new
+	// snapshot and those in effect: an invalid value keeps the one in effect
+	// and is listed in the error (config.Live.Follow).
+	Refresh func(snap *config.Snapshot, current T) (T, error)
+	// Apply applies what is not read on every use (the log level, circuit
+	// settings): once at start, before the settings are logged, and after
+	// every refresh. Nil when there is nothing to apply.
+	Apply func(T)
+}
+
+// LoadSettings is the start of every service's configuration: LoadConfig,
+// then read the settings (f.Read), apply them (f.Apply), log them as
+// "configuration resolved" (Fields, secrets masked) and hold them in a
+// config.Live that follows every reload of the store (f.Refresh, f.Apply;
+// config.Live.Follow). It returns the live settings and the store (for
+// bus.Listen and messaging.ReloadConfigForURL). The error is LoadConfig's,
+// or f.Read's: one "config: <key>: …" line per bad value.
+func LoadSettings[T config.Settings](ctx context.Context, app string, args []string, log logrus.FieldLogger, f SettingsFuncs[T]) (*config.Live[T], *config.Store, error) {
+	flags, store, err := LoadConfig(ctx, app, args, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	settings, err := f.Read(store.Current(), flags.Profile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.Apply != nil {
+		f.Apply(settings)
+	}
+	log.WithFields(settings.Fields()).Info("configuration resolved")
+	live := config.NewLive(settings)
+	live.Follow(store, log, f.Refresh, f.Apply)
+	return live, store, nil
 }

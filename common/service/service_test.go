@@ -91,3 +91,73 @@ func TestLoadConfig(t *testing.T) {
 		})
 	})
 }
+
+// testSettings is a service's typed settings for TestLoadSettings: the port
+// is read at start only, the log level at start and on every refresh.
+type testSettings struct {
+	Port     string
+	LogLevel string
+}
+
+func (s testSettings) Fields() map[string]any {
+	return map[string]any{"server_port": s.Port, "log_level": s.LogLevel}
+}
+
+func TestLoadSettings(t *testing.T) {
+	Convey("Given a local config repository and a service's settings functions", t, func() {
+		dir := t.TempDir()
+		write := func(yml string) {
+			So(os.WriteFile(filepath.Join(dir, "testservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
+		}
+		write("server_port: 7000\nlog_level: warn\n")
+		log, hook := test.NewNullLogger()
+		args := []string{"-configDir", dir, "-configAttempts", "1", "-profile", "test"}
+		var gotProfile string
+		var applied []string
+		funcs := SettingsFuncs[testSettings]{
+			Read: func(snap *config.Snapshot, profile string) (testSettings, error) {
+				gotProfile = profile
+				if snap.String("server_port", "") == "bad" {
+					return testSettings{}, errors.New("config: server_port: not a port")
+				}
+				return testSettings{Port: snap.String("server_port", ""), LogLevel: snap.String("log_level", "")}, nil
+			},
+			Refresh: func(snap *config.Snapshot, current testSettings) (testSettings, error) {
+				current.LogLevel = snap.String("log_level", "")
+				return current, nil
+			},
+			Apply: func(s testSettings) { applied = append(applied, s.LogLevel) },
+		}
+
+		Convey("the settings are read for the profile, applied and logged once", func() {
+			live, store, err := LoadSettings(context.Background(), "testservice", args, log, funcs)
+			So(err, ShouldBeNil)
+			So(gotProfile, ShouldEqual, "test")
+			So(live.Load(), ShouldResemble, testSettings{Port: "7000", LogLevel: "warn"})
+			So(applied, ShouldResemble, []string{"warn"})
+			So(hook.LastEntry().Message, ShouldEqual, "configuration resolved")
+			So(hook.LastEntry().Data["server_port"], ShouldEqual, "7000")
+
+			Convey("and a reload refreshes the live part and applies it; start-only keys stay", func() {
+				write("server_port: 7001\nlog_level: debug\n")
+				So(store.Reload(context.Background()), ShouldBeNil)
+				So(live.Load(), ShouldResemble, testSettings{Port: "7000", LogLevel: "debug"})
+				So(applied, ShouldResemble, []string{"warn", "debug"})
+				So(hook.LastEntry().Message, ShouldEqual, "configuration refreshed")
+			})
+		})
+
+		Convey("a bad value fails the start with Read's error, nothing applied", func() {
+			write("server_port: bad\n")
+			_, _, err := LoadSettings(context.Background(), "testservice", args, log, funcs)
+			So(err, ShouldBeError, "config: server_port: not a port")
+			So(applied, ShouldBeEmpty)
+		})
+
+		Convey("a configuration that does not load fails before Read", func() {
+			_, _, err := LoadSettings(context.Background(), "testservice", []string{"-configDir", t.TempDir(), "-configAttempts", "1"}, log, funcs)
+			So(errors.Is(err, config.ErrNoPropertySources), ShouldBeTrue)
+			So(gotProfile, ShouldBeEmpty)
+		})
+	})
+}

@@ -91,6 +91,11 @@ func (h *handlers) createAccount(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := CheckJSONMediaType(r.Header.Get("Content-Type")); err != nil {
+		w.Header().Set("Accept-Post", jsonMediaType) // what to send instead (W3C LDP §7.1, IANA registered)
+		server.WriteError(w, http.StatusUnsupportedMediaType, err.Error())
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, MaxCreateBodyBytes)
 	name, err := DecodeCreateAccount(body)
 	if err != nil {

@@ -111,7 +111,7 @@ func TestGetAccount(t *testing.T) {
 		})
 
 		Convey("POST is 503 with a JSON error, no Location", func() {
-			rec := f.do("POST", "/accounts", strings.NewReader(`{"name":"Ada"}`))
+			rec := f.do("POST", "/accounts", strings.NewReader(`{"name":"Ada"}`), "Content-Type", "application/json")
 			So(rec.Code, ShouldEqual, http.StatusServiceUnavailable)
 			So(errorBody(rec, rec.Body.String()), ShouldEqual, "account store unavailable, try again later")
 			So(rec.Header().Get("Location"), ShouldBeEmpty)
@@ -221,6 +221,34 @@ func TestCreateAccount(t *testing.T) {
 			}
 			rec := f.do("GET", "/accounts/10100", nil)
 			So(rec.Code, ShouldEqual, http.StatusNotFound)
+		})
+
+		Convey("only application/json is read: any other media type is 415 with a JSON error and stores nothing", func() {
+			for _, tc := range []struct {
+				contentType string
+				want        int
+			}{
+				{"application/json", http.StatusCreated},
+				{"application/json; charset=utf-8", http.StatusCreated},
+				{"Application/JSON;charset=UTF-8", http.StatusCreated},
+				{"", http.StatusUnsupportedMediaType},
+				{"text/plain", http.StatusUnsupportedMediaType},
+				{"text/plain; charset=utf-8", http.StatusUnsupportedMediaType},
+				{"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+				{"application/json-patch+json", http.StatusUnsupportedMediaType},
+				{"application/problem+json", http.StatusUnsupportedMediaType},
+				{"application/json; charset", http.StatusUnsupportedMediaType}, // malformed parameter
+				{"application/", http.StatusUnsupportedMediaType},
+			} {
+				f := newFixture(t)
+				rec := f.do("POST", "/accounts", strings.NewReader(`{"name":"Ada"}`), "Content-Type", tc.contentType)
+				So(fmt.Sprintf("%q → %d", tc.contentType, rec.Code), ShouldEqual, fmt.Sprintf("%q → %d", tc.contentType, tc.want))
+				if tc.want == http.StatusUnsupportedMediaType {
+					So(decode[map[string]string](rec.Body.String())["error"], ShouldContainSubstring, "want application/json")
+					So(rec.Header().Get("Accept-Post"), ShouldEqual, "application/json")
+					So(f.do("GET", "/accounts/10100", nil).Code, ShouldEqual, http.StatusNotFound)
+				}
+			}
 		})
 
 		Convey("a body over 64 KiB is 413", func() {

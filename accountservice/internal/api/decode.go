@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/common/strictjson"
@@ -11,6 +12,28 @@ import (
 
 // MaxCreateBodyBytes bounds the body of POST /accounts.
 const MaxCreateBodyBytes = 64 << 10
+
+// jsonMediaType is the one media type POST /accounts reads.
+const jsonMediaType = "application/json"
+
+// CheckJSONMediaType checks a request's Content-Type header value: it must
+// be application/json (RFC 8259 §11), in any case, with or without
+// parameters such as charset=utf-8 (parsed by mime.ParseMediaType, RFC 9110
+// §8.3.1). A missing, malformed or other media type is an error naming it,
+// for a 415 answer (RFC 9110 §15.5.16).
+func CheckJSONMediaType(contentType string) error {
+	if contentType == "" {
+		return fmt.Errorf("missing Content-Type: want %s", jsonMediaType)
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return fmt.Errorf("Content-Type %q: %w: want %s", contentType, err, jsonMediaType)
+	}
+	if mediaType != jsonMediaType {
+		return fmt.Errorf("Content-Type %q: want %s", mediaType, jsonMediaType)
+	}
+	return nil
+}
 
 // createAccountRequest is the body of POST /accounts.
 type createAccountRequest struct {

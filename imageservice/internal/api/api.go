@@ -226,7 +226,8 @@ func (h *Handler) reclaim(held *admission.Reservation, cost int64) {
 
 // refuse answers an upload whose memory could not be reserved: 413 when it
 // can never fit, 503 with Retry-After when memory did not come free in time,
-// nothing when the client has gone.
+// nothing when the client has gone (server.LogRequests then logs 499, not
+// the 200 net/http would write).
 func (h *Handler) refuse(w http.ResponseWriter, err error, doing string) {
 	budget := h.memory.Budget() / admission.MiB
 	switch {

@@ -15,12 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/bundle"
 	"github.com/goblog/imageservice/internal/imagetest"
 	"github.com/goblog/imageservice/internal/imaging"
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
 )
 
@@ -299,6 +301,31 @@ func TestUploadAdmission(t *testing.T) {
 
 			held.Release()
 			decodedJPEG(do(r, http.MethodPost, "/image", "image/png", bytes.NewReader(png)))
+		})
+		Convey("a client that goes away while it waits for memory is logged as 499, not 200", func() {
+			log, hook := test.NewNullLogger()
+			h := New(Options{Log: log, MemoryBudget: header.Cost + bodyCost, AdmissionWait: time.Hour,
+				Gallery: bundle.NewGallery(func(b []byte) ([]byte, error) { return b, nil })})
+			tracer, err := tracing.New("imageservice", "", "")
+			So(err, ShouldBeNil)
+			Reset(func() { _ = tracer.Close() })
+			held, err := h.memory.Reserve(context.Background(), header.Cost+bodyCost)
+			So(err, ShouldBeNil)
+			defer held.Release()
+
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // the client has gone; the wait is for an hour
+			req := httptest.NewRequest(http.MethodPost, "/image", bytes.NewReader(png)).WithContext(ctx)
+			req.Header.Set("Content-Type", "image/png")
+			NewRouter(h, tracer, log).ServeHTTP(httptest.NewRecorder(), req)
+
+			var statuses []any
+			for _, e := range hook.AllEntries() {
+				if e.Message == "request" {
+					statuses = append(statuses, e.Data["status"])
+				}
+			}
+			So(statuses, ShouldResemble, []any{server.StatusClientClosedRequest})
 		})
 		Convey("with a budget too small for it ever, it answers 413 naming the budget", func() {
 			_, r := newUploadHandler(header.Cost, time.Hour)
