@@ -25,7 +25,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
         exit 1
     fi
     initdb --pgdata="$PGDATA" --username="$user" --pwfile="$pwfile" \
-        --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+        --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     # Local (socket) connections: only the container's OS user postgres, and only as the role
     # $user (peer authentication with a map). Any address over TCP, with the password: the service
     # is reached only on the stack's overlay network (nothing is published on the host).
