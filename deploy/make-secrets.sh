@@ -13,10 +13,11 @@
 #   rabbitmq_definitions.json    the broker's vhost goblog, users, permissions (salted SHA-256
 #                                hashes) and vip_queue's dead-letter policy, exchange and queue:
 #                                support/rabbitmq/, the definitions the local landscape applies too
-#   application-swarm.yml        amqp_server_url for the Go services (user goblog, vhost goblog) and
-#                                postgres_url for accountservice (role and database goblog), served
-#                                by the config server as one more property source of the swarm
-#                                profile
+#   application-swarm.yml        amqp_server_url for the Go services (user goblog, vhost goblog),
+#                                served by the config server as one more property source of the
+#                                swarm profile
+#   accountservice-swarm.yml     postgres_url for accountservice (role and database goblog), the
+#                                same way but to accountservice only
 #
 # Needs coreutils and openssl. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
@@ -65,5 +66,9 @@ printf '%s\n' "$definitions" | derive_file rabbitmq_definitions.json
 derive_file application-swarm.yml <<EOF
 # Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 amqp_server_url: $amqp_url
+EOF
+
+derive_file accountservice-swarm.yml <<EOF
+# Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 postgres_url: postgres://goblog:$(cat "$DIR/postgres_password")@postgres:5432/goblog?sslmode=disable
 EOF
