@@ -169,7 +169,8 @@ pg_port() { cat "$PG_DIR/port"; }
 ensure_postgres() {
 	mkdir -p "$PG_DIR"
 	if ! bash "$ROOT/scripts/ensure-postgres.sh" status "$PG_DIR" 2>/dev/null; then
-		POSTGRES_HOST_AUTH=scram-sha-256 bash "$ROOT/scripts/ensure-postgres.sh" start "$PG_DIR" >/dev/null
+		# 9>&-: the server must not inherit this script's lock (it would hold it until it stops).
+		POSTGRES_HOST_AUTH=scram-sha-256 bash "$ROOT/scripts/ensure-postgres.sh" start "$PG_DIR" >/dev/null 9>&-
 	fi
 	# Role and database, the password set from the secrets file each time (stdin, not argv).
 	local psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$(pg_port)" -U postgres -d postgres)
