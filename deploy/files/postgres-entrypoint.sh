@@ -3,9 +3,9 @@
 # foreground (PID 1), logging to stderr.
 #   PGDATA                  the cluster's directory, below the data volume's mount point
 #   POSTGRES_USER           the role and database made at first start (default goblog)
-#   POSTGRES_PASSWORD_FILE  its password (default /run/secrets/postgres_password); read only when
-#                           the cluster is made: a changed secret does not change the role's
-#                           password (ALTER ROLE does)
+#   POSTGRES_PASSWORD_FILE  its password (default /run/secrets/postgres_password), set at every
+#                           start: the secret is what counts, also for a volume made by another
+#                           checkout with other secrets
 # Any arguments are passed to postgres (e.g. -c shared_buffers=64MB).
 set -eu
 : "${PGDATA:?PGDATA is not set}"
@@ -42,5 +42,16 @@ HBA
     pg_ctl --pgdata="$PGDATA" --silent --wait --mode=fast stop
     echo "postgres-entrypoint: cluster made" >&2
 fi
+
+# The role's password from the secret, through a server that listens on the socket only; psql
+# reads the statement from stdin (printf is the shell's own: the password is on no command line).
+[ -s "$pwfile" ] || {
+    echo "postgres-entrypoint: no password in $pwfile" >&2
+    exit 1
+}
+pg_ctl --pgdata="$PGDATA" --silent --wait -o "-c listen_addresses=''" start >/dev/null
+printf "ALTER ROLE \"%s\" PASSWORD '%s';\n" "$user" "$(sed "s/'/''/g" "$pwfile")" |
+    psql --quiet --no-psqlrc --set=ON_ERROR_STOP=1 --username="$user" --dbname=postgres >/dev/null
+pg_ctl --pgdata="$PGDATA" --silent --wait --mode=fast stop
 
 exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
