@@ -1,8 +1,10 @@
-# goblog/accountservice: accounts from bbolt, with quote and image (HTTP 6767, /hystrix.stream 8181).
+# goblog/accountservice: accounts (the stack's PostgreSQL, or bbolt), with quote and image (HTTP 6767,
+# /hystrix.stream 8181).
 # FROM scratch: the static binary (CGO_ENABLED=0) and the healthchecker, nothing else.
 # Build context (staged by deploy/build-images.sh): bin/accountservice, bin/healthchecker and an
-# empty data/ directory, which becomes /data: the bolt file's home (bolt_path: /data/accounts.db in
-# the swarm profile), owned by the service's user so a fresh named volume mounted there is writable.
+# empty data/ directory, which becomes /data, the working directory: the bolt file's home if the
+# service is configured with account_store: bolt (the stack runs postgres), owned by the service's
+# user so a fresh named volume mounted there is writable.
 # Arguments (-profile, -configServerUrl, ...) come from the stack.
 FROM scratch
 COPY bin/accountservice /accountservice

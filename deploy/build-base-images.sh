@@ -6,6 +6,7 @@
 #
 #   goblog/base-jre:17                openjdk-17-jre-headless
 #   goblog/base-rabbitmq:3.10         rabbitmq-server (Erlang 25), Debian bookworm's 3.10.x
+#   goblog/base-postgres:15           postgresql-15, Debian bookworm's PostgreSQL 15.x
 #
 # One `debootstrap --variant=minbase` root is made once and copied for each base; the
 # packages (with bookworm-updates and bookworm-security when the machine's apt sources name
@@ -13,7 +14,7 @@
 # dropped. Reuse, fastest first: an image whose recipe label matches is kept as it is; a finished
 # root in the cache is imported again; otherwise the root is built.
 #
-# Usage: deploy/build-base-images.sh [jre|rabbitmq]...   (default: both)
+# Usage: deploy/build-base-images.sh [jre|rabbitmq|postgres]...   (default: all three)
 # Environment:
 #   GOBLOG_BASE_CACHE   cache of roots (default /var/cache/goblog/base)
 #   DEBIAN_MIRROR       Debian mirror (default: read from /etc/apt/sources.list{,.d/*})
@@ -33,6 +34,11 @@ JRE_PACKAGES="openjdk-17-jre-headless"
 RABBITMQ_SERIES=3.10
 RABBITMQ_TAG=goblog/base-rabbitmq:$RABBITMQ_SERIES
 RABBITMQ_PACKAGES="rabbitmq-server"
+POSTGRES_MAJOR=15
+POSTGRES_TAG=goblog/base-postgres:$POSTGRES_MAJOR
+# The server alone: postgresql-15 brings the client tools (psql, pg_dump, pg_isready) it depends
+# on; not the postgresql metapackage (its recommends are off anyway).
+POSTGRES_PACKAGES="postgresql-$POSTGRES_MAJOR"
 
 log() { printf 'build-base-images: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -196,6 +202,12 @@ EOF
         die "$name: installing packages failed (log: $CACHE/$name.apt.log)"
     }
     unmount_in "$tmp"
+    if [[ $name == postgres ]]; then
+        # The package's own cluster (made by its maintainer script) is not the image's: the
+        # container makes its cluster on its volume at first start (postgres-entrypoint.sh).
+        in_root "$tmp" pg_dropcluster "$POSTGRES_MAJOR" main >/dev/null 2>&1 || true
+        rm -rf "$tmp/var/lib/postgresql/$POSTGRES_MAJOR/main"
+    fi
     if [[ $name == rabbitmq ]]; then
         local v
         # shellcheck disable=SC2016 # dpkg-query's own format syntax
@@ -248,7 +260,7 @@ base() {
 
 main() {
     local targets=("$@")
-    ((${#targets[@]})) || targets=(jre rabbitmq)
+    ((${#targets[@]})) || targets=(jre rabbitmq postgres)
     need_tools
     mkdir -p "$CACHE"
     exec 9>"$CACHE/.lock"
@@ -265,7 +277,12 @@ main() {
             base rabbitmq "$RABBITMQ_TAG" "$RABBITMQ_PACKAGES" \
                 'ENV LANG=C.UTF-8' 'CMD ["rabbitmq-server"]'
             ;;
-        *) die "unknown base '$t' (jre, rabbitmq)" ;;
+        postgres)
+            base postgres "$POSTGRES_TAG" "$POSTGRES_PACKAGES" \
+                'ENV LANG=C.UTF-8' "ENV PATH=/usr/lib/postgresql/$POSTGRES_MAJOR/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+                'CMD ["postgres", "--version"]'
+            ;;
+        *) die "unknown base '$t' (jre, rabbitmq, postgres)" ;;
         esac
     done
 }

@@ -5,6 +5,7 @@
 #   JVM (FROM goblog/base-jre:17):  quotes-service configserver edge-server hystrix-dashboard zipkin
 #                       from support/<service>/target/<service>.jar (or the one jar found there)
 #   rabbitmq (FROM goblog/base-rabbitmq:3.10)
+#   postgres (FROM goblog/base-postgres:15)
 #
 # Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
 # jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
@@ -187,6 +188,12 @@ build_jvm() {
         --build-arg PORT="$port" --build-arg HEALTH_PATH="$health"
 }
 
+build_postgres() {
+    local ctx
+    ctx=$(stage postgres "$DEPLOY/files/postgres-entrypoint.sh=postgres-entrypoint.sh")
+    build postgres "$DEPLOY/postgres.Dockerfile" "$ctx"
+}
+
 build_rabbitmq() {
     local ctx
     ctx=$(stage rabbitmq "$DEPLOY/files/rabbitmq.conf=rabbitmq.conf" \
@@ -198,7 +205,7 @@ main() {
     local want=("$@") all=() s
     all=("${GO_SERVICES[@]}")
     for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
-    all+=(rabbitmq)
+    all+=(rabbitmq postgres)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
         [[ " ${all[*]} " == *" $s "* ]] || die "unknown service '$s' (${all[*]})"
@@ -209,6 +216,7 @@ main() {
     local bases=()
     for s in "${JVM_SERVICES[@]}"; do selected "${s%%:*}" && { bases+=(jre); break; }; done
     selected rabbitmq && bases+=(rabbitmq)
+    selected postgres && bases+=(postgres)
     ((${#bases[@]} == 0)) || "$DEPLOY/build-base-images.sh" "${bases[@]}"
 
     for s in "${GO_SERVICES[@]}"; do selected "$s" && build_go "$s"; done
@@ -219,6 +227,7 @@ main() {
         selected "$svc" && build_jvm "$svc" "${rest%%:*}" "${rest#*:}"
     done
     selected rabbitmq && build_rabbitmq
+    selected postgres && build_postgres
 
     log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
     for s in "${BUILT[@]}"; do log "  built   $s"; done

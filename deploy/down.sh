@@ -4,8 +4,9 @@
 # services; a `make up` right after would otherwise fail to create the network).
 #
 # Images, the secrets in .secrets/ and the Swarm itself stay, so the next `make up` is quick. The
-# broker's data volume (<stack>_rabbitmq-data: queues and the messages in them) stays too, so no
-# confirmed message is lost by a down and up; --volumes (make down PURGE=1) removes it.
+# data volumes stay too: the broker's (<stack>_rabbitmq-data: queues and the messages in them) and
+# the database's (<stack>_postgres-data: every account), so no confirmed message and no
+# acknowledged account is lost by a down and up; --volumes (make down PURGE=1) removes them.
 # Usage: deploy/down.sh [--volumes]
 # Environment: GOBLOG_STACK (default goblog), DOWN_WAIT_SECONDS (default 120).
 set -euo pipefail
@@ -27,7 +28,7 @@ remove_volumes() {
     local vols
     vols=$(docker volume ls -q --filter "label=com.docker.stack.namespace=$STACK")
     [[ -n $vols ]] || return 0
-    log "removing the stack's volumes (the broker's queued messages go with them): $(paste -sd' ' <<<"$vols")"
+    log "removing the stack's volumes (the broker's queued messages and every account go with them): $(paste -sd' ' <<<"$vols")"
     # A volume is released a moment after its container is gone.
     local v tries
     for v in $vols; do

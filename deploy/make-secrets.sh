@@ -8,12 +8,16 @@
 #   amqp_password                password of the RabbitMQ user "goblog" (the Go services)
 #   amqp_password_configserver   password of the RabbitMQ user "configserver" (Spring Cloud Bus)
 #   amqp_password_admin          password of the RabbitMQ user "admin" (management UI and API)
+#   postgres_password            password of the PostgreSQL role "goblog" (accountservice's store);
+#                                read by the postgres task when it makes its cluster on a new volume
 #   rabbitmq_definitions.json    the broker's vhost goblog, users, permissions (salted SHA-256
 #                                hashes) and vip_queue's dead-letter policy, exchange and queue:
 #                                support/rabbitmq/, the definitions the local landscape applies too
 #   application-swarm.yml        amqp_server_url for the Go services (user goblog, vhost goblog),
 #                                served by the config server as one more property source of the
 #                                swarm profile
+#   accountservice-swarm.yml     postgres_url for accountservice (role and database goblog), the
+#                                same way but to accountservice only
 #
 # Needs coreutils and openssl. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
@@ -45,6 +49,11 @@ derive_file() { # derive_file NAME: writes stdin to DIR/NAME when that changes i
 if [[ ! -s $DIR/encrypt.key ]]; then
     random_token 32 | derive_file encrypt.key
 fi
+# Kept once made: the cluster on the volume has this password (a new one would lock the service out
+# until ALTER ROLE; deploy/README.md, "PostgreSQL"). URL-safe, so it goes into the URL as it is.
+if [[ ! -s $DIR/postgres_password ]]; then
+    random_token 24 | derive_file postgres_password
+fi
 # The broker's users: the same definitions and password files as the local landscape's.
 bash "$DEFS" passwords "$DIR"
 definitions=$(bash "$DEFS" render "$DIR")
@@ -57,4 +66,9 @@ printf '%s\n' "$definitions" | derive_file rabbitmq_definitions.json
 derive_file application-swarm.yml <<EOF
 # Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 amqp_server_url: $amqp_url
+EOF
+
+derive_file accountservice-swarm.yml <<EOF
+# Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
+postgres_url: postgres://goblog:$(cat "$DIR/postgres_password")@postgres:5432/goblog?sslmode=disable
 EOF

@@ -5,7 +5,7 @@
 #   2. the host ports the stack publishes must be free (or ours): each holder is named
 #   3. binaries (make build, turbine) and jars (make -C support: skipped when up to date)
 #   4. base images (cached) and service images (deploy/build-images.sh), tagged by content hash
-#   5. the node label goblog.rabbitmq-data=true (RabbitMQ's volume), when no node has it yet;
+#   5. the node label goblog.data=true (the volumes of RabbitMQ and PostgreSQL), when no node has it;
 #      secrets (deploy/make-secrets.sh, kept from run to run)
 #   6. docker stack deploy --resolve-image never, configs and secrets named by content hash
 #   7. wait until every service has its desired replicas running and healthy, on the current spec
@@ -104,14 +104,15 @@ image_env() {
     done
 }
 
-# label_data_node: the broker's data volume is local to a node, and the stack places RabbitMQ on
-# the node labelled goblog.rabbitmq-data=true. When no node has the label, this one gets it (the
-# data stays here from then on); an operator's label on another node is left alone.
+# label_data_node: the data volumes of the broker and the database are local to a node, and the
+# stack places RabbitMQ and PostgreSQL on the node labelled goblog.data=true. When no node has the
+# label, this one gets it (the data stays here from then on); an operator's label on another node
+# is left alone.
 label_data_node() {
-    local label=goblog.rabbitmq-data=true self
+    local label=goblog.data=true self
     [[ -z $(docker node ls -q --filter "node.label=$label") ]] || return 0
     self=$(docker info --format '{{.Swarm.NodeID}}')
-    step "labelling this node $label (RabbitMQ's data volume lives here)"
+    step "labelling this node $label (the volumes of RabbitMQ and PostgreSQL live here)"
     docker node update --label-add "$label" "$self" >/dev/null || die "docker node update --label-add $label failed"
 }
 

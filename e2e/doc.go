@@ -20,6 +20,12 @@
 // Swarm-only checks (replicas, scaling, self-healing, rolling update, closed
 // ports, broker update, dead letters) stay here.
 //
+// The stories of issue 9 run first (accounts_test.go, postgres_test.go): 200
+// concurrent creates through the edge (a systest story, told on the landscape
+// too), accounts shared by 3 accountservice replicas, and a docker kill of the
+// PostgreSQL container (503 with a JSON error meanwhile, every acknowledged
+// account afterwards, accountservice's tasks kept).
+//
 // After the checks of issue 4 (stack_test.go), update_test.go rolls
 // RabbitMQ and checks that a persistent message survives it, that no task of
 // another service is replaced meanwhile, and that VIP notifications flow again.

@@ -25,6 +25,9 @@
 # package creates it); as any other user, to that user.
 #
 # Environment: POSTGRES_WAIT_SECONDS (60): upper bound of every wait.
+#   POSTGRES_HOST_AUTH (trust): authentication over TCP of a new cluster, e.g.
+#   scram-sha-256 for the process landscape (landscape.sh), whose roles have
+#   passwords; the socket in DIR (mode 700) stays trust, for the owner only.
 set -euo pipefail
 
 WAIT_SECONDS="${POSTGRES_WAIT_SECONDS:-60}"
@@ -106,8 +109,10 @@ cmd_start() {
 		port="$(free_port)"
 		echo "${port}" >"${dir}/port"
 		[ "$(id -u)" -ne 0 ] || chown postgres: "${dir}"
+		chmod 700 "${dir}"
 		log "creating a cluster in ${dir}/data (port ${port})"
-		as_owner "$(bindir)/initdb" -D "${dir}/data" -U postgres -A trust -E UTF8 --locale=C >"${dir}/initdb.log" 2>&1 ||
+		as_owner "$(bindir)/initdb" -D "${dir}/data" -U postgres --auth-local=trust \
+			--auth-host="${POSTGRES_HOST_AUTH:-trust}" -E UTF8 --locale=C >"${dir}/initdb.log" 2>&1 ||
 			{ cat "${dir}/initdb.log" >&2; die "initdb failed"; }
 		cat >>"${dir}/data/postgresql.conf" <<-EOF
 			# ensure-postgres.sh: private to ${dir}

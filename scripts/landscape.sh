@@ -2,13 +2,14 @@
 # landscape.sh: the whole goblog landscape as local processes, dev profile, no Docker.
 #
 # Usage: scripts/landscape.sh COMMAND
-#   up              RabbitMQ (started when absent), missing builds, per-deployment secrets, the
-#                   broker definitions, the runtime config repo, then zipkin, configserver,
+#   up              RabbitMQ (started when absent), PostgreSQL (the landscape's own cluster),
+#                   missing builds, per-deployment secrets, the broker definitions, the runtime
+#                   config repo, then zipkin, configserver,
 #                   quotes-service, imageservice, vipservice, accountservice, turbine,
 #                   hystrix-dashboard and edge-server, one after the other, each waited for on
 #                   its health endpoint. Prints the URLs. Idempotent: what runs is left alone.
 #   down            stops exactly the processes `up` started (their pids), in reverse order;
-#                   RabbitMQ only when `up` started it.
+#                   RabbitMQ only when `up` started it; the PostgreSQL cluster (its data stays).
 #   status          each component: pid and health (exit 1 when one is not running).
 #   running         the names of the components that run, one a line.
 #   start NAME | stop NAME | restart NAME
@@ -18,19 +19,24 @@
 #                   of each process's RSS (ps -o rss) and its seconds from start to healthy.
 #
 # Files: .run/landscape/NAME.{log,pid}, .run/landscape/startup.tsv (name, pid, seconds from start
-# to healthy, start time), .run/landscape/accounts.db (accountservice's bbolt file),
+# to healthy, start time), .run/landscape/postgres/ (the PostgreSQL cluster of accountservice's
+# store, scripts/ensure-postgres.sh: 127.0.0.1 on the port in its file port, kept across down and
+# up; `make clean` removes it),
 # .run/config-repo/ (runtime git copy of support/config-repo that the config server serves; its
 # working clone is .run/landscape/configserver-clone/),
 # .secrets/ (git-ignored, mode 700): encrypt.key, amqp_password (RabbitMQ user goblog),
 # amqp_password_configserver (user configserver), amqp_password_admin (user admin, for
-# operators); see support/rabbitmq/. `make up` uses the same files.
+# operators); see support/rabbitmq/; postgres_password (PostgreSQL role goblog). `make up` uses
+# the same files.
 #
 # Secrets: the template support/config-repo/ holds none. At start the per-deployment passwords
 # are generated (kept when present), the users are applied to RabbitMQ, the config server starts
 # with ENCRYPT_KEY on the runtime copy, and the AMQP URL of user goblog (vhost goblog) is ciphered
 # by the running config server's POST /encrypt and committed to the runtime copy as
-# amqp_server_url: '{cipher}…' in application-dev.yml. The plain password never enters a repo,
-# a command line or a log.
+# amqp_server_url: '{cipher}…' in application-dev.yml. Likewise accountservice's store:
+# account_store: postgres and postgres_url: '{cipher}…' (role goblog, database goblog) in the
+# runtime copy's accountservice-dev.yml; the template's stays on bbolt for `make run`. The plain
+# passwords never enter a repo, a command line or a log.
 #
 # Environment: LANDSCAPE_JVM_WAIT (180) and LANDSCAPE_GO_WAIT (60): seconds to wait for a
 # component's health; LANDSCAPE_JAVA_OPTS: extra JVM flags for every jar (none by default: the
@@ -153,6 +159,38 @@ ensure_rabbitmq() {
 	fi
 }
 
+# The landscape's PostgreSQL: a cluster of its own in $PG_DIR (scripts/ensure-postgres.sh), TCP
+# with passwords (scram-sha-256), role and database goblog whose password is
+# .secrets/postgres_password (made here when absent, as deploy/make-secrets.sh does).
+PG_DIR=$RUN/postgres
+
+pg_port() { cat "$PG_DIR/port"; }
+
+ensure_postgres() {
+	mkdir -p "$PG_DIR"
+	if ! bash "$ROOT/scripts/ensure-postgres.sh" status "$PG_DIR" 2>/dev/null; then
+		# 9>&-: the server must not inherit this script's lock (it would hold it until it stops).
+		POSTGRES_HOST_AUTH=scram-sha-256 bash "$ROOT/scripts/ensure-postgres.sh" start "$PG_DIR" >/dev/null 9>&-
+	fi
+	# Role and database, the password set from the secrets file each time (stdin, not argv).
+	local psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$(pg_port)" -U postgres -d postgres)
+	[[ $(id -u) -ne 0 ]] || psql=(runuser -u postgres -- "${psql[@]}")
+	{
+		echo "SELECT 'CREATE ROLE goblog LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'goblog') \gexec"
+		echo "ALTER ROLE goblog PASSWORD '$(<"$SECRETS/postgres_password")';"
+		echo "SELECT 'CREATE DATABASE goblog OWNER goblog' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'goblog') \gexec"
+	} | "${psql[@]}" >/dev/null || die "could not set up role and database goblog in $PG_DIR"
+}
+
+stop_postgres() {
+	[[ -f $PG_DIR/data/PG_VERSION ]] || return 0
+	bash "$ROOT/scripts/ensure-postgres.sh" stop "$PG_DIR"
+}
+
+postgres_url() { # the URL of role goblog, with its password: for stdin only
+	printf 'postgres://goblog:%s@127.0.0.1:%s/goblog?sslmode=disable' "$(<"$SECRETS/postgres_password")" "$(pg_port)"
+}
+
 ensure_builds() {
 	local missing=() c
 	for c in accountservice vipservice imageservice; do
@@ -188,6 +226,11 @@ ensure_secrets() {
 			mv "$SECRETS/encrypt.key.tmp" "$SECRETS/encrypt.key"
 			log "made $SECRETS/encrypt.key"
 		fi
+		if [[ ! -s $SECRETS/postgres_password ]]; then
+			head -c 24 /dev/urandom | base64 | tr -d '\n=' | tr '+/' '-_' >"$SECRETS/postgres_password.tmp"
+			mv "$SECRETS/postgres_password.tmp" "$SECRETS/postgres_password"
+			log "made $SECRETS/postgres_password"
+		fi
 	)
 	chmod 700 "$SECRETS"
 	bash "$DEFS" passwords "$SECRETS"
@@ -209,26 +252,53 @@ render_config_repo() {
 	log "runtime config repo rendered in $CONFIG_REPO"
 }
 
+# encrypt: stdin ciphered by the running config server's POST /encrypt, as hex.
+encrypt() {
+	local cipher
+	cipher=$(curl -fsS -m 10 -X POST -H 'Content-Type: text/plain' --data-binary @- "$CONFIG_SERVER/encrypt") ||
+		die "POST $CONFIG_SERVER/encrypt failed"
+	[[ $cipher =~ ^[0-9a-f]+$ ]] || die "POST /encrypt did not answer a hex cipher text"
+	echo "$cipher"
+}
+
+# set_keys FILE KEY=VALUE...: the runtime copy's FILE with each top-level KEY set (replaced or added).
+set_keys() {
+	local file=$CONFIG_REPO/$1 kv
+	shift
+	cp "$file" "$file.tmp"
+	for kv in "$@"; do
+		grep -v "^${kv%%=*}:" "$file.tmp" >"$file.tmp2" || true
+		printf '%s: %s\n' "${kv%%=*}" "${kv#*=}" >>"$file.tmp2"
+		mv "$file.tmp2" "$file.tmp"
+	done
+	mv "$file.tmp" "$file"
+}
+
 # ensure_cipher commits the AMQP URL of user goblog, ciphered by the running config server, to
-# the runtime copy's application-dev.yml (replacing the template's guest URL).
+# the runtime copy's application-dev.yml (replacing the template's guest URL), and accountservice's
+# PostgreSQL store with its ciphered URL to its accountservice-dev.yml. The URLs go from the
+# secrets files to curl's stdin: never on a command line.
 ensure_cipher() {
-	local file=$CONFIG_REPO/application-dev.yml cipher
-	if ! grep -q "^amqp_server_url: '{cipher}" "$file"; then
-		# The URL goes from the secrets file to curl's stdin: never on a command line.
-		cipher=$(bash "$DEFS" url goblog localhost 5672 | tr -d '\n' |
-			curl -fsS -m 10 -X POST -H 'Content-Type: text/plain' --data-binary @- "$CONFIG_SERVER/encrypt") ||
-			die "POST $CONFIG_SERVER/encrypt failed"
-		[[ $cipher =~ ^[0-9a-f]+$ ]] || die "POST /encrypt did not answer a hex cipher text"
-		grep -v '^amqp_server_url:' "$file" >"$file.tmp" || true
-		printf "amqp_server_url: '{cipher}%s'\n" "$cipher" >>"$file.tmp"
-		mv "$file.tmp" "$file"
+	local cipher
+	if ! grep -q "^amqp_server_url: '{cipher}" "$CONFIG_REPO/application-dev.yml"; then
+		cipher=$(bash "$DEFS" url goblog localhost 5672 | tr -d '\n' | encrypt)
+		set_keys application-dev.yml "amqp_server_url='{cipher}$cipher'"
 		git_repo commit -q -am "amqp_server_url: per-deployment RabbitMQ user goblog, vhost goblog, ciphered"
-		log "committed the ciphered amqp_server_url to $file"
+		log "committed the ciphered amqp_server_url to $CONFIG_REPO/application-dev.yml"
 	fi
-	# The server must serve it decrypted (a wrong key serves invalid.amqp_server_url instead).
+	if ! grep -q "^postgres_url: '{cipher}" "$CONFIG_REPO/accountservice-dev.yml"; then
+		cipher=$(postgres_url | encrypt)
+		set_keys accountservice-dev.yml account_store=postgres "postgres_url='{cipher}$cipher'"
+		git_repo commit -q -am "accountservice: the landscape's PostgreSQL (role goblog), postgres_url ciphered"
+		log "committed account_store: postgres and the ciphered postgres_url to $CONFIG_REPO/accountservice-dev.yml"
+	fi
+	# The server must serve them decrypted (a wrong key serves invalid.<key> instead).
 	curl -fsS -m 10 "$CONFIG_SERVER/accountservice/dev" |
 		jq -e '[.propertySources[].source.amqp_server_url // empty][0] | startswith("amqp://goblog:")' >/dev/null ||
 		die "the config server does not serve amqp_server_url decrypted for user goblog"
+	curl -fsS -m 10 "$CONFIG_SERVER/accountservice/dev" |
+		jq -e '[.propertySources[].source.postgres_url // empty][0] | startswith("postgres://goblog:")' >/dev/null ||
+		die "the config server does not serve postgres_url decrypted for role goblog"
 }
 
 # ---------------------------------------------------------------- components
@@ -348,12 +418,14 @@ prepare() {
 	ensure_builds
 	ensure_secrets
 	bash "$DEFS" apply "$SECRETS"
+	ensure_postgres
 }
 
 # prepare_one is enough for (re)starting one component of a landscape that is up.
 prepare_one() {
 	ensure_builds
 	ensure_secrets
+	ensure_postgres
 }
 
 cmd_up() {
@@ -376,6 +448,7 @@ cmd_up() {
 		  turbine               http://localhost:8282/turbine.stream
 		  hystrix dashboard     http://localhost:7979/hystrix  (stream: http://localhost:8282/turbine.stream)
 		  rabbitmq              amqp://localhost:5672 (vhost goblog; users goblog, configserver, admin: passwords in .secrets/)
+		  postgres              127.0.0.1:$(pg_port) (role and database goblog: password in .secrets/postgres_password; data in $PG_DIR)
 		Logs: $RUN/<name>.log; start-to-healthy seconds: $RUN/startup.tsv
 	URLS
 }
@@ -393,6 +466,7 @@ cmd_down() {
 		fi
 		rm -f "$RUN/rabbitmq.started-by-landscape"
 	fi
+	stop_postgres
 	log "landscape stopped"
 }
 
@@ -410,6 +484,12 @@ cmd_status() {
 		printf '  %-18s %s\n' rabbitmq "answers on localhost:5672"
 	else
 		printf '  %-18s %s\n' rabbitmq "not running"
+		rc=1
+	fi
+	if [[ -f $PG_DIR/port ]] && bash "$ROOT/scripts/ensure-postgres.sh" status "$PG_DIR" 2>/dev/null; then
+		printf '  %-18s %s\n' postgres "answers on 127.0.0.1:$(pg_port)"
+	else
+		printf '  %-18s %s\n' postgres "not running"
 		rc=1
 	fi
 	return "$rc"
@@ -444,6 +524,13 @@ cmd_figures() {
 	done
 	rabbit=$(rabbit_node_pid || true)
 	[[ -z $rabbit ]] || printf '| rabbitmq (beam.smp) | Erlang | %s | n/a |\n' "$(rss_mib "$rabbit")"
+	# The postmaster (first line of postmaster.pid) and its children: neither Go nor JVM. RSS
+	# counts the shared buffers once per process that touched them: an upper bound.
+	local pg
+	if pg=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) && alive "$pg"; then
+		printf '| postgres (postmaster and children) | C (PostgreSQL) | %s | n/a |\n' \
+			"$(rss_mib "$pg $(pgrep -P "$pg" | paste -sd' ')")"
+	fi
 }
 
 main() {
