@@ -179,7 +179,7 @@ up: ## deploy the whole landscape on Docker Swarm, wait until every service is h
 	bash deploy/up.sh
 
 .PHONY: down
-down: ## remove the Swarm stack and wait until it is gone (images, .secrets/ and the broker's data stay; PURGE=1 removes the data)
+down: ## remove the Swarm stack and wait until it is gone (images, .secrets/, the broker's and the database's data stay; PURGE=1 removes the data)
 	bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
 
 .PHONY: status

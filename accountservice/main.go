@@ -1,6 +1,7 @@
-// Command accountservice serves accounts from an embedded bbolt database,
-// enriched with a quote (quotes-service) and an image (imageservice), and
-// announces reads of the VIP account on RabbitMQ.
+// Command accountservice serves accounts from an embedded bbolt database or
+// a shared PostgreSQL (account_store), enriched with a quote (quotes-service)
+// and an image (imageservice), and announces reads of the VIP account on
+// RabbitMQ through an outbox in the store.
 package main
 
 import (
