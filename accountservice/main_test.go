@@ -22,12 +22,13 @@ import (
 )
 
 func TestReadSettings(t *testing.T) {
-	local := func(t *testing.T, profile string) Settings {
+	local := func(t *testing.T, profile string, secrets ...config.PropertySource) Settings {
 		t.Helper()
 		srcs, err := config.NewLocalLoader("../support/config-repo", serviceName, profile).Load(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
+		srcs = append(secrets, srcs...) // the config server's secrets location comes first
 		cfg, err := readSettings(config.Merge(srcs), profile)
 		if err != nil {
 			t.Fatal(err)
@@ -73,10 +74,24 @@ func TestReadSettings(t *testing.T) {
 		}
 	})
 
-	t.Run("swarm profile of the config repo", func(t *testing.T) {
-		cfg := local(t, "swarm")
-		if cfg.BoltPath != "/data/accounts.db" || cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
+	t.Run("swarm profile of the config repo, with the secrets make-secrets.sh renders", func(t *testing.T) {
+		secrets := config.PropertySource{Name: "file:/config-secrets/accountservice-swarm.yml", Source: map[string]any{
+			"postgres_url": "postgres://goblog:hunter2@postgres:5432/goblog",
+		}}
+		cfg := local(t, "swarm", secrets)
+		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/goblog" ||
+			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
 			t.Errorf("got %+v", cfg)
+		}
+	})
+
+	t.Run("swarm profile of the config repo without its secrets fails, naming postgres_url", func(t *testing.T) {
+		srcs, err := config.NewLocalLoader("../support/config-repo", serviceName, "swarm").Load(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readSettings(config.Merge(srcs), "swarm"); err == nil || !strings.Contains(err.Error(), "postgres_url") {
+			t.Errorf("readSettings without postgres_url: %v; want an error naming postgres_url", err)
 		}
 	})
 

@@ -63,7 +63,7 @@ func TestLocalLoaderOnTheConfigRepo(t *testing.T) {
 		Convey("accountservice with the swarm profile reads service names", func() {
 			snap, _ := loadLocal(t, repoDir, "accountservice", "swarm")
 			So(snap.String("quotes_service_url", ""), ShouldEqual, "http://quotes-service:8080/api/quote?strength=4")
-			So(snap.String("bolt_path", ""), ShouldEqual, "/data/accounts.db")
+			So(snap.String("account_store", ""), ShouldEqual, "postgres")
 			So(snap.String("zipkin_server_url", ""), ShouldEqual, "http://zipkin:9411")
 		})
 		Convey("a comment-only profile file gives no property source, as on the server", func() {
