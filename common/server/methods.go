@@ -49,12 +49,19 @@ func ApplyMethodRules(router *mux.Router) {
 		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
 	}
 	var others []string
+	// implemented is every method some route takes; a HEAD twin added
+	// below has no method matcher, so HEAD counts wherever GET does.
+	implemented := map[string]bool{http.MethodOptions: true}
 	_ = router.Walk(func(route *mux.Route, parent *mux.Router, _ []*mux.Route) error {
 		routeMethods, err := route.GetMethods()
 		if err != nil { // no method matcher: a subrouter, or a route for every method
 			return nil
 		}
 		for _, m := range routeMethods {
+			implemented[m] = true
+			if m == http.MethodGet {
+				implemented[http.MethodHead] = true
+			}
 			if !slices.Contains(methods, m) && !slices.Contains(others, m) {
 				others = append(others, m)
 			}
@@ -69,20 +76,7 @@ func ApplyMethodRules(router *mux.Router) {
 		g.parent.NewRoute().MatcherFunc(headAsGet(g.route)).Handler(g.route.GetHandler())
 	}
 	slices.Sort(others)
-	candidates := append(methods, others...)
-	implemented := map[string]bool{http.MethodOptions: true}
-	_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		if routeMethods, err := route.GetMethods(); err == nil {
-			for _, m := range routeMethods {
-				implemented[m] = true
-			}
-		}
-		return nil
-	})
-	if implemented[http.MethodGet] {
-		implemented[http.MethodHead] = true // the HEAD twins added above have no method matcher
-	}
-	router.MethodNotAllowedHandler = methodNotAllowed(router, candidates, implemented)
+	router.MethodNotAllowedHandler = methodNotAllowed(router, append(methods, others...), implemented)
 }
 
 // headAsGet matches a HEAD request that get would match as a GET, with get's
