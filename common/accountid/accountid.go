@@ -32,9 +32,3 @@ func Parse(s string) (uint64, error) {
 	}
 	return n, nil
 }
-
-// Valid reports whether s is an account id.
-func Valid(s string) bool {
-	_, err := Parse(s)
-	return err == nil
-}

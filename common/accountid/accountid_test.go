@@ -35,9 +35,6 @@ func TestParse(t *testing.T) {
 		if !tt.ok && err == nil {
 			t.Errorf("Parse(%q) = %d; want an error", tt.in, got)
 		}
-		if Valid(tt.in) != tt.ok {
-			t.Errorf("Valid(%q) = %v; want %v", tt.in, !tt.ok, tt.ok)
-		}
 	}
 }
 

@@ -70,12 +70,12 @@ func exitStatus(log logrus.FieldLogger, app string, err error) int {
 	return 1
 }
 
-// LoadConfig parses args, the flags every service has (config.RegisterFlags:
+// loadConfig parses args, the flags every service has (config.RegisterFlags:
 // -profile, -configServerUrl, -configDir, …), and loads the configuration of
 // app from the config server or the local directory they name. The load is
 // retried with backoff, up to -configAttempts times, while the config server
 // is not there yet. The error is flag.ErrHelp after -h (the usage printed).
-func LoadConfig(ctx context.Context, app string, args []string, log logrus.FieldLogger) (*config.Flags, *config.Store, error) {
+func loadConfig(ctx context.Context, app string, args []string, log logrus.FieldLogger) (*config.Flags, *config.Store, error) {
 	fs := flag.NewFlagSet(app, flag.ContinueOnError)
 	flags := config.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -105,15 +105,15 @@ type SettingsFuncs[T config.Settings] struct {
 	Apply func(T)
 }
 
-// LoadSettings is the start of every service's configuration: LoadConfig,
+// LoadSettings is the start of every service's configuration: loadConfig,
 // then read the settings (f.Read), apply them (f.Apply), log them as
 // "configuration resolved" (Fields, secrets masked) and hold them in a
 // config.Live that follows every reload of the store (f.Refresh, f.Apply;
 // config.Live.Follow). It returns the live settings and the store (for
-// bus.Listen and messaging.ReloadConfigForURL). The error is LoadConfig's,
+// bus.Listen and messaging.ReloadConfigForURL). The error is loadConfig's,
 // or f.Read's: one "config: <key>: …" line per bad value.
 func LoadSettings[T config.Settings](ctx context.Context, app string, args []string, log logrus.FieldLogger, f SettingsFuncs[T]) (*config.Live[T], *config.Store, error) {
-	flags, store, err := LoadConfig(ctx, app, args, log)
+	flags, store, err := loadConfig(ctx, app, args, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -66,8 +66,8 @@ func TestLoadConfig(t *testing.T) {
 			return append([]string{"-configDir", dir, "-configAttempts", "1"}, more...)
 		}
 
-		Convey("LoadConfig parses the flags and loads the profile, most specific first", func() {
-			flags, store, err := LoadConfig(context.Background(), "testservice", args("-profile", "test"), log)
+		Convey("loadConfig parses the flags and loads the profile, most specific first", func() {
+			flags, store, err := loadConfig(context.Background(), "testservice", args("-profile", "test"), log)
 			So(err, ShouldBeNil)
 			So(flags.Profile, ShouldEqual, "test")
 			So(store.Current().String("server_port", ""), ShouldEqual, "7000")
@@ -76,16 +76,16 @@ func TestLoadConfig(t *testing.T) {
 
 		Convey("a repository with nothing for the service fails, naming the profile", func() {
 			empty := []string{"-configDir", t.TempDir(), "-configAttempts", "5", "-profile", "test"}
-			_, _, err := LoadConfig(context.Background(), "testservice", empty, log)
+			_, _, err := loadConfig(context.Background(), "testservice", empty, log)
 			So(err, ShouldNotBeNil)
 			So(err.Error(), ShouldStartWith, "loading configuration (profile test): ")
 			So(errors.Is(err, config.ErrNoPropertySources), ShouldBeTrue)
 		})
 
 		Convey("-h is flag.ErrHelp, an unknown flag an error", func() {
-			_, _, err := LoadConfig(context.Background(), "testservice", []string{"-h"}, log)
+			_, _, err := loadConfig(context.Background(), "testservice", []string{"-h"}, log)
 			So(errors.Is(err, flag.ErrHelp), ShouldBeTrue)
-			_, _, err = LoadConfig(context.Background(), "testservice", []string{"-port", "1"}, log)
+			_, _, err = loadConfig(context.Background(), "testservice", []string{"-port", "1"}, log)
 			So(err, ShouldNotBeNil)
 			So(errors.Is(err, flag.ErrHelp), ShouldBeFalse)
 		})

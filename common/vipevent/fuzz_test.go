@@ -33,8 +33,8 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if !accountid.Valid(e.AccountID) {
-			t.Fatalf("accepted an invalid event %+v", e)
+		if _, err := accountid.Parse(e.AccountID); err != nil {
+			t.Fatalf("accepted an invalid event %+v: %v", e, err)
 		}
 		again, err := Encode(e)
 		if err != nil {
