@@ -16,11 +16,13 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
+	"github.com/goblog/accountservice/internal/api"
 	"github.com/goblog/accountservice/internal/app"
 	"github.com/goblog/accountservice/internal/boltstore"
 	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/relay"
 	"github.com/goblog/accountservice/internal/vip"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
@@ -68,6 +70,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		_ = tracer.Close()
 		return err
+	}
+	guard, err := bearer.New(ctx, cfg.Auth, api.AuthRules(), log)
+	if err != nil {
+		_ = db.Close()
+		_ = tracer.Close()
+		return fmt.Errorf("starting the token check: %w", err)
 	}
 	var (
 		broker   *messaging.Client
@@ -119,13 +127,14 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Transport: discovery.NewTransport(base, net.DefaultResolver, dnsTTL),
 		Log:       log,
 		ServedBy:  servedBy,
+		Auth:      guard.Middleware,
 	})
 
 	var closers []func() error
 	if vipRelay != nil {
 		closers = append(closers, startRelay(vipRelay, log), broker.Close)
 	}
-	closers = append(closers, tracing.FlushSpans(log, tracer), db.Close)
+	closers = append(closers, guard.Close, tracing.FlushSpans(log, tracer), db.Close)
 
 	servers := []*http.Server{server.New(addr(cfg.ServerPort), accounts.Handler), circuit.StreamServer(addr(cfg.HystrixStreamPort))}
 	if cfg.PprofPort != 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/forwarded"
 	"github.com/goblog/common/server"
 )
@@ -38,6 +39,16 @@ type Config struct {
 	Middleware []mux.MiddlewareFunc
 	// Log returns the logger for a request (with its trace ids).
 	Log func(ctx context.Context) logrus.FieldLogger
+}
+
+// AuthRules are the scopes the routes need (issue 11, the edge's rules):
+// account:read to read an account, account:write to create one. /health and
+// /info are open (bearer.IsOpen); /testability needs a valid token.
+func AuthRules() bearer.Rules {
+	return bearer.Rules{
+		"GET /accounts/{id}": bearer.ScopeRead,
+		"POST /accounts":     bearer.ScopeWrite,
+	}
 }
 
 // NewRouter returns the routes of accountservice. Methods follow RFC 9110

@@ -1,7 +1,7 @@
 // Package app builds accountservice from its settings and its dependencies.
 // New is the one constructor main and the handler tests share, so that the
 // tests serve what the service serves: GET /accounts/{id} goes through the
-// middleware (tracing, request log, panic recovery) to api, to
+// middleware (tracing, request log, panic recovery, token check) to api, to
 // account.Service.Get, which reads the store and asks quotes-service and
 // imageservice through the circuit breaker.
 package app
@@ -15,6 +15,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/api"
+	"github.com/goblog/accountservice/internal/downstream"
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/common/circuit"
@@ -51,6 +52,9 @@ type Dependencies struct {
 	Log            *logrus.Logger
 	// ServedBy names this instance in every response (the container's IP).
 	ServedBy string
+	// Auth checks the access token of every request, innermost of the
+	// middleware (bearer.Guard.Middleware); nil: no check.
+	Auth mux.MiddlewareFunc
 }
 
 // App is accountservice's HTTP application.
@@ -65,11 +69,13 @@ type App struct {
 }
 
 // New builds the application: the downstream clients (circuit breaker →
-// tracing → deps.Transport), the account service and the routes.
+// tracing → the caller's token relayed → deps.Transport), the account
+// service and the routes.
 func New(cfg Config, deps Dependencies) *App {
 	log := deps.Log
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
-	breaker := circuit.NewClient(deps.Tracer.HTTPClient(deps.Transport), deps.CircuitOptions...)
+	// The caller's access token goes on to quotes-service and imageservice.
+	breaker := circuit.NewClient(deps.Tracer.HTTPClient(downstream.RelayToken(deps.Transport)), deps.CircuitOptions...)
 	a := &App{Accounts: account.NewService(account.ServiceConfig{
 		Store:    deps.Store,
 		Quotes:   quotes.New(breaker, cfg.QuotesURL, reqLog),
@@ -81,12 +87,16 @@ func New(cfg Config, deps Dependencies) *App {
 		a.Testability = &api.Testability{}
 		deps.Health.Register("testability", a.Testability.Check)
 	}
+	middleware := []mux.MiddlewareFunc{deps.Tracer.Middleware(), server.LogRequests(log), server.Recover(log)}
+	if deps.Auth != nil {
+		middleware = append(middleware, deps.Auth)
+	}
 	a.Handler = api.NewRouter(api.Config{
 		Accounts:    a.Accounts,
 		Health:      deps.Health.Handler(),
 		Info:        cfg.Info,
 		Testability: a.Testability,
-		Middleware:  []mux.MiddlewareFunc{deps.Tracer.Middleware(), server.LogRequests(log), server.Recover(log)},
+		Middleware:  middleware,
 		Log:         reqLog,
 	})
 	return a
