@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
@@ -46,6 +47,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		return fmt.Errorf("creating tracer: %w", err)
 	}
 	closers := []func() error{tracing.FlushSpans(log, tracer)}
+	guard, err := bearer.New(ctx, cfg.Auth, api.AuthRules(), log)
+	if err != nil {
+		_ = tracer.Close()
+		return fmt.Errorf("starting the token check: %w", err)
+	}
+	closers = append([]func() error{guard.Close}, closers...)
 
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
@@ -70,7 +77,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
-	router := api.NewRouter(handler, tracer, log)
+	router := api.NewRouter(handler, tracer, log, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
 	return server.Runner{
 		Log:     log,

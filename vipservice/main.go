@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
 	"github.com/goblog/common/server"
@@ -40,6 +41,11 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
+	guard, err := bearer.New(ctx, cfg.Auth, api.AuthRules(), log)
+	if err != nil {
+		_ = tracer.Close()
+		return fmt.Errorf("starting the token check: %w", err)
+	}
 	// A broker that refuses our credentials makes the client reload the whole
 	// configuration (the live settings too) for a new amqp_server_url.
 	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
@@ -52,6 +58,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	// every reconnect. An error means the broker refused the declaration.
 	if err := broker.Consume(ctx, cfg.VIPQueue, handler.Handle); err != nil {
 		_ = broker.Close()
+		_ = guard.Close()
 		_ = tracer.Close()
 		return fmt.Errorf("consuming %s: %w", cfg.VIPQueue, err)
 	}
@@ -60,13 +67,13 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log)
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
-	// Closers run in reverse order of opening: the broker, then the tracer.
+	// Closers run in reverse order of opening: the broker, the token check, the tracer.
 	return server.Runner{
 		Log:     log,
 		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
-		Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)},
+		Closers: []func() error{broker.Close, guard.Close, tracing.FlushSpans(log, tracer)},
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)
 }

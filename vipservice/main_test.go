@@ -15,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/servicetest"
 )
@@ -79,6 +80,7 @@ func TestReadSettings(t *testing.T) {
 			EventBus: "springCloudBus", VIPQueue: "vip_queue", Port: 6868,
 			OutageGrace: 90 * time.Second, Live: LiveSettings{LogLevel: "info"},
 			DedupeWindow: 10000, // the documented default
+			Auth:         bearer.Settings{Required: false, ClockSkew: bearer.DefaultClockSkew},
 		})
 	})
 
@@ -98,6 +100,7 @@ func TestReadSettings(t *testing.T) {
 			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": "big"}, `config: vip_dedupe_window: "big" is not an integer`},
 			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": 0}, `config: vip_dedupe_window: "0" is not a count of 1 or more`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "-5s"}, `config: broker_outage_grace: "-5s" is not a duration of 0 or more`},
+			{map[string]any{"amqp_server_url": amqp, "auth_required": true}, "config: auth_issuer: \"\" is not the token issuer's URL (auth_required is true)\nconfig: auth_jwks_url: \"\" is not the authorization server's JWKS URL (auth_required is true)"},
 		} {
 			_, err := readSettings(snapOf(c.src), "")
 			So(err, ShouldNotBeNil)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goblog/common/accountid"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/admission"
@@ -91,16 +92,30 @@ func New(o Options) *Handler {
 	return &Handler{opts: o, memory: admission.NewGate(o.MemoryBudget, o.AdmissionWait)}
 }
 
+// AuthRules are the scopes imageservice's routes need (issue 11): reading
+// an account's image is reading the account, and so are the image files and
+// the sepia filter. /health is open (bearer.IsOpen).
+func AuthRules() bearer.Rules {
+	return bearer.Rules{
+		"GET /accounts/{id}": bearer.ScopeRead,
+		"GET /file/{name}":   bearer.ScopeRead,
+		"POST /image":        bearer.ScopeRead,
+	}
+}
+
 // NewRouter serves GET /health and, traced, logged and guarded against
-// panics, the endpoints of h. Unknown paths answer a JSON 404; methods follow
-// RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
-func NewRouter(h *Handler, tracer *tracing.Tracer, log logrus.FieldLogger) *mux.Router {
+// panics, the endpoints of h, behind guard when given (the token check,
+// bearer.Guard.Middleware, innermost). Unknown paths answer a JSON 404;
+// methods follow RFC 9110 (server.ApplyMethodRules: HEAD wherever GET,
+// OPTIONS, 405 with Allow).
+func NewRouter(h *Handler, tracer *tracing.Tracer, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
 	router := mux.NewRouter()
 	router.NotFoundHandler = notFound()
 	router.Handle("/health", server.NewHealth().Handler()).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
+	traced.Use(guard...)
 	h.Register(traced)
 	server.ApplyMethodRules(router)
 	return router
