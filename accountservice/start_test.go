@@ -16,6 +16,7 @@ func TestBadConfigurationStopsTheStart(t *testing.T) {
 		"server_port":        "abc",
 		"bolt_path":          filepath.Join(dir, "accounts.db"),
 		"quotes_service_url": "quotes-service:8080",
+		"auth_required":      true, // with nothing to check tokens against
 	})
 	cmd := exec.Command(bin, "-profile", "durability", "-configDir", cfgDir, "-configAttempts", "1")
 	out, err := cmd.CombinedOutput()
@@ -25,6 +26,8 @@ func TestBadConfigurationStopsTheStart(t *testing.T) {
 	for _, want := range []string{
 		`config: server_port: \"abc\" is not an integer`,
 		`config: quotes_service_url: \"quotes-service:8080\" is not an http or https URL with a host`,
+		`config: auth_issuer: \"\" is not the token issuer's URL (auth_required is true)`,
+		`config: auth_jwks_url: \"\" is not the authorization server's JWKS URL (auth_required is true)`,
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
