@@ -7,9 +7,11 @@
 // The overlay network is not a trust boundary: each service checks the
 // token itself, as the edge does.
 //
-// JWT and JWKS handling is github.com/lestrrat-go/jwx/v3 (MIT), its jwk.Cache
-// keeping the key set; this package holds the policy: which algorithm, which
-// claims, which scopes, which paths stay open, and what a refusal looks like.
+// JWT parsing and claim validation are github.com/golang-jwt/jwt/v5 (MIT),
+// the keys of the set are read by github.com/MicahParks/jwkset (Apache-2.0);
+// this package holds the policy: which algorithm, which keys, which claims,
+// which scopes, which paths stay open, what a refusal looks like, and when
+// the set is fetched again.
 package bearer
 
 import (
@@ -20,9 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/common/logging"
@@ -64,7 +64,7 @@ type Guard struct {
 	keys   *keySet // nil: token checking is off
 	scopes *http.ServeMux
 	rules  Rules
-	parse  []jwt.ParseOption
+	parser *jwt.Parser
 	log    logrus.FieldLogger
 }
 
@@ -88,11 +88,11 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 
 // New returns the Guard of settings and rules. With tokens not required it
 // logs a warning that they are not checked, and its Middleware lets every
-// request through. Otherwise it starts fetching the key set in the
-// background (a service starts before the authorization server does, and
-// answers 401 until the keys are there); ctx bounds the fetching as a whole.
-// An error: the settings lack the key source, a rule is not a valid pattern
-// (or two collide), or the cache does not start.
+// request through. Otherwise it fetches the key set (waiting up to
+// FetchTimeout: a service starting before the authorization server starts
+// all the same, and answers 401 until the keys are there) and keeps it up
+// to date until Close. An error: the settings lack the key source, or a rule
+// is not a valid pattern (or two collide).
 func New(ctx context.Context, s Settings, rules Rules, log logrus.FieldLogger, opts ...Option) (*Guard, error) {
 	scopes, err := scopeMux(rules)
 	if err != nil {
@@ -114,19 +114,18 @@ func New(ctx context.Context, s Settings, rules Rules, log logrus.FieldLogger, o
 	for _, opt := range opts {
 		opt(&o)
 	}
-	g.keys, err = newKeySet(ctx, s.JWKSURL, o.client, o.now, o.unknownKIDGap, log)
-	if err != nil {
-		return nil, err
-	}
-	g.parse = []jwt.ParseOption{
-		jwt.WithKeyProvider(jws.KeyProviderFunc(g.provideKey)),
+	parse := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 		jwt.WithIssuer(s.Issuer),
-		jwt.WithAcceptableSkew(s.ClockSkew),
-		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithLeeway(s.ClockSkew),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
 	}
 	if s.Audience != "" {
-		g.parse = append(g.parse, jwt.WithAudience(s.Audience))
+		parse = append(parse, jwt.WithAudience(s.Audience))
 	}
+	g.parser = jwt.NewParser(parse...)
+	g.keys = newKeySet(ctx, s.JWKSURL, o.client, o.now, o.unknownKIDGap, log)
 	log.WithFields(logrus.Fields{IssuerKey: s.Issuer, JWKSURLKey: s.JWKSURL, AudienceKey: s.Audience}).Info("access tokens are checked")
 	return g, nil
 }
@@ -151,12 +150,10 @@ func (g *Guard) Checking() bool { return g.keys != nil }
 
 // Close stops fetching the key set; a closer for server.Runner.
 func (g *Guard) Close() error {
-	if g.keys == nil {
-		return nil
+	if g.keys != nil {
+		g.keys.close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), FetchTimeout)
-	defer cancel()
-	return g.keys.close(ctx)
+	return nil
 }
 
 // Middleware checks the token of every request whose path is not open
@@ -205,50 +202,48 @@ func (g *Guard) scopeFor(r *http.Request) string {
 	return g.rules[pattern]
 }
 
-// Verify checks raw, a JWS compact serialization: an RS256 signature by a key
-// of the set named by its "kid", then the claims. The error says why, for
-// the log only: the client is told invalid_token whatever it is.
+// Verify checks raw, a JWS compact serialization: an RS256 signature by the
+// key of the set its "kid" names, then the claims ("exp" required). The
+// error says why, for the log only: the client is told invalid_token
+// whatever it is.
 func (g *Guard) Verify(ctx context.Context, raw string) (Token, error) {
 	if g.keys == nil {
 		return Token{}, errors.New("bearer: token checking is off")
 	}
-	parsed, err := jwt.ParseString(raw, append(g.parse, jwt.WithContext(ctx))...)
+	var c claims
+	_, err := g.parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		// RFC 8725 §3.1: the algorithm is ours to choose, never the token's
+		// (WithValidMethods has refused every other one already).
+		if t.Method != jwt.SigningMethodRS256 {
+			return nil, fmt.Errorf("algorithm %q is not RS256", t.Method.Alg())
+		}
+		kid, _ := t.Header["kid"].(string)
+		return g.keys.key(ctx, kid)
+	})
 	if err != nil {
 		return Token{}, &tokenError{err: err}
 	}
-	t := Token{Raw: raw, Scopes: scopesOf(parsed)}
-	t.Subject, _ = parsed.Subject()
-	t.Expiry, _ = parsed.Expiration()
+	t := Token{Raw: raw, Subject: c.Subject, Scopes: c.scopes()}
+	if c.ExpiresAt != nil {
+		t.Expiry = c.ExpiresAt.Time
+	}
 	return t, nil
 }
 
-// provideKey is the jws.KeyProvider of Verify: RS256 only (RFC 8725 §3.1:
-// the algorithm is ours to choose, never the token's), with the key its
-// "kid" names.
-func (g *Guard) provideKey(ctx context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
-	h := sig.ProtectedHeaders()
-	alg, ok := h.Algorithm()
-	if !ok || alg.String() != jwa.RS256().String() {
-		return fmt.Errorf("algorithm %q is not RS256", alg.String())
-	}
-	kid, _ := h.KeyID()
-	key, err := g.keys.key(ctx, kid)
-	if err != nil {
-		return err
-	}
-	sink.Key(jwa.RS256(), key)
-	return nil
+// claims are the claims of an access token the services read.
+type claims struct {
+	jwt.RegisteredClaims
+	// Scope is RFC 9068 §2.2.3.1's space-separated string, or the JSON array
+	// Spring Authorization Server writes; Scp the same under the name some
+	// servers use. Spring Security's JwtGrantedAuthoritiesConverter reads
+	// "scope", then "scp".
+	Scope any `json:"scope"`
+	Scp   any `json:"scp"`
 }
 
-// scopesOf reads "scope" (RFC 9068 §2.2.3.1: space-separated; Spring
-// Authorization Server writes a JSON array), else "scp", as Spring
-// Security's JwtGrantedAuthoritiesConverter does.
-func scopesOf(t jwt.Token) []string {
-	for _, name := range []string{"scope", "scp"} {
-		var v any
-		if err := t.Get(name, &v); err != nil {
-			continue
-		}
+// scopes are the scopes of "scope", else of "scp".
+func (c *claims) scopes() []string {
+	for _, v := range []any{c.Scope, c.Scp} {
 		switch v := v.(type) {
 		case string:
 			return strings.Fields(v)
