@@ -16,8 +16,8 @@ import (
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/accountservice/internal/relay"
-	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/bearer"
+	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/config/configtest"
 )
@@ -51,7 +51,7 @@ func TestReadSettings(t *testing.T) {
 			},
 			AccountStore: "bolt",
 			VIPOutboxMax: 10000, VIPOutboxMaxAge: 24 * time.Hour, // the documented defaults
-			Auth:         bearer.Settings{Required: false, ClockSkew: bearer.DefaultClockSkew},
+			Auth: bearer.Settings{Required: false, ClockSkew: bearer.DefaultClockSkew},
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 	. "github.com/smartystreets/goconvey/convey"
 
@@ -44,10 +45,20 @@ func TestTokens(t *testing.T) {
 			So(rec.Code, ShouldEqual, http.StatusForbidden)
 			So(rec.Header().Get("WWW-Authenticate"), ShouldContainSubstring, `scope="account:write"`)
 		})
+		Convey("a path the router reads as /accounts gets /accounts's rule, however it is spelled", func() {
+			for _, target := range []string{"/%61ccounts", "//accounts", "/accounts/../accounts", "/./accounts"} {
+				rec := f.do("POST", target, strings.NewReader(`{"name":"Mallory"}`),
+					"Content-Type", "application/json", "Authorization", "Bearer "+iss.Token(t, bearer.ScopeRead))
+				So(rec.Code, ShouldBeIn, http.StatusForbidden, http.StatusMovedPermanently) // refused, or redirected to /accounts
+			}
+		})
 		Convey("a write token creates one", func() {
 			rec := f.do("POST", "/accounts", strings.NewReader(`{"name":"Ada"}`),
 				"Content-Type", "application/json", "Authorization", "Bearer "+iss.Token(t, bearer.ScopeWrite))
 			So(rec.Code, ShouldEqual, http.StatusCreated)
+		})
+		Convey("every route has a scope rule, is open, or is the token-only test hook", func() {
+			bearertest.CheckRules(t, f.router.(*mux.Router), api.AuthRules(), "GET /testability/healthy/{state}")
 		})
 		Convey("/health and /info stay open", func() {
 			So(f.do("GET", "/health", nil).Code, ShouldEqual, http.StatusOK)

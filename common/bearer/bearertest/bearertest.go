@@ -13,11 +13,14 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/goblog/common/bearer"
 )
@@ -175,4 +178,43 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
+}
+
+// CheckRules fails t unless every route of router, with each method it
+// serves, is open (bearer.IsOpen), has a scope in rules, or is one of
+// tokenOnly ("GET /testability/healthy/{state}": any valid token will do).
+// HEAD is covered by the GET rule, OPTIONS needs no scope. Call it once the
+// router is complete, so a route added without a rule fails the service's
+// tests instead of answering any token holder.
+func CheckRules(t testing.TB, router *mux.Router, rules bearer.Rules, tokenOnly ...string) {
+	t.Helper()
+	checked := 0
+	err := router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return nil // a route without a path (a subrouter's)
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			return nil
+		}
+		for _, m := range methods {
+			pattern := m + " " + tpl
+			switch {
+			case m == http.MethodOptions, bearer.IsOpen(tpl), slices.Contains(tokenOnly, pattern):
+			case m == http.MethodHead && rules[http.MethodGet+" "+tpl] != "":
+			case rules[pattern] != "":
+			default:
+				t.Errorf("route %s has no scope rule: add it to the service's AuthRules, or list it as open or token-only", pattern)
+			}
+			checked++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking the routes: %v", err)
+	}
+	if checked == 0 {
+		t.Fatal("no route with a path and methods: is the router complete?")
+	}
 }

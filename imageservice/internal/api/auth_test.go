@@ -52,6 +52,9 @@ func TestTokens(t *testing.T) {
 			}
 			So(do(r, "POST", "/image", "image/jpeg", nil).Code, ShouldEqual, http.StatusUnauthorized)
 		})
+		Convey("every route has a scope rule or is open", func() {
+			bearertest.CheckRules(t, r, AuthRules())
+		})
 		Convey("/health stays open", func() {
 			So(get("/health", "").Code, ShouldEqual, http.StatusOK)
 		})

@@ -44,6 +44,9 @@ func TestTokens(t *testing.T) {
 			So(get("/vip/stats", "Bearer "+iss.Token(t, bearer.ScopeWrite)), ShouldEqual, http.StatusForbidden)
 			So(get("/vip/stats", "Bearer "+iss.Token(t, bearer.ScopeRead)), ShouldEqual, http.StatusOK)
 		})
+		Convey("every route has a scope rule or is open", func() {
+			bearertest.CheckRules(t, r, AuthRules())
+		})
 		Convey("/health and /health/live stay open", func() {
 			So(get("/health", ""), ShouldEqual, http.StatusOK)
 			So(get("/health/live", ""), ShouldEqual, http.StatusOK)
