@@ -273,9 +273,11 @@ func (e *scopeError) Error() string { return "token lacks scope " + e.scope }
 
 // refuse answers err as RFC 6750 §3 says and logs why at debug.
 func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	logging.WithContext(g.log, r.Context()).WithFields(logrus.Fields{
-		"method": r.Method, "path": r.URL.Path, "reason": err.Error(),
-	}).Debug("request refused: access token")
+	if debugEnabled(g.log) { // a flood of bad tokens costs no log entries at info
+		logging.WithContext(g.log, r.Context()).WithFields(logrus.Fields{
+			"method": r.Method, "path": r.URL.Path, "reason": err.Error(),
+		}).Debug("request refused: access token")
+	}
 
 	challenge := `Bearer realm="` + Realm + `"`
 	var (
@@ -298,4 +300,17 @@ func (g *Guard) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("WWW-Authenticate", challenge)
 	w.Header().Set("Cache-Control", "no-store")
 	server.WriteError(w, status, msg)
+}
+
+// debugEnabled reports whether log writes debug entries, read per call (a
+// refresh changes the level). A FieldLogger that is neither a
+// *logrus.Logger nor a *logrus.Entry is assumed to.
+func debugEnabled(log logrus.FieldLogger) bool {
+	switch l := log.(type) {
+	case *logrus.Logger:
+		return l.IsLevelEnabled(logrus.DebugLevel)
+	case *logrus.Entry:
+		return l.Logger.IsLevelEnabled(logrus.DebugLevel)
+	}
+	return true
 }
