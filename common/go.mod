@@ -15,6 +15,7 @@ require (
 	github.com/smartystreets/goconvey v1.8.1
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sync v0.25.0
+	golang.org/x/time v0.9.0
 )
 
 require (
@@ -22,7 +23,6 @@ require (
 	github.com/jtolds/gls v4.20.0+incompatible // indirect
 	github.com/smarty/assertions v1.15.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/time v0.9.0 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
