@@ -217,16 +217,17 @@ e2e-redeploy: ## after make e2e: make down, make up, and every account that e2e 
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 
 # Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
-# RAMP (seconds) and IDLE (seconds of idle baseline) pass through when given.
+# RAMP (seconds), IDLE (seconds of idle baseline) and POSTS (GetAccounts: POSTs out of every 100
+# requests, e.g. 20 for the write-heavy run) pass through when given.
 SIMULATION ?= GetAccounts
 USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE))
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(POSTS),POSTS=$(POSTS))
 
 .PHONY: loadtest
-loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION)
+loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION, POSTS=20: write-heavy)
 	$(LOADTEST_ENV) bash loadtest/run.sh
 
 .PHONY: loadtest-smoke
