@@ -194,27 +194,40 @@ refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in t
 # integration tests (scripts/ensure-rabbitmq.sh) is stopped first; `make test-integration-go`
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
 E2E_FLAGS ?= -v
+E2E_ACKNOWLEDGED ?= .run/e2e-acknowledged.txt
 .PHONY: e2e
 e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...
 	@# One package (the others have no tests): go test streams its -v output as the checks run.
-	$(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
+	E2E_ACKNOWLEDGED_FILE=$(abspath $(E2E_ACKNOWLEDGED)) $(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
+
+# Issue 9, system story 5: `make e2e` writes every account it saw acknowledged (201) to
+# E2E_ACKNOWLEDGED (one "id name" line each); this target replaces the stack with `make down` and
+# `make up` (volumes kept) and reads every one back through the edge (e2e/redeploy_test.go).
+.PHONY: e2e-redeploy
+e2e-redeploy: ## after make e2e: make down, make up, and every account that e2e run acknowledged reads back
+	@test -s $(E2E_ACKNOWLEDGED) || { echo "$(E2E_ACKNOWLEDGED) is missing or empty: run make e2e first" >&2; exit 1; }
+	$(MAKE) down
+	$(MAKE) up
+	E2E_REDEPLOYED=1 E2E_ACKNOWLEDGED_FILE=$(abspath $(E2E_ACKNOWLEDGED)) \
+		$(GO) test -tags e2e -count=1 -timeout 10m $(E2E_FLAGS) -run '^TestAcknowledgedAccountsSurviveRedeploy$$' ./e2e
 
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 
 # Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
-# RAMP (seconds) and IDLE (seconds of idle baseline) pass through when given.
+# RAMP (seconds), IDLE (seconds of idle baseline) and POSTS (GetAccounts: POSTs out of every 100
+# requests, e.g. 20 for the write-heavy run) pass through when given.
 SIMULATION ?= GetAccounts
 USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE))
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(POSTS),POSTS=$(POSTS))
 
 .PHONY: loadtest
-loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION)
+loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION, POSTS=20: write-heavy)
 	$(LOADTEST_ENV) bash loadtest/run.sh
 
 .PHONY: loadtest-smoke

@@ -46,6 +46,10 @@ var httpClient = systest.NewClient()
 // through; TestMain starts it.
 var probe *probeContainer
 
+// acknowledged records the accounts the stories saw acknowledged, for story 5 of issue 9
+// (redeploy_test.go); TestMain creates it, but not in the run after a redeploy, which reads it.
+var acknowledged *acknowledgedLog
+
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -72,6 +76,18 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer probe.remove()
+	if !redeployed {
+		acknowledged, err = newAcknowledgedLog(acknowledgedFile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := acknowledged.close(); err != nil {
+				fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			}
+		}()
+	}
 	return m.Run()
 }
 

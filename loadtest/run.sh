@@ -16,6 +16,8 @@
 # Environment:
 #   SIMULATION   GetAccounts (default) or GoVsJvm
 #   USERS        GetAccounts: virtual users, each one request a second (default 100)
+#   POSTS        GetAccounts: POST /accounts out of every 100 requests, 0-100 (default 0: reads
+#                only); 20 is the write-heavy scenario of issue 9
 #   RATE         GoVsJvm: requests per second on each of the two services (default 200)
 #   DURATION     seconds of load, the ramp included (default 60)
 #   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
@@ -38,6 +40,7 @@ LOAD_IMAGE=goblog/loadtest-gatling:latest
 
 SIMULATION=${SIMULATION:-GetAccounts}
 USERS=${USERS:-100}
+POSTS=${POSTS:-0}
 RATE=${RATE:-200}
 DURATION=${DURATION:-60}
 BASE_URL=${BASE_URL:-http://localhost:8765/api}
@@ -49,13 +52,14 @@ ENSURE_STACK=${ENSURE_STACK:-1}
 E2E_WAIT=${E2E_WAIT:-1800}
 REPORT_ROOT=${REPORT_ROOT:-$HERE/report}
 case $SIMULATION in
-GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users" ;;
+GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users"; ((POSTS == 0)) || LABEL+=" ${POSTS}% POSTs" ;;
 GoVsJvm) RAMP=${RAMP:-10}; LABEL="${RATE} req/s" ;;
 *) echo "run.sh: SIMULATION must be GetAccounts or GoVsJvm, not $SIMULATION" >&2; exit 2 ;;
 esac
-for v in USERS RATE DURATION RAMP IDLE SETTLE SETTLE_CPU; do
+for v in USERS POSTS RATE DURATION RAMP IDLE SETTLE SETTLE_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
 done
+((POSTS <= 100)) || { echo "run.sh: POSTS ($POSTS) is a share of 100 requests" >&2; exit 2; }
 ((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
 
 log() { printf '%s loadtest: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -235,6 +239,7 @@ case $SIMULATION in
 GetAccounts)
     export M_USERS=$USERS M_BASE_URL=$BASE_URL M_LOAD_FROM="Gatling on the host (gatling-maven-plugin) to $BASE_URL"
     export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP"
+    ((POSTS == 0)) || M_COMMAND+=" POSTS=$POSTS"
     ;;
 GoVsJvm)
     export M_RATE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
@@ -277,7 +282,7 @@ case $SIMULATION in
 GetAccounts)
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
-        -Dusers="$USERS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
+        -Dusers="$USERS" -DpostPercent="$POSTS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
         -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
     ;;

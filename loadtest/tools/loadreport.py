@@ -30,13 +30,15 @@ import time
 
 STACK = "goblog"
 
-# The groups the Go/JVM comparison is made of. turbine (Go) and rabbitmq (Erlang) are support
-# services and stay out of both groups; they are still listed per service.
+# The groups the Go/JVM comparison is made of. turbine (Go), rabbitmq (Erlang) and postgres are
+# support services and stay out of both groups; they are still listed per service.
 GO = ["accountservice", "imageservice", "vipservice"]
 JVM = ["quotes-service", "configserver", "edge-server", "zipkin", "hystrix-dashboard"]
+# postgres is accountservice's store on Swarm (issue 9): PostgreSQL's own processes, in C, neither
+# Go nor JVM, so outside both groups like the broker.
 LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
-            "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
-ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
+            "rabbitmq": "Erlang", "postgres": "PostgreSQL (C, neither)", "gatling": "JVM (load generator)"}
+ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "postgres", "gatling"]
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 
@@ -541,7 +543,7 @@ class Doc:
 PALETTE = {"accountservice": "#1b9e77", "imageservice": "#66a61e", "vipservice": "#2ca02c",
            "turbine": "#17becf", "quotes-service": "#d62728", "configserver": "#ff7f0e",
            "edge-server": "#9467bd", "zipkin": "#8c564b", "hystrix-dashboard": "#e377c2",
-           "rabbitmq": "#7f7f7f", "gatling": "#bcbd22"}
+           "rabbitmq": "#7f7f7f", "postgres": "#336791", "gatling": "#bcbd22"}
 
 
 def color(key, i):
