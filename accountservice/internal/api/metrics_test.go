@@ -33,5 +33,13 @@ func TestMetrics(t *testing.T) {
 				`goblog_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
 			})
 		})
+
+		Convey("an account read counts a successful call of each circuit, both closed", func() {
+			So(f.do(http.MethodGet, "/accounts/10000", nil).Code, ShouldEqual, http.StatusOK)
+			body := f.do(http.MethodGet, "/metrics", nil).Body.String()
+			So(body, ShouldContainSubstring, `goblog_circuit_calls_total{circuit="quotes-service",outcome="success"} 1`)
+			So(body, ShouldContainSubstring, `goblog_circuit_calls_total{circuit="imageservice",outcome="success"} 1`)
+			So(body, ShouldContainSubstring, `goblog_circuit_open{circuit="quotes-service"} 0`)
+		})
 	})
 }

@@ -52,8 +52,8 @@ type Dependencies struct {
 	CircuitOptions []circuit.Option
 	Log            *logrus.Logger
 	// Metrics is the service's registry (metrics.NewRegistry), served at GET
-	// /metrics, where the requests and the circuits are measured; nil: a
-	// registry of the App's own (tests).
+	// /metrics, where the requests (metrics.HTTP) and the circuits
+	// (circuit.Metrics) are measured; nil: a registry of the App's own (tests).
 	Metrics *prometheus.Registry
 	// ServedBy names this instance in every response (the container's IP).
 	ServedBy string
@@ -81,7 +81,8 @@ func New(cfg Config, deps Dependencies) *App {
 		reg = prometheus.NewRegistry()
 	}
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
-	breaker := circuit.NewClient(deps.Tracer.HTTPClient(deps.Transport), deps.CircuitOptions...)
+	circuitOpts := append([]circuit.Option{circuit.WithMetrics(circuit.NewMetrics(reg))}, deps.CircuitOptions...)
+	breaker := circuit.NewClient(deps.Tracer.HTTPClient(deps.Transport), circuitOpts...)
 	a := &App{Accounts: account.NewService(account.ServiceConfig{
 		Store:    deps.Store,
 		Quotes:   quotes.New(breaker, cfg.QuotesURL, reqLog),
