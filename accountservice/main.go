@@ -20,6 +20,7 @@ import (
 	"github.com/goblog/accountservice/internal/boltstore"
 	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/relay"
+	"github.com/goblog/accountservice/internal/storemetrics"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
@@ -71,15 +72,17 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		_ = tracer.Close()
 		return err
 	}
+	db = storemetrics.Wrap(db, cfg.AccountStore, reg) // every operation timed, by kind (bolt, postgres)
 	var (
 		broker   *messaging.Client
 		notifier account.Notifier = vip.Discard{}
 		vipRelay *relay.Relay
 	)
 	if cfg.AMQPURL != "" {
-		// A broker that refuses our credentials makes the client reload the
-		// whole configuration (the live settings too) for a new amqp_server_url.
-		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(cfgStore)))
+		// Named accountservice@<servedBy> in the management UI. A broker that
+		// refuses our credentials makes the client reload the whole
+		// configuration (the live settings too) for a new amqp_server_url.
+		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(serviceName, servedBy, cfgStore, messaging.NewMetrics(reg))...)
 		// A VIP read is recorded in the outbox (the store) before it answers;
 		// the relay publishes it with publisher confirms (at least once).
 		vipRelay = relay.New(relay.Config{
