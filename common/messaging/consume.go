@@ -12,6 +12,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/tracing"
 )
 
 // subscription is a consumer the client sets up again after every reconnect.
@@ -242,7 +244,10 @@ func (c *Client) consume(ctx context.Context, s *subscription, deliveries <-chan
 
 // dispatch runs the handler and acks, or rejects without requeue on error or panic.
 func (c *Client) dispatch(ctx context.Context, s *subscription, d amqp.Delivery) {
-	log := s.log.WithFields(logrus.Fields{"deliveryTag": d.DeliveryTag, "redelivered": d.Redelivered})
+	// The message's trace (traceId, and spanId of its sender), so these
+	// lines join the handler's in a search by trace id.
+	log := s.log.WithFields(tracing.MessageLogFields(d.Headers)).
+		WithFields(logrus.Fields{"deliveryTag": d.DeliveryTag, "redelivered": d.Redelivered})
 	err := runHandler(ctx, s.handler, d)
 	c.opts.metrics.handled(s.metric, err != nil)
 	if err != nil {
