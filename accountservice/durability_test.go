@@ -78,6 +78,7 @@ func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf(`goblog_store_operation_duration_seconds_count{operation="read",store="bolt"} %d`, n+1),
 		`goblog_store_operation_duration_seconds_count{operation="create",store="bolt"} 1`,
+		`goblog_store_operation_duration_seconds_count{operation="seed",store="bolt"} 1`,
 		fmt.Sprintf(`goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} %d`, n+1),
 		"goblog_messaging_connection_up 0",
 	} {

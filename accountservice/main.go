@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -67,12 +68,11 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("starting tracer: %w", err)
 	}
-	db, err := openStore(ctx, cfg, tracer, log)
+	db, err := openStore(ctx, cfg, tracer, reg, log)
 	if err != nil {
 		_ = tracer.Close()
 		return err
 	}
-	db = storemetrics.Wrap(db, cfg.AccountStore, reg) // every operation timed, by kind (bolt, postgres)
 	var (
 		broker   *messaging.Client
 		notifier account.Notifier = vip.Discard{}
@@ -178,8 +178,9 @@ func startRelay(r *relay.Relay, log logrus.FieldLogger) func() error {
 }
 
 // openStore opens the store account_store names (a bbolt file, or PostgreSQL
-// once it is reachable and migrated) and seeds it on its first start.
-func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log logrus.FieldLogger) (accountStore, error) {
+// once it is reachable and migrated), measured on reg (every operation timed,
+// by kind), and seeds it on its first start.
+func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, reg prometheus.Registerer, log logrus.FieldLogger) (accountStore, error) {
 	var (
 		db    accountStore
 		where logrus.Fields
@@ -196,6 +197,7 @@ func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log lo
 	if err != nil {
 		return nil, err
 	}
+	db = storemetrics.Wrap(db, cfg.AccountStore, reg)
 	seeded, err := db.Seed(ctx, account.SeedAccounts(100))
 	if err != nil {
 		_ = db.Close()
