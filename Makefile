@@ -205,13 +205,14 @@ e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 
 # Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
-# RAMP (seconds) and IDLE (seconds of idle baseline) pass through when given.
+# RAMP (seconds), IDLE (seconds of idle baseline) and AFTER (seconds of idle after the load) pass
+# through when given.
 SIMULATION ?= GetAccounts
 USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE))
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(AFTER),AFTER=$(AFTER))
 
 .PHONY: loadtest
 loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION)

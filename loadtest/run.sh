@@ -21,6 +21,9 @@
 #   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
 #   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
 #   IDLE         seconds of idle baseline before the load (default 20)
+#   AFTER        seconds of idle after the load, still sampled (default 0: none); the report gives
+#                each container's memory 2 and 10 minutes after the load's end when AFTER reaches
+#                them (AFTER=600 for both): does memory come back down once the load is over?
 #   SETTLE       before the baseline, wait at most this many seconds (default 120) until the
 #                whole machine is below SETTLE_CPU % of one core (default 40) over 10 s: JVMs keep
 #                compiling for minutes after a deploy, and the baseline should be idle
@@ -42,6 +45,7 @@ RATE=${RATE:-200}
 DURATION=${DURATION:-60}
 BASE_URL=${BASE_URL:-http://localhost:8765/api}
 IDLE=${IDLE:-20}
+AFTER=${AFTER:-0}
 SETTLE=${SETTLE:-120}
 SETTLE_CPU=${SETTLE_CPU:-40}
 STRICT=${STRICT:-1}
@@ -53,7 +57,7 @@ GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users" ;;
 GoVsJvm) RAMP=${RAMP:-10}; LABEL="${RATE} req/s" ;;
 *) echo "run.sh: SIMULATION must be GetAccounts or GoVsJvm, not $SIMULATION" >&2; exit 2 ;;
 esac
-for v in USERS RATE DURATION RAMP IDLE SETTLE SETTLE_CPU; do
+for v in USERS RATE DURATION RAMP IDLE AFTER SETTLE SETTLE_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
 done
 ((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
@@ -179,10 +183,10 @@ env = os.environ
 meta = {k: env.get("M_" + k.upper()) for k in
         ["run_id", "simulation", "label", "users", "rate", "duration", "ramp", "base_url",
          "load_from", "command", "git", "idle_start", "idle_end", "load_started", "load_ended",
-         "gatling_rc", "e2e_during_load", "settled_cpu"]}
+         "gatling_rc", "e2e_during_load", "settled_cpu", "after"]}
 for k in ["idle_start", "idle_end", "load_started", "load_ended"]:
     meta[k] = float(meta[k]) if meta[k] else None
-for k in ["duration", "ramp", "gatling_rc", "settled_cpu"]:
+for k in ["duration", "ramp", "gatling_rc", "settled_cpu", "after"]:
     meta[k] = int(meta[k]) if meta[k] else None
 meta["cpus"] = os.cpu_count()
 with open("/proc/meminfo") as f:
@@ -228,17 +232,20 @@ mkdir -p "$RUN_DIR"
 log "report folder $RUN_DIR"
 
 export M_RUN_ID=$RUN_ID M_SIMULATION=$SIMULATION M_LABEL=$LABEL M_DURATION=$DURATION M_RAMP=$RAMP
+export M_AFTER=$AFTER
+AFTER_ARG=
+((AFTER == 0)) || AFTER_ARG=" AFTER=$AFTER"
 export M_GIT
 M_GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && M_GIT+=-dirty
 case $SIMULATION in
 GetAccounts)
     export M_USERS=$USERS M_BASE_URL=$BASE_URL M_LOAD_FROM="Gatling on the host (gatling-maven-plugin) to $BASE_URL"
-    export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP"
+    export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
     ;;
 GoVsJvm)
     export M_RATE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
-    export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP"
+    export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
     ;;
 esac
 
@@ -300,6 +307,10 @@ if e2e_running || grep -q '"others_busy": true' "$RUN_DIR/samples.jsonl" 2>/dev/
     log "WARNING: an e2e run or a deploy was going on during the load: the figures are disturbed"
 fi
 sleep 3 # the last samples after the load
+if ((AFTER > 3)); then
+    log "idle after the load: ${AFTER}s, still sampling (memory 2 and 10 minutes after its end)"
+    sleep $((AFTER - 3))
+fi
 kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=

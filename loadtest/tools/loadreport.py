@@ -39,6 +39,8 @@ LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
 ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
+# Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
+AFTER_POINTS = [(120, "2 min"), (600, "10 min")]
 
 # The log line that says a service is ready to serve, searched in `docker logs --timestamps`.
 READY_PATTERNS = [
@@ -658,6 +660,10 @@ def cmd_report(run_dir):
     ramp = float(meta.get("ramp") or 0)
     full_start = load_start + ramp if load_start is not None else None
     t0 = samples[0]["t"] if samples else (idle_start or 0)
+    after = float(meta.get("after") or 0)
+    # Memory after the load: the samples within 5 s of each of these many seconds past its end,
+    # for those the AFTER tail reached.
+    after_points = [(sec, label) for sec, label in AFTER_POINTS if load_end is not None and after >= sec]
 
     per_service = series(samples)
     keys = sorted(per_service, key=lambda k: (ORDER.index(base_service(k)) if base_service(k) in ORDER
@@ -677,6 +683,8 @@ def cmd_report(run_dir):
             "peak_mem": max((p[1] for p in load), default=None),
             "load_cpu_mean": mean(p[2] for p in full),
             "peak_cpu": max((p[2] for p in load), default=None),
+            "after_mem": {label: mean(p[1] for p in window(pts, load_end + sec - 5, load_end + sec + 5))
+                          for sec, label in after_points},
             "image_bytes": f.get("image_bytes"),
             "ready_s": f.get("ready_s"),
             "config_attempts": f.get("config_attempts"),
@@ -758,6 +766,17 @@ def cmd_report(run_dir):
     if busiest and busiest[0][0] > 0:
         doc.p("Busiest containers at full load (mean CPU): " +
               ", ".join(f"{k} {c:.0f} %" for c, k in busiest) + ".")
+    if after_points:
+        labels = [label for _, label in after_points]
+        doc.p(f"Idle after the load: memory (MiB, mean of the samples within 5 s) at {', '.join(labels)} "
+              f"after the load's end (AFTER={after:g} s), beside the idle baseline before it and the "
+              "peak. Does each service give back what the load made it take?" +
+              (" **An e2e run or a deploy was going on after the load: these figures are disturbed.**"
+               if any(smp.get("others_busy") for smp in samples if smp["t"] > load_end) else ""))
+        doc.table(["service", "kind", "idle MiB (before)", "peak MiB (load)"] + [f"MiB {lab} after" for lab in labels],
+                  [[k, rows[k]["language"], fmt(rows[k]["idle_mem"]), fmt(rows[k]["peak_mem"])] +
+                   [fmt(rows[k]["after_mem"].get(lab)) for lab in labels] for k in keys],
+                  ["l", "l"] + ["r"] * (2 + len(labels)))
 
     # --- Go vs JVM
     def group(names, field):
@@ -825,6 +844,12 @@ def cmd_report(run_dir):
         worst = max(go_peak)
         targets.append(["Go service ≤ 40 MiB under load", f"max {worst:.1f} MiB at {meta.get('label', '')}",
                         "met" if worst <= 40 else "missed"])
+    go_after = [rows[n]["after_mem"].get("2 min") for n in GO if n in rows]
+    go_after = [v for v in go_after if v is not None]
+    if go_after:
+        worst = max(go_after)
+        targets.append(["Go service ≤ 8 MiB 2 min after the load (issue 13)", f"max {worst:.1f} MiB",
+                        "met" if worst <= 8 else "missed"])
     if go_idle and jvm_idle:
         r = mean(jvm_idle) / mean(go_idle)
         targets.append(["JVM/Go idle memory ≥ 30x", f"{r:.1f}x (means)", "met" if r >= 30 else "missed"])
@@ -851,6 +876,8 @@ def cmd_report(run_dir):
     # --- charts
     phases = [("idle", idle_start, idle_end, "#f4f4f4"), ("ramp", load_start, full_start, "#fff4dd"),
               ("full load", full_start, load_end, "#ffe9c4")]
+    if after and load_end:
+        phases.append(("after", load_end, load_end + after, "#eef6ee"))
     mem_lines = [(k, color(k, i), [(t, m) for t, m, _ in per_service[k]]) for i, k in enumerate(keys)]
     cpu_lines = [(k, color(k, i), [(t, c) for t, _, c in per_service[k]]) for i, k in enumerate(keys)]
     host_line = ("whole machine", "#000000", [(s["t"], s["host_cpu"]) for s in samples])
