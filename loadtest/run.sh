@@ -19,6 +19,9 @@
 #   RATE         GoVsJvm: requests per second on each of the two services (default 200)
 #   DURATION     seconds of load, the ramp included (default 60)
 #   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
+#   TUNED        GoVsJvm: 1 (default) also loads quotes-service-tuned, the same jar with tuned JVM
+#                settings (deploy/jvm-tuned.Dockerfile), deployed as goblog_quotes-service-tuned for
+#                the run and removed after it; 0: imageservice and quotes-service only
 #   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
 #   IDLE         seconds of idle baseline before the load (default 20)
 #   AFTER        seconds of idle after the load, still sampled (default 0: none); the report gives
@@ -46,6 +49,7 @@ DURATION=${DURATION:-60}
 BASE_URL=${BASE_URL:-http://localhost:8765/api}
 IDLE=${IDLE:-20}
 AFTER=${AFTER:-0}
+TUNED=${TUNED:-1}
 SETTLE=${SETTLE:-120}
 SETTLE_CPU=${SETTLE_CPU:-40}
 STRICT=${STRICT:-1}
@@ -60,6 +64,8 @@ esac
 for v in USERS RATE DURATION RAMP IDLE AFTER SETTLE SETTLE_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
 done
+[[ $TUNED == 0 || $TUNED == 1 ]] || { echo "run.sh: TUNED must be 0 or 1, not $TUNED" >&2; exit 2; }
+[[ $SIMULATION == GoVsJvm ]] || TUNED=0
 ((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
 
 log() { printf '%s loadtest: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -176,6 +182,39 @@ build_load_image() {
     out=$(docker build -t "$LOAD_IMAGE" -f "$HERE/Dockerfile" "$ctx" 2>&1) || { echo "$out" >&2; die "docker build of $LOAD_IMAGE failed"; }
 }
 
+# The tuned twin of quotes-service is not part of the stack (it would cost every deploy a JVM):
+# it joins it for a GoVsJvm run, labelled as one of the stack's services so that the report
+# samples it like the others and `make down` removes it too, and leaves after the run.
+TUNED_SERVICE=${STACK}_quotes-service-tuned
+TUNED_CREATED=0
+
+deploy_tuned() {
+    log "building goblog/quotes-service-tuned (a class-data sharing training run the first time)"
+    "$ROOT/deploy/build-images.sh" quotes-service-tuned >&2
+    local ref
+    ref=$(cat "$ROOT/.run/images/quotes-service-tuned.ref") || die "no image ref for quotes-service-tuned"
+    docker service rm "$TUNED_SERVICE" >/dev/null 2>&1 || true
+    log "deploying $TUNED_SERVICE ($ref)"
+    TUNED_CREATED=1
+    docker service create --detach --quiet --name "$TUNED_SERVICE" \
+        --label "com.docker.stack.namespace=$STACK" --container-label "com.docker.stack.namespace=$STACK" \
+        --network "name=$NETWORK,alias=quotes-service-tuned" --limit-memory 512M --stop-grace-period 20s \
+        --env ZIPKIN_BASE_URL=http://zipkin:9411 "$ref" >/dev/null
+    local deadline=$((SECONDS + 300))
+    until docker ps --filter "label=com.docker.swarm.service.name=$TUNED_SERVICE" --format '{{.Status}}' |
+        grep -q '(healthy)'; do
+        ((SECONDS < deadline)) || die "$TUNED_SERVICE not healthy after 300 s"
+        sleep 3
+    done
+    log "$TUNED_SERVICE is healthy"
+}
+
+remove_tuned() {
+    ((TUNED_CREATED)) || return 0
+    docker service rm "$TUNED_SERVICE" >/dev/null 2>&1 || true
+    TUNED_CREATED=0
+}
+
 write_meta() {
     python3 - "$RUN_DIR/meta.json" <<'EOF'
 import json, os, sys
@@ -183,10 +222,10 @@ env = os.environ
 meta = {k: env.get("M_" + k.upper()) for k in
         ["run_id", "simulation", "label", "users", "rate", "duration", "ramp", "base_url",
          "load_from", "command", "git", "idle_start", "idle_end", "load_started", "load_ended",
-         "gatling_rc", "e2e_during_load", "settled_cpu", "after"]}
+         "gatling_rc", "e2e_during_load", "settled_cpu", "after", "rate_per_service"]}
 for k in ["idle_start", "idle_end", "load_started", "load_ended"]:
     meta[k] = float(meta[k]) if meta[k] else None
-for k in ["duration", "ramp", "gatling_rc", "settled_cpu", "after"]:
+for k in ["duration", "ramp", "gatling_rc", "settled_cpu", "after", "rate_per_service"]:
     meta[k] = int(meta[k]) if meta[k] else None
 meta["cpus"] = os.cpu_count()
 with open("/proc/meminfo") as f:
@@ -202,6 +241,7 @@ M_LOAD_STARTED=
 cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
     [[ -n $LOAD_CONTAINER ]] && docker rm -f "$LOAD_CONTAINER" >/dev/null 2>&1
+    remove_tuned
     # A run that ended before any load leaves no half-filled report folder behind.
     [[ -n $RUN_DIR && -z $M_LOAD_STARTED ]] && rm -rf "$RUN_DIR"
     return 0
@@ -224,6 +264,7 @@ ensure_stack
 log "compiling the simulations"
 mvnq test-compile
 [[ $SIMULATION == GoVsJvm ]] && { log "building $LOAD_IMAGE"; build_load_image; }
+((TUNED == 0)) || deploy_tuned
 
 RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr '[:upper:]' '[:lower:]' <<<"$SIMULATION")-${LABEL// /}
 RUN_ID=${RUN_ID//\//}
@@ -244,8 +285,9 @@ GetAccounts)
     export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
     ;;
 GoVsJvm)
-    export M_RATE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
+    export M_RATE=$RATE M_RATE_PER_SERVICE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
     export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
+    ((TUNED)) || M_COMMAND+=" TUNED=0"
     ;;
 esac
 
@@ -293,6 +335,7 @@ GoVsJvm)
     timeout $((DURATION + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
         --memory 1g -v "$RUN_DIR:/out" "$LOAD_IMAGE" \
         -Drate="$RATE" -Dduration="$DURATION" -Dramp="$RAMP" -Dmarks=/out/marks \
+        -DtunedUrl="$( ((TUNED)) && echo http://quotes-service-tuned:8080)" \
         io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /out/gatling-results \
         2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}

@@ -34,9 +34,12 @@ STACK = "goblog"
 # services and stay out of both groups; they are still listed per service.
 GO = ["accountservice", "imageservice", "vipservice"]
 JVM = ["quotes-service", "configserver", "edge-server", "zipkin", "hystrix-dashboard"]
+# quotes-service with tuned JVM settings (GoVsJvm only, deploy/jvm-tuned.Dockerfile): compared
+# with the twins below, kept out of the JVM group so the stack's figures stay the stack's.
+TUNED = "quotes-service-tuned"
 LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
-            "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
-ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
+            TUNED: "JVM (tuned)", "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
+ORDER = GO + ["turbine"] + JVM[:1] + [TUNED] + JVM[1:] + ["rabbitmq", "gatling"]
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 # Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
@@ -822,14 +825,59 @@ def cmd_report(run_dir):
              ratio(j["image_bytes"], g["image_bytes"])],
         ]
         by_name = {name: s for name, s in stats}
-        gs = next((s for n, s in by_name.items() if n.startswith(go_name)), None)
-        js = next((s for n, s in by_name.items() if n.startswith(jvm_name)), None)
+        gs = next((s for n, s in by_name.items() if n.startswith(go_name + " ")), None)
+        js = next((s for n, s in by_name.items() if n.startswith(jvm_name + " ")), None)
         if gs and js:
             for lab, fld in [("p50 ms", "p50"), ("p99 ms", "p99"), ("max ms", "max")]:
                 pair_rows.append([f"latency {lab}", fmt_ms(gs[fld]), fmt_ms(js[fld]), ratio(js[fld], gs[fld])])
             pair_rows.append(["failed requests", gs["ko"], js["ko"], ""])
         doc.p(f"The twins: {go_name} (Go) and {jvm_name} (Spring Boot), both trivial JSON endpoints.")
         doc.table(["", go_name, jvm_name, "JVM / Go"], pair_rows)
+
+    # --- the tuned JVM (issue 13, item 4)
+    rate = meta.get("rate_per_service")
+    if go_name in rows and jvm_name in rows and TUNED in rows:
+        names = [go_name, jvm_name, TUNED]
+        by_name = {name: s for name, s in stats}
+
+        def request_stats(name):
+            return next((s for n, s in by_name.items() if n.startswith(name + " ")), None)
+
+        def cpu_per_request(name):
+            c = rows[name]["load_cpu_mean"]
+            return c / 100 * 1e6 / rate if c is not None and rate else None
+
+        table_rows = [
+            ["idle memory, MiB"] + [fmt(rows[n]["idle_mem"]) for n in names],
+            ["peak memory under load, MiB"] + [fmt(rows[n]["peak_mem"]) for n in names],
+        ]
+        for label in rows[go_name]["after_mem"]:
+            table_rows.append([f"memory {label} after the load, MiB"] +
+                              [fmt(rows[n]["after_mem"].get(label)) for n in names])
+        table_rows += [
+            [f"CPU per request at {rate} req/s, µs (mean CPU at full load ÷ rate)"] +
+            [fmt(cpu_per_request(n), 0) for n in names],
+            ["start → ready, s"] + [fmt(rows[n]["ready_s"], 2) for n in names],
+            ["image size, MB"] + [fmt((rows[n]["image_bytes"] or 0) / 1e6) for n in names],
+        ]
+        for lab, fld in [("p50 ms", "p50"), ("p99 ms", "p99")]:
+            table_rows.append([f"latency {lab}"] + [fmt_ms((request_stats(n) or {}).get(fld)) for n in names])
+        doc.p(f"The JVM at its default and at its best: {TUNED} is the same quotes-service jar with "
+              "the settings a careful JVM user would pick for a small service (Serial GC, 64 MiB "
+              "heap, C1 only, class-data sharing archive; deploy/jvm-tuned.Dockerfile), loaded at "
+              "the same rate at the same time.")
+        doc.table(["", f"{go_name} (Go)", f"{jvm_name} (JVM, untuned)", f"{TUNED} (JVM, tuned)"],
+                  table_rows)
+        doc.table(["ratio to Go", "untuned JVM / Go", "tuned JVM / Go"], [
+            ["idle memory", ratio(rows[jvm_name]["idle_mem"], rows[go_name]["idle_mem"]),
+             ratio(rows[TUNED]["idle_mem"], rows[go_name]["idle_mem"])],
+            ["peak memory", ratio(rows[jvm_name]["peak_mem"], rows[go_name]["peak_mem"]),
+             ratio(rows[TUNED]["peak_mem"], rows[go_name]["peak_mem"])],
+            ["CPU per request", ratio(cpu_per_request(jvm_name), cpu_per_request(go_name)),
+             ratio(cpu_per_request(TUNED), cpu_per_request(go_name))],
+            ["start → ready", ratio(rows[jvm_name]["ready_s"], rows[go_name]["ready_s"]),
+             ratio(rows[TUNED]["ready_s"], rows[go_name]["ready_s"])],
+        ])
 
     # --- targets
     doc.h("Targets of issue 5")
