@@ -85,12 +85,22 @@ ancestors() {
     done
 }
 
-# e2e_running: an e2e run or a deploy other than our own ancestors is in progress.
+# docker_host_of PID: the DOCKER_HOST a process talks to (empty: the default engine).
+docker_host_of() {
+    tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | sed -n 's/^DOCKER_HOST=//p'
+}
+
+# e2e_running: an e2e run or a deploy other than our own ancestors is in progress on the engine
+# this run uses. Not counted: a deploy to another engine (such as the nodes of `make up NODES=3`),
+# which leaves this stack alone, and a `flock ... make e2e` still waiting for the system lock
+# (its command, once it has the lock, runs as a child that is counted).
 e2e_running() {
     local mine pid
     mine=" $(ancestors | tr '\n' ' ') "
     for pid in $(pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh'); do
-        [[ $mine == *" $pid "* ]] || return 0
+        [[ $mine == *" $pid "* ]] && continue
+        [[ $(ps -o comm= -p "$pid" 2>/dev/null) == flock ]] && continue
+        [[ $(docker_host_of "$pid") == "${DOCKER_HOST:-}" ]] && return 0
     done
     return 1
 }

@@ -100,6 +100,19 @@ def host_cpu_times():
 OTHERS_BUSY = re.compile(rb"make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh")
 
 
+def others_here(pid, cmd):
+    """Whether a process that looks like an e2e run or a deploy works on this run's engine: not a
+    `flock` still waiting for the system lock, nor a deploy to another engine (DOCKER_HOST)."""
+    if os.path.basename(cmd.split(b"\0")[0]) == b"flock":
+        return False
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+    except OSError:
+        return True
+    return env.get(b"DOCKER_HOST", b"").decode() == os.environ.get("DOCKER_HOST", "")
+
+
 def scan_processes():
     """(CPU ticks and RSS in MiB of a Gatling JVM on the host, or None; whether an e2e run or a
     deploy is going on)."""
@@ -110,7 +123,7 @@ def scan_processes():
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read()
-            if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")):
+            if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")) and others_here(pid, cmd):
                 busy = True
             if b"io.gatling.app.Gatling" not in cmd or b"java" not in cmd.split(b"\0")[0]:
                 continue
