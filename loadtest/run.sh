@@ -194,7 +194,8 @@ build_load_image() {
 
 # The tuned twin of quotes-service is not part of the stack (it would cost every deploy a JVM):
 # it joins it for a GoVsJvm run, labelled as one of the stack's services so that the report
-# samples it like the others and `make down` removes it too, and leaves after the run.
+# samples it like the others and `make down` removes it too, and leaves after the run. DNS round
+# robin as the stack's own services (endpoint_mode: dnsrr): a virtual IP is not routed here.
 TUNED_SERVICE=${STACK}_quotes-service-tuned
 TUNED_CREATED=0
 
@@ -208,7 +209,8 @@ deploy_tuned() {
     TUNED_CREATED=1
     docker service create --detach --quiet --name "$TUNED_SERVICE" \
         --label "com.docker.stack.namespace=$STACK" --container-label "com.docker.stack.namespace=$STACK" \
-        --network "name=$NETWORK,alias=quotes-service-tuned" --limit-memory 512M --stop-grace-period 20s \
+        --network "name=$NETWORK,alias=quotes-service-tuned" --endpoint-mode dnsrr \
+        --limit-memory 512M --stop-grace-period 20s \
         --env ZIPKIN_BASE_URL=http://zipkin:9411 "$ref" >/dev/null
     local deadline=$((SECONDS + 300))
     until docker ps --filter "label=com.docker.swarm.service.name=$TUNED_SERVICE" --format '{{.Status}}' |
