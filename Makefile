@@ -214,7 +214,7 @@ USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(AFTER),AFTER=$(AFTER)) \
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(AFTER),AFTER=$(AFTER)) $(if $(WARMUP),WARMUP=$(WARMUP)) \
 	$(if $(TUNED),TUNED=$(TUNED))
 
 .PHONY: loadtest

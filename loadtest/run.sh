@@ -22,6 +22,9 @@
 #   TUNED        GoVsJvm: 1 (default) also loads quotes-service-tuned, the same jar with tuned JVM
 #                settings (deploy/jvm-tuned.Dockerfile), deployed as goblog_quotes-service-tuned for
 #                the run and removed after it; 0: imageservice and quotes-service only
+#   WARMUP       GoVsJvm: seconds of the same load before the baseline, not measured (default 60 with
+#                TUNED=1, else 0): quotes-service-tuned has just started and would be measured while
+#                it loads classes and compiles, against twins that have served the stack for a while
 #   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
 #   IDLE         seconds of idle baseline before the load (default 20)
 #   AFTER        seconds of idle after the load, still sampled (default 0: none); the report gives
@@ -50,6 +53,7 @@ BASE_URL=${BASE_URL:-http://localhost:8765/api}
 IDLE=${IDLE:-20}
 AFTER=${AFTER:-0}
 TUNED=${TUNED:-1}
+WARMUP=${WARMUP:-$((TUNED == 1 ? 60 : 0))}
 SETTLE=${SETTLE:-120}
 SETTLE_CPU=${SETTLE_CPU:-40}
 STRICT=${STRICT:-1}
@@ -61,11 +65,11 @@ GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users" ;;
 GoVsJvm) RAMP=${RAMP:-10}; LABEL="${RATE} req/s" ;;
 *) echo "run.sh: SIMULATION must be GetAccounts or GoVsJvm, not $SIMULATION" >&2; exit 2 ;;
 esac
-for v in USERS RATE DURATION RAMP IDLE AFTER SETTLE SETTLE_CPU; do
+for v in USERS RATE DURATION RAMP IDLE AFTER WARMUP SETTLE SETTLE_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
 done
 [[ $TUNED == 0 || $TUNED == 1 ]] || { echo "run.sh: TUNED must be 0 or 1, not $TUNED" >&2; exit 2; }
-[[ $SIMULATION == GoVsJvm ]] || TUNED=0
+[[ $SIMULATION == GoVsJvm ]] || { TUNED=0; WARMUP=0; }
 ((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
 
 log() { printf '%s loadtest: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -277,6 +281,16 @@ log "compiling the simulations"
 mvnq test-compile
 [[ $SIMULATION == GoVsJvm ]] && { log "building $LOAD_IMAGE"; build_load_image; }
 ((TUNED == 0)) || deploy_tuned
+if ((WARMUP > 0)); then
+    log "warm-up: the same load for ${WARMUP}s, not measured"
+    LOAD_CONTAINER=$STACK-gatling-$$
+    timeout $((WARMUP + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
+        --memory 1g "$LOAD_IMAGE" -Drate="$RATE" -Dduration="$WARMUP" -Dramp="$((WARMUP < RAMP ? WARMUP : RAMP))" \
+        -DtunedUrl="$( ((TUNED)) && echo http://quotes-service-tuned:8080)" \
+        io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /tmp/warmup >/dev/null 2>&1 ||
+        log "WARNING: the warm-up had failures or failed"
+    LOAD_CONTAINER=
+fi
 
 RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr '[:upper:]' '[:lower:]' <<<"$SIMULATION")-${LABEL// /}
 RUN_ID=${RUN_ID//\//}
