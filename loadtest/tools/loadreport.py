@@ -870,7 +870,9 @@ def cmd_report(run_dir):
         table_rows += [
             [f"CPU per request at {rate} req/s, µs (mean CPU at full load ÷ rate)"] +
             [fmt(cpu_per_request(n), 0) for n in names],
-            ["start → ready, s"] + [fmt(rows[n]["ready_s"], 2) for n in names],
+            ["start → ready, s"] + [fmt(rows[n]["ready_s"], 2) +
+                                    (" (waited for the config server)" if rows[n]["config_attempts"] else "")
+                                    for n in names],
             ["image size, MB"] + [fmt((rows[n]["image_bytes"] or 0) / 1e6) for n in names],
         ]
         for lab, fld in [("p50 ms", "p50"), ("p99 ms", "p99")]:
@@ -888,8 +890,9 @@ def cmd_report(run_dir):
              ratio(rows[TUNED]["peak_mem"], rows[go_name]["peak_mem"])],
             ["CPU per request", ratio(cpu_per_request(jvm_name), cpu_per_request(go_name)),
              ratio(cpu_per_request(TUNED), cpu_per_request(go_name))],
-            ["start → ready", ratio(rows[jvm_name]["ready_s"], rows[go_name]["ready_s"]),
-             ratio(rows[TUNED]["ready_s"], rows[go_name]["ready_s"])],
+            ["start → ready"] + (["n/a (Go waited for the config server)"] * 2 if rows[go_name]["config_attempts"]
+                                 else [ratio(rows[jvm_name]["ready_s"], rows[go_name]["ready_s"]),
+                                       ratio(rows[TUNED]["ready_s"], rows[go_name]["ready_s"])]),
         ])
 
     # --- targets
