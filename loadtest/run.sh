@@ -205,9 +205,11 @@ TUNED_CREATED=0
 
 deploy_tuned() {
     log "building goblog/quotes-service-tuned (a class-data sharing training run the first time)"
-    "$ROOT/deploy/build-images.sh" quotes-service-tuned >&2
+    rm -f "$ROOT/.run/images/quotes-service-tuned.ref"
+    REQUIRE_ALL=1 "$ROOT/deploy/build-images.sh" quotes-service-tuned >&2 ||
+        die "no quotes-service-tuned image (needs support/quotes-service/target/*.jar: make -C support), or run with TUNED=0"
     local ref
-    ref=$(cat "$ROOT/.run/images/quotes-service-tuned.ref") || die "no image ref for quotes-service-tuned"
+    ref=$(cat "$ROOT/.run/images/quotes-service-tuned.ref")
     docker service rm "$TUNED_SERVICE" >/dev/null 2>&1 || true
     log "deploying $TUNED_SERVICE ($ref)"
     TUNED_CREATED=1
