@@ -55,6 +55,8 @@ test: test-unit test-integration-go fuzz test-jvm test-integration ## everything
 test-unit: ## go vet and go test -race of all four modules
 	$(GO) vet $(PKGS)
 	$(GO) test -race $(PKGS)
+# common/circuit's copy of hystrix-go is a module of its own: the tests of what was changed in it
+	cd common/circuit/third_party/hystrix-go && GOWORK=off $(GO) test -race ./hystrix/rolling/
 
 # -p 1: the messaging tests restart the broker, and the PostgreSQL outage test its server, which
 # would break the others. ensure-postgres.sh run: a throwaway cluster (temp dir, free port) for the
@@ -217,14 +219,15 @@ e2e-redeploy: ## after make e2e: make down, make up, and every account that e2e 
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 
 # Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
-# RAMP (seconds), IDLE (seconds of idle baseline) and POSTS (GetAccounts: POSTs out of every 100
-# requests, e.g. 20 for the write-heavy run) pass through when given.
+# RAMP (seconds), IDLE (seconds of idle baseline), AFTER (seconds of idle after the load) and POSTS
+# (GetAccounts: POSTs out of every 100 requests, e.g. 20 for the write-heavy run) pass through when given.
 SIMULATION ?= GetAccounts
 USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(POSTS),POSTS=$(POSTS))
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(POSTS),POSTS=$(POSTS)) \
+	$(if $(AFTER),AFTER=$(AFTER)) $(if $(WARMUP),WARMUP=$(WARMUP)) $(if $(TUNED),TUNED=$(TUNED))
 
 .PHONY: loadtest
 loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION, POSTS=20: write-heavy)

@@ -47,3 +47,5 @@ require (
 )
 
 replace github.com/goblog/common => ../common
+
+replace github.com/afex/hystrix-go => ../common/circuit/third_party/hystrix-go

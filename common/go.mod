@@ -34,3 +34,6 @@ require (
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// hystrix-go as upstream left it in 2018, but for the rolling latency timings (see its README.md).
+replace github.com/afex/hystrix-go => ./circuit/third_party/hystrix-go
