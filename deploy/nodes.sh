@@ -10,7 +10,9 @@
 #             198.18.0.1N; its own hostname (unshare --uts: goblog-nodeN); its own dockerd and the
 #             containerd dockerd starts, with their own data-root, exec-root, pidfile, socket,
 #             cgroup parent (/goblog-nodeN) and address pools (bridge 10.40.N.0/24, networks
-#             10.4N.0.0/16) that overlap neither each other nor the main engine's
+#             10.4N.0.0/16) that overlap neither each other nor the main engine's. Images come
+#             from the registry by digest (deploy/nodes-up.sh); DOCKER_SERVICE_PREFER_OFFLINE_IMAGE
+#             is not set: with it a node never pulls a task's image ("No such image")
 #           - docker swarm init on node 1 (manager; overlays from 10.30.0.0/16, the main swarm uses
 #             10.20.0.0/16; --dispatcher-heartbeat NODES_HEARTBEAT), nodes 2 and 3 join as workers;
 #             node 3 gets the label goblog.data=true (the volumes of RabbitMQ and PostgreSQL)
@@ -167,7 +169,6 @@ node_daemon_up() {
         log "node $n: dockerd in $(node_ns "$n") (hostname goblog-node$n, log $data/dockerd.log)"
         (
             close_inherited_fds
-            export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
             exec setsid nsenter --net="/run/netns/$(node_ns "$n")" unshare --uts -- \
                 sh -c "hostname goblog-node$n && exec dockerd \"\$@\"" dockerd \
                 --config-file "$dir/daemon.json" \
