@@ -69,7 +69,7 @@ write_e2e_env() {
     local edge=$1 zipkin=$2 turbine=$3 rabbit=$4
     cat >"$OUT/e2e.env" <<EOF
 DOCKER_HOST=$DOCKER_HOST
-GOBLOG_NODE_HOSTS=$GOBLOG_NODE_HOSTS
+GOBLOG_NODE_HOSTS="$GOBLOG_NODE_HOSTS"
 E2E_EDGE_URL=http://$edge:8765
 E2E_ZIPKIN_URL=http://$zipkin:9411
 E2E_TURBINE_URL=http://$turbine:8282
