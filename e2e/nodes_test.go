@@ -138,12 +138,14 @@ func TestNodesSpreadAndDrain(t *testing.T) {
 				}
 				So(len(on), ShouldEqual, nodes)
 			}
-			// The edge (node 1) resolves accountservice to all three tasks; each accountservice
-			// resolves imageservice to all three: most calls cross nodes.
+			// accountservice calls imageservice by its dnsrr name: the three tasks answer, two of
+			// them on other nodes than the caller. The edge's own calls to accountservice stay on
+			// the task its pooled keep-alive connections reach (Zuul's HTTP client), so they are
+			// logged, not asserted (deploy/README.md, "Three nodes").
 			accounts, images, err := servedByNodes(60)
 			So(err, ShouldBeNil)
 			t.Logf("60 reads through the edge: accountservice served on %v, imageservice on %v", accounts, images)
-			So(len(accounts), ShouldEqual, nodes)
+			So(len(accounts), ShouldBeGreaterThan, 0)
 			So(len(images), ShouldEqual, nodes)
 		})
 
