@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	. "github.com/smartystreets/goconvey/convey"
 
 	"github.com/goblog/e2e/load"
+	"github.com/goblog/systest"
 )
 
 // The stories of a multi-node swarm (issue 14), told by `make e2e NODES=3` against the stack of
@@ -206,6 +208,157 @@ func TestNodesSpreadAndDrain(t *testing.T) {
 					So(err, ShouldBeNil)
 					So(len(tasks), ShouldEqual, nodes)
 					So(slices.ContainsFunc(tasks, func(tk task) bool { return names[tk.NodeID] == drainedNode }), ShouldBeFalse)
+				}
+			})
+		})
+	})
+}
+
+// nodeStatus is Swarm's view of node: ready, down, unknown.
+func nodeStatus(node string) (string, error) {
+	return docker(30*time.Second, "node", "inspect", "--format", "{{.Status.State}}", node)
+}
+
+// setLink sets the link of node's veth on the hub bridge up or down (deploy/nodes.sh: gbn-nN in the
+// namespace goblog-hub): down, the node vanishes from the network as a machine that died would.
+func setLink(node, state string) error {
+	n := strings.TrimPrefix(node, "goblog-node")
+	out, err := exec.Command("ip", "-n", "goblog-hub", "link", "set", "gbn-n"+n, state).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip link set gbn-n%s %s: %w: %s", n, state, err, out)
+	}
+	return nil
+}
+
+// Story 3 of issue 14: a worker vanishes (its link to the others cut) under a steady load through
+// the edge. Counted: failed requests during the detection window; Swarm marks it down and starts
+// its tasks elsewhere, the stack returns to full health, every acknowledged account reads back,
+// and the node rejoins when its link returns.
+func TestNodesWorkerVanishes(t *testing.T) {
+	nodes := nodeCount(t)
+	const lost = "goblog-node2"
+	Convey("Given the Go services and quotes-service at one task per node and a steady load of 20 req/s", t, func() {
+		for _, svc := range spreadServices {
+			So(scale(svc, nodes), ShouldBeNil)
+		}
+		t.Cleanup(func() {
+			_ = setLink(lost, "up")
+			for _, svc := range spreadServices {
+				_ = scale(svc, 1)
+			}
+		})
+		for _, svc := range spreadServices {
+			So(waitReady(svc, 5*time.Minute), ShouldBeNil)
+		}
+		before, err := tasksOnNode(lost)
+		So(err, ShouldBeNil)
+		So(before, ShouldBeGreaterThan, 0)
+		var reqs []load.Request
+		for i := range 30 {
+			reqs = append(reqs, load.Request{URL: fmt.Sprintf("%s/api/accounts/%d", edgeURL, 10001+i)})
+		}
+		run := load.StartRequests(t.Context(), &http.Client{Timeout: 5 * time.Second}, reqs, 20)
+		stopped := false
+		t.Cleanup(func() {
+			if !stopped {
+				run.Stop()
+			}
+		})
+		// Accounts created one at a time for the whole story; the acknowledged ones must survive.
+		var acked []systest.CreatedAccount
+		createFailed := 0
+		stopCreating := make(chan struct{})
+		created := make(chan struct{})
+		go func() {
+			defer close(created)
+			for i := 0; ; i++ {
+				select {
+				case <-stopCreating:
+					return
+				case <-time.After(200 * time.Millisecond):
+				}
+				a, _, err := systest.CreateAccount(&http.Client{Timeout: 5 * time.Second}, edgeURL, fmt.Sprintf("Vanish_%d_%d", time.Now().Unix()%100000, i))
+				if err != nil {
+					createFailed++
+					continue
+				}
+				acked = append(acked, a)
+			}
+		}()
+		t.Cleanup(func() {
+			select {
+			case <-created:
+			default:
+				close(stopCreating)
+				<-created
+			}
+		})
+
+		Convey("When "+lost+"'s link is cut", func() {
+			start := time.Now()
+			So(setLink(lost, "down"), ShouldBeNil)
+			So(eventually(2*time.Minute, 250*time.Millisecond, func() error {
+				if s, err := nodeStatus(lost); err != nil || s != "down" {
+					return fmt.Errorf("%s is %q (%v)", lost, s, err)
+				}
+				return nil
+			}), ShouldBeNil)
+			detected := time.Since(start)
+			So(eventually(5*time.Minute, time.Second, func() error {
+				for _, svc := range spreadServices {
+					tasks, err := healthyTasks(svc)
+					if err != nil {
+						return err
+					}
+					elsewhere := 0
+					for _, tk := range tasks {
+						if s, _ := nodeStatus(tk.NodeID); s == "ready" {
+							elsewhere++
+						}
+					}
+					if elsewhere < nodes {
+						return fmt.Errorf("%s: %d healthy tasks on ready nodes", svc, elsewhere)
+					}
+				}
+				return nil
+			}), ShouldBeNil)
+			recovered := time.Since(start)
+			_, ok0, failed0 := run.Snapshot()
+			So(eventually(time.Minute, 100*time.Millisecond, func() error {
+				if _, ok, failed := run.Snapshot(); ok+failed < ok0+failed0+100 {
+					return fmt.Errorf("waiting for 100 more answers")
+				}
+				return nil
+			}), ShouldBeNil)
+			stopped = true
+			res := run.Stop()
+			close(stopCreating)
+			<-created
+			t.Logf("%s cut (%d tasks): down after %s, every spread service at %d healthy tasks on the other nodes after %s; GET load: %s; creates: %d acknowledged, %d failed",
+				lost, before, detected.Round(100*time.Millisecond), nodes, recovered.Round(time.Second), res, len(acked), createFailed)
+			for _, f := range res.Failures {
+				t.Logf("  failed: %s", f)
+			}
+
+			Convey("every acknowledged account reads back, and the node rejoins when its link returns", func() {
+				So(res.OK, ShouldBeGreaterThan, 0)
+				for _, a := range acked {
+					r, err := systest.Get(edgeURL + "/api/accounts/" + a.ID)
+					So(err, ShouldBeNil)
+					So(r.Status, ShouldEqual, http.StatusOK)
+					So(string(r.Body), ShouldContainSubstring, a.Name)
+				}
+				back := time.Now()
+				So(setLink(lost, "up"), ShouldBeNil)
+				So(eventually(2*time.Minute, 500*time.Millisecond, func() error {
+					if s, err := nodeStatus(lost); err != nil || s != "ready" {
+						return fmt.Errorf("%s is %q (%v)", lost, s, err)
+					}
+					return nil
+				}), ShouldBeNil)
+				t.Logf("%s ready again %s after its link returned", lost, time.Since(back).Round(100*time.Millisecond))
+				for _, svc := range stackServices {
+					So(waitReady(svc, 3*time.Minute), ShouldBeNil)
 				}
 			})
 		})
