@@ -364,3 +364,106 @@ func TestNodesWorkerVanishes(t *testing.T) {
 		})
 	})
 }
+
+// pendingOnly is nil when svc has no running task and at least one waiting for a node (pending:
+// its placement constraint matches no active node).
+func pendingOnly(svc string) error {
+	out, err := docker(30*time.Second, "service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", serviceName(svc))
+	if err != nil {
+		return err
+	}
+	states := lines(out)
+	if len(states) == 0 || slices.ContainsFunc(states, func(s string) bool { return !strings.HasPrefix(s, "Pending") }) {
+		return fmt.Errorf("%s: tasks %v, want only pending ones", svc, states)
+	}
+	return nil
+}
+
+// Story 4 of issue 14: the data node (goblog.data=true: RabbitMQ's and PostgreSQL's volumes)
+// drained. Its local volumes cannot follow: both services stay pending until it is active again;
+// meanwhile accountservice answers 503 with a JSON error through the edge (never a 500, no crash
+// loop: its tasks are the same at the end of the outage), and everything is healthy once the node
+// returns, with the accounts of before.
+func TestNodesDataNodeDrained(t *testing.T) {
+	nodeCount(t)
+	const dataNode = "goblog-node3"
+	Convey("Given the stack healthy and an account created through the edge", t, func() {
+		for _, svc := range stackServices {
+			So(waitReady(svc, 3*time.Minute), ShouldBeNil)
+		}
+		a, _, err := systest.CreateAccount(httpClient, edgeURL, fmt.Sprintf("DataDrain_%d", time.Now().Unix()%100000))
+		So(err, ShouldBeNil)
+		t.Cleanup(func() {
+			_, _ = docker(30*time.Second, "node", "update", "--availability", "active", dataNode)
+		})
+
+		Convey("When "+dataNode+", the data node, is drained", func() {
+			start := time.Now()
+			_, err := docker(30*time.Second, "node", "update", "--availability", "drain", dataNode)
+			So(err, ShouldBeNil)
+			So(eventually(2*time.Minute, time.Second, func() error {
+				if err := pendingOnly("postgres"); err != nil {
+					return err
+				}
+				return pendingOnly("rabbitmq")
+			}), ShouldBeNil)
+			t.Logf("postgres and rabbitmq pending %s after the drain", time.Since(start).Round(time.Second))
+			So(eventually(3*time.Minute, 2*time.Second, func() error { return ready("accountservice") }), ShouldBeNil)
+			before, err := runningTasks("accountservice")
+			So(err, ShouldBeNil)
+			// 45 s of reads and creates, one at a time (vipservice's broker_outage_grace is 90 s).
+			statuses := map[int]int{}
+			var bad []string
+			for end := time.Now().Add(45 * time.Second); time.Now().Before(end); {
+				for _, r := range []func() (systest.Response, error){
+					func() (systest.Response, error) { return systest.Get(edgeURL + "/api/accounts/" + a.ID) },
+					func() (systest.Response, error) {
+						_, r, err := systest.CreateAccount(httpClient, edgeURL, "DataDrain_during")
+						if err != nil && r.Status != 0 {
+							err = nil // a refusal with a status is what this story looks at
+						}
+						return r, err
+					},
+				} {
+					resp, err := r()
+					if err != nil {
+						bad = append(bad, err.Error())
+						continue
+					}
+					statuses[resp.Status]++
+					isJSON := json.Valid(resp.Body)
+					if (resp.Status != http.StatusOK && resp.Status != http.StatusCreated && resp.Status != http.StatusServiceUnavailable) || !isJSON {
+						bad = append(bad, fmt.Sprintf("%d %.200s", resp.Status, resp.Body))
+					}
+				}
+				time.Sleep(250 * time.Millisecond)
+			}
+			after, err := runningTasks("accountservice")
+			So(err, ShouldBeNil)
+			t.Logf("during the outage through the edge: statuses %v, %d unexpected answers %v", statuses, len(bad), bad)
+
+			Convey("accountservice answers 503 with a JSON error and keeps its tasks; once the node is back, every service is healthy and the account reads back", func() {
+				So(bad, ShouldBeEmpty)
+				So(statuses[http.StatusServiceUnavailable], ShouldBeGreaterThan, 0)
+				So(len(after), ShouldEqual, len(before))
+				for _, b := range before {
+					So(slices.ContainsFunc(after, func(tk task) bool { return tk.ID == b.ID && tk.State == "running" }), ShouldBeTrue)
+				}
+				back := time.Now()
+				_, err := docker(30*time.Second, "node", "update", "--availability", "active", dataNode)
+				So(err, ShouldBeNil)
+				for _, svc := range stackServices {
+					So(waitReady(svc, 4*time.Minute), ShouldBeNil)
+				}
+				So(eventually(2*time.Minute, time.Second, func() error {
+					r, err := systest.Get(edgeURL + "/api/accounts/" + a.ID)
+					if err != nil || r.Status != http.StatusOK {
+						return fmt.Errorf("GET account %s: %d %v", a.ID, r.Status, err)
+					}
+					return nil
+				}), ShouldBeNil)
+				t.Logf("every service healthy and the account read back %s after the data node returned", time.Since(back).Round(time.Second))
+			})
+		})
+	})
+}
