@@ -32,10 +32,9 @@ step() { log "[$(elapsed "$START")] $*"; }
 # push IMAGE REPOSITORY: pushes IMAGE (of the main engine) as PUSH/REPOSITORY and prints the
 # reference the nodes pull, PULL/REPOSITORY@<digest>.
 push() {
-    local image=$1 repo=$2 tag digest
+    local image=$1 repo=$2 tag digest out
     tag=$PUSH/$repo:${image##*:}
-    docker tag "$image" "$tag"
-    docker push -q "$tag" >/dev/null || die "docker push $tag failed"
+    out=$(docker tag "$image" "$tag" 2>&1 && docker push -q "$tag" 2>&1) || die "pushing $image as $tag: $out"
     digest=$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$tag" |
         grep -F "$PUSH/$repo@" | head -n 1)
     [[ -n $digest ]] || die "no digest for $tag after the push"
