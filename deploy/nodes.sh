@@ -22,7 +22,8 @@
 #             The main engine pushes to it through 127.0.0.1:NODES_PUSH_PORT (socat): Docker allows
 #             plain HTTP to a loopback registry without any change to the main engine's settings.
 #   down    stop everything by PID and name, also after an interrupted run: every process in the
-#           namespaces (daemons, containerd, shims, containers, the registry), the forwarder by its
+#           namespaces (daemons, containerd, shims, the registry) and in the nodes' cgroup
+#           directories (the containers, which outlive a SIGKILLed daemon), the forwarder by its
 #           pidfile, then the mounts under the nodes' directories, the namespaces (their veths go
 #           with them) and the cgroup directories. The data directories (pulled images, the swarm's
 #           state, the volumes, the registry's blobs) stay, so the next `up` is quick and the
@@ -270,24 +271,36 @@ EOF
 
 # --- down ----------------------------------------------------------------------------------------
 
-# stop_ns NS: TERM, then after 15 s KILL, every process in the network namespace NS.
+# ns_pids NS [CGROUP]: the processes of the network namespace NS (daemons, containerd, shims) and
+# of the cgroup directory CGROUP (the containers: they have network namespaces of their own, and
+# outlive a SIGKILLed daemon).
+ns_pids() {
+    {
+        if ns_exists "$1"; then ip netns pids "$1" 2>/dev/null || true; fi
+        if [[ -n ${2:-} ]]; then
+            # A controller without the directory makes find fail: not an error here.
+            find /sys/fs/cgroup/*/"$2" /sys/fs/cgroup/"$2" -name cgroup.procs -exec cat {} + 2>/dev/null || true
+        fi
+    } | sort -un | xargs
+}
+
+# stop_ns NS [CGROUP]: TERM, then after 15 s KILL, every process of ns_pids NS CGROUP.
 stop_ns() {
-    local ns=$1 pids deadline
-    ns_exists "$ns" || return 0
-    pids=$(ip netns pids "$ns" 2>/dev/null | xargs)
+    local pids deadline
+    pids=$(ns_pids "$@")
     [[ -n $pids ]] || return 0
-    log "$ns: SIGTERM to pids $pids"
+    log "$1: SIGTERM to pids $pids"
     # shellcheck disable=SC2086 # a list of pids
     kill -TERM $pids 2>/dev/null || true
     deadline=$((SECONDS + 15))
-    while [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 0.5; done
-    pids=$(ip netns pids "$ns" 2>/dev/null | xargs)
+    while [[ -n $(ns_pids "$@") ]] && ((SECONDS < deadline)); do sleep 0.5; done
+    pids=$(ns_pids "$@")
     if [[ -n $pids ]]; then
-        log "$ns: SIGKILL to pids $pids"
+        log "$1: SIGKILL to pids $pids"
         # shellcheck disable=SC2086 # a list of pids
         kill -KILL $pids 2>/dev/null || true
         deadline=$((SECONDS + 10))
-        while [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 0.2; done
+        while [[ -n $(ns_pids "$@") ]] && ((SECONDS < deadline)); do sleep 0.2; done
     fi
 }
 
@@ -309,7 +322,7 @@ remove_cgroups() { # remove_cgroups NAME: /sys/fs/cgroup/*/NAME, depth first (on
 down() {
     local purge=$1 n name pid
     for ((n = NODE_COUNT; n >= 1; n--)); do
-        stop_ns "$(node_ns "$n")"
+        stop_ns "$(node_ns "$n")" "goblog-node$n"
     done
     stop_ns "$HUB_NS"
     for name in forward:socat registry:registry; do
