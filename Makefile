@@ -176,17 +176,42 @@ landscape-down: ## stop exactly what `make landscape` started
 images: ## binaries, jars, base and service images for Swarm (cached: rebuilds only what changed)
 	bash deploy/up.sh --images-only
 
+# NODES=3: the three-node Swarm of deploy/nodes.sh (own daemons in network namespaces, a registry),
+# beside the main engine and its stack, which it never touches (issue 14; deploy/README.md, "Three
+# nodes"). Without NODES (or NODES=1) every target is the one-node Swarm of the main engine.
+NODES ?= 1
+ifneq ($(filter-out 1 3,$(NODES)),)
+$(error NODES=$(NODES): 1 (the main engine's one-node Swarm) or 3 (deploy/nodes.sh))
+endif
+# The docker CLI of the three-node Swarm's manager, and the other nodes' engines.
+NODES_ENV = DOCKER_HOST=unix:///run/goblog-nodes/node1/docker.sock \
+	GOBLOG_NODE_HOSTS="unix:///run/goblog-nodes/node2/docker.sock unix:///run/goblog-nodes/node3/docker.sock"
+
 .PHONY: up
-up: ## deploy the whole landscape on Docker Swarm, wait until every service is healthy, print the URLs
+up: ## deploy the whole landscape on Docker Swarm, wait until every service is healthy, print the URLs (NODES=3: on three nodes)
+ifeq ($(NODES),3)
+	bash deploy/nodes-up.sh
+else
 	bash deploy/up.sh
+endif
 
 .PHONY: down
-down: ## remove the Swarm stack and wait until it is gone (images, .secrets/, the broker's and the database's data stay; PURGE=1 removes the data)
+down: ## remove the Swarm stack and wait until it is gone (images, .secrets/, the broker's and the database's data stay; PURGE=1 removes the data; NODES=3: the nodes and registry too)
+ifeq ($(NODES),3)
+	$(NODES_ENV) bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
+	bash deploy/nodes.sh down $(if $(filter 1,$(PURGE)),--purge)
+else
 	bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
+endif
 
 .PHONY: status
-status: ## docker service ls of the stack plus the health of every task
+status: ## docker service ls of the stack plus the health of every task (NODES=3: and the nodes)
+ifeq ($(NODES),3)
+	bash deploy/nodes.sh status
+	$(NODES_ENV) bash deploy/status.sh
+else
 	bash deploy/status.sh
+endif
 
 .PHONY: refresh
 refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in the config server)
@@ -197,13 +222,24 @@ refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in t
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
 E2E_FLAGS ?= -v
 E2E_ACKNOWLEDGED ?= .run/e2e-acknowledged.txt
+# NODES=3: the three-node stories (e2e/nodes_test.go) against the stack of `make up NODES=3`, with
+# the addresses deploy/nodes-up.sh wrote to .run/nodes/e2e.env; the host RabbitMQ is left alone
+# (the stack's ports are on the nodes' addresses, not the host's).
+E2E_NODES_RUN ?= TestNodes
 .PHONY: e2e
-e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ
+e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ (NODES=3: the three-node stories)
+ifeq ($(NODES),3)
+	@test -f .run/nodes/e2e.env || { echo "no .run/nodes/e2e.env: make up NODES=3 first" >&2; exit 1; }
+	$(GO) vet -tags e2e ./e2e/...
+	set -a && . .run/nodes/e2e.env && set +a && \
+		$(GO) test -tags e2e -count=1 -timeout 30m $(E2E_FLAGS) -run '$(E2E_NODES_RUN)' ./e2e
+else
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...
 	@# One package (the others have no tests): go test streams its -v output as the checks run.
 	E2E_ACKNOWLEDGED_FILE=$(abspath $(E2E_ACKNOWLEDGED)) $(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
+endif
 
 # Issue 9, system story 5: `make e2e` writes every account it saw acknowledged (201) to
 # E2E_ACKNOWLEDGED (one "id name" line each); this target replaces the stack with `make down` and

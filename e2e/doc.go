@@ -52,6 +52,13 @@
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
 // E2E_AMQP_VHOST (goblog), E2E_ACKNOWLEDGED_FILE, E2E_REDEPLOYED.
 //
+// nodes_test.go tells the stories of a three-node Swarm (issue 14: one task
+// per node, a drain, a node that vanishes, the data node drained); they run
+// only with E2E_NODES=3, as `make e2e NODES=3` sets it with the addresses
+// deploy/nodes-up.sh wrote to .run/nodes/e2e.env. GOBLOG_NODE_HOSTS names
+// the other nodes' engines, whose containers the manager's engine does not
+// know.
+//
 // Package load, used by the zero-downtime check, also drives the command
 // e2e/cmd/edgeload.
 package e2e
