@@ -79,15 +79,11 @@ ancestors() {
     done
 }
 
-# e2e_running: an e2e run or a deploy other than our own ancestors is in progress. A flock process
-# is not one: it is waiting for a lock (flock /tmp/goblog-system.lock bash -c 'make up && make e2e'),
-# perhaps the very one this run holds; once it has the lock, its command runs as a child that
-# matches.
+# e2e_running: an e2e run or a deploy other than our own ancestors is in progress.
 e2e_running() {
     local mine pid
     mine=" $(ancestors | tr '\n' ' ') "
     for pid in $(pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh'); do
-        [[ $(ps -o comm= -p "$pid" 2>/dev/null) == flock ]] && continue
         [[ $mine == *" $pid "* ]] || return 0
     done
     return 1
