@@ -154,6 +154,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Servers: servers,
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
+		// The memory of a load back to the OS once it is over (issue 13).
+		IdleReturn: server.DefaultIdleReturn(),
 	}.Run(ctx)
 }
 
