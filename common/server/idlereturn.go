@@ -45,7 +45,7 @@ type IdleReturn struct {
 	// QuietFor is how long the ticks after a busy period must stay quiet
 	// before the return.
 	QuietFor time.Duration
-	// Free returns the memory; nil means debug.FreeOSMemory. Tests fake it.
+	// Free returns the memory; nil means returnMemory. Tests fake it.
 	Free func()
 }
 
@@ -70,7 +70,7 @@ func (r IdleReturn) enabled() bool { return r.Tick > 0 }
 func (r IdleReturn) watch(ctx context.Context, requests func() int64, ticks <-chan time.Time, log logrus.FieldLogger) {
 	free := r.Free
 	if free == nil {
-		free = debug.FreeOSMemory
+		free = returnMemory
 	}
 	d := idleDetector{cfg: r}
 	for {
@@ -94,6 +94,15 @@ func (r IdleReturn) watch(ctx context.Context, requests func() int64, ticks <-ch
 			}).Info("busy period over: memory returned to the OS")
 		}
 	}
+}
+
+// returnMemory collects once, so that what the sync.Pools held during the
+// load (net/http's and bufio's buffers, kept one collection longer in the
+// pools' victim caches) is garbage too, then calls debug.FreeOSMemory: one
+// more collection and every free page returned to the OS.
+func returnMemory() {
+	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // heapFigure is what the runtime held of its heap, in MiB, when read.
