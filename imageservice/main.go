@@ -86,5 +86,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
+		// The memory of a load back to the OS once it is over (issue 13).
+		IdleReturn: server.DefaultIdleReturn(),
 	}.Run(ctx)
 }
