@@ -6,6 +6,7 @@
 #                       from support/<service>/target/<service>.jar (or the one jar found there)
 #   rabbitmq (FROM goblog/base-rabbitmq:3.10)
 #   postgres (FROM goblog/base-postgres:15)
+#   logstore (FROM scratch): VictoriaLogs from bin/victoria-logs (deploy/build-logstore.sh)
 #
 # Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
 # jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
@@ -194,6 +195,16 @@ build_postgres() {
     build postgres "$DEPLOY/postgres.Dockerfile" "$ctx"
 }
 
+# build_logstore: VictoriaLogs and the healthchecker FROM scratch (deploy/logstore.Dockerfile).
+build_logstore() {
+    local bin=$BIN_DIR/victoria-logs ctx
+    [[ -x $bin ]] || { skip logstore "$bin is missing: run deploy/build-logstore.sh"; return; }
+    [[ -x $BIN_DIR/healthchecker ]] || { skip logstore "$BIN_DIR/healthchecker is missing: run 'make build'"; return; }
+    ctx=$(stage logstore "$bin=bin/victoria-logs" "$BIN_DIR/healthchecker=bin/healthchecker")
+    mkdir -p "$ctx/data"
+    build logstore "$DEPLOY/logstore.Dockerfile" "$ctx"
+}
+
 build_rabbitmq() {
     local ctx
     ctx=$(stage rabbitmq "$DEPLOY/files/rabbitmq.conf=rabbitmq.conf" \
@@ -205,7 +216,7 @@ main() {
     local want=("$@") all=() s
     all=("${GO_SERVICES[@]}")
     for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
-    all+=(rabbitmq postgres)
+    all+=(rabbitmq postgres logstore)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
         [[ " ${all[*]} " == *" $s "* ]] || die "unknown service '$s' (${all[*]})"
@@ -228,6 +239,7 @@ main() {
     done
     selected rabbitmq && build_rabbitmq
     selected postgres && build_postgres
+    selected logstore && build_logstore
 
     log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
     for s in "${BUILT[@]}"; do log "  built   $s"; done
