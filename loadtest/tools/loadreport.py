@@ -37,6 +37,10 @@ JVM = ["quotes-service", "configserver", "edge-server", "zipkin", "hystrix-dashb
 LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
             "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
 ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
+# The central log store (issue 12, VictoriaLogs): what an operator pays for the logs, listed per
+# service next to what the services use, in neither group.
+ORDER += ["logstore"]
+LANGUAGE["logstore"] = "Go (log store)"
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 
