@@ -8,8 +8,8 @@
 #   deploy/logs.sh QUERY='<LogsQL>'                any LogsQL filter (https://docs.victoriametrics.com/victorialogs/logsql/)
 #
 # Filters combine. LEVEL is a minimum: debug, info, warn, error (logrus' "warning" and the JVMs'
-# "WARN" both count as warn); a line without a level (RabbitMQ's, PostgreSQL's plain text) is left
-# out when LEVEL is given. SINCE bounds the time range (LogsQL duration, default 1h; 1d for TRACE),
+# "WARN" both count as warn). A JSON line's level is its own; a plain-text line (RabbitMQ's,
+# PostgreSQL's) has the syslog severity the driver gave it: info from stdout, err from stderr. SINCE bounds the time range (LogsQL duration, default 1h; 1d for TRACE),
 # LIMIT the number of lines (default 500: the most recent ones, printed oldest first).
 # Each line: time (UTC), service.slot, level, message, and the trace id when the line has one.
 #
@@ -42,13 +42,14 @@ done
 SINCE=${SINCE:-$([[ -n $TRACE ]] && echo 1d || echo 1h)}
 [[ $SINCE =~ ^[0-9]+[smhdw]$ ]] || die "SINCE must be a duration like 15m, 1h or 2d: '$SINCE'"
 
-# levels_from LEVEL: a regexp of the level names at LEVEL or worse, case-insensitive.
+# levels_from LEVEL: a regexp of the level names at LEVEL or worse, case-insensitive: logrus',
+# logback's and syslog's (RFC 5424 severities) names.
 levels_from() {
     case ${1,,} in
     debug | trace) echo '.+' ;;
-    info) echo '(info|warn|warning|error|fatal|panic)' ;;
-    warn | warning) echo '(warn|warning|error|fatal|panic)' ;;
-    error) echo '(error|fatal|panic)' ;;
+    info) echo '(info|notice|warn|warning|err|error|crit|alert|emerg|fatal|panic)' ;;
+    warn | warning) echo '(warn|warning|err|error|crit|alert|emerg|fatal|panic)' ;;
+    error) echo '(err|error|crit|alert|emerg|fatal|panic)' ;;
     *) die "LEVEL must be debug, info, warn or error: '$1'" ;;
     esac
 }
@@ -59,7 +60,8 @@ q="_time:$SINCE"
 [[ -z $TRACE ]] || q+=" \"${TRACE,,}\""
 [[ -z $SERVICE ]] || q+=" app_name:\"${STACK}_$SERVICE.\"*"
 [[ -z $QUERY ]] || q+=" ($QUERY)"
-q+=" | unpack_json keep_original_fields"
+# unpack_json overwrites fields of the same name: a JSON line's level wins over the syslog one.
+q+=" | unpack_json"
 [[ -z $LEVEL ]] || q+=" | filter level:~\"(?i)^$(levels_from "$LEVEL")\$\""
 q+=" | sort by (_time desc) limit $LIMIT"
 
