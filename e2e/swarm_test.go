@@ -33,7 +33,7 @@ var (
 	stackServices = []string{"rabbitmq", "postgres", "configserver", "zipkin", "quotes-service", "accountservice",
 		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "logstore"}
 	publishedPorts = map[string][]int{
-		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672}, "logstore": {9428},
+		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672}, "logstore": {5140, 9428},
 	}
 )
 
