@@ -16,6 +16,7 @@ import (
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/accountservice/internal/relay"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/config/configtest"
@@ -50,6 +51,7 @@ func TestReadSettings(t *testing.T) {
 			},
 			AccountStore: "bolt",
 			VIPOutboxMax: 10000, VIPOutboxMaxAge: 24 * time.Hour, // the documented defaults
+			Auth: bearer.Settings{Required: false, ClockSkew: bearer.DefaultClockSkew},
 		}
 		if !reflect.DeepEqual(cfg, want) {
 			t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -80,7 +82,7 @@ func TestReadSettings(t *testing.T) {
 		}}
 		cfg := local(t, "swarm", secrets)
 		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/goblog" ||
-			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" {
+			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" || cfg.Auth.Required {
 			t.Errorf("got %+v", cfg)
 		}
 	})
@@ -128,6 +130,9 @@ func TestReadSettings(t *testing.T) {
 			{"outbox cap of zero", map[string]any{"vip_outbox_max": 0}, `config: vip_outbox_max: "0" is not a count of 1 or more`},
 			{"outbox age not a duration", map[string]any{"vip_outbox_max_age": "forever"}, `config: vip_outbox_max_age: "forever" is not`},
 			{"outbox age negative", map[string]any{"vip_outbox_max_age": "-1h"}, `config: vip_outbox_max_age: "-1h0m0s" is not a duration above 0`},
+			{"tokens required without issuer", map[string]any{"auth_required": true, "auth_jwks_url": "http://auth-server:9999/oauth2/jwks"}, `config: auth_issuer: "" is not the token issuer's URL (auth_required is true)`},
+			{"tokens required without JWKS", map[string]any{"auth_required": true, "auth_issuer": "https://localhost:8765/auth"}, `config: auth_jwks_url: "" is not the authorization server's JWKS URL (auth_required is true)`},
+			{"clock skew too long", map[string]any{"auth_clock_skew": "1h"}, `config: auth_clock_skew: "1h0m0s" is not a duration from 0s to 5m0s`},
 			{"hystrix timeout not a number", hystrixKey("Timeout", "fast"), `config: hystrix.command.quotes-service.Timeout: "fast" is not an integer`},
 			{"hystrix percentage out of range", hystrixKey("ErrorPercentThreshold", 150), `config: hystrix.command.quotes-service.ErrorPercentThreshold: "150" is not a percentage from 1 to 100`},
 		} {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/goblog/accountservice/internal/images"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/accountservice/internal/relay"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
@@ -21,8 +23,9 @@ import (
 
 // The configuration keys of accountservice, each spelled here only. Keys
 // read through common are spelled there: log_level (logging.LevelFrom),
-// amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain)
-// and hystrix.command.<name>.* (circuit.SettingsFromChecked); pprof_port is
+// amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain),
+// auth_* (bearer.ReadSettings) and hystrix.command.<name>.*
+// (circuit.SettingsFromChecked); pprof_port is
 // in pprof.go, with what it opens; the downstream URLs in the client that
 // calls them and names them in its log (quotes.URLKey, images.URLKey).
 const (
@@ -74,6 +77,8 @@ type Settings struct {
 	VIPOutboxMax int
 	// VIPOutboxMaxAge drops VIP notifications of reads older than this.
 	VIPOutboxMaxAge time.Duration
+	// Auth is the access-token check (auth_*).
+	Auth bearer.Settings
 
 	Live LiveSettings
 }
@@ -144,6 +149,7 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	default:
 		r.Check(&config.ValueError{Key: keyAccountStore, Value: s.AccountStore, Want: `"bolt" or "postgres"`})
 	}
+	s.Auth = bearer.ReadSettings(r, snap)
 	if s.ServerPort != 0 && s.ServerPort == s.HystrixStreamPort {
 		r.Check(fmt.Errorf("config: %s and %s are both %d", keyServerPort, keyHystrixStreamPort, s.ServerPort))
 	}
@@ -198,7 +204,7 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // Fields is the settings under their configuration keys, secrets masked: the
 // start-up log line, each "configuration refreshed" line, and GET /info.
 func (s Settings) Fields() map[string]any {
-	return config.MaskFields(map[string]any{
+	fields := map[string]any{
 		"profile":            s.Profile,
 		keyServerPort:        s.ServerPort,
 		keyHystrixStreamPort: s.HystrixStreamPort,
@@ -218,7 +224,9 @@ func (s Settings) Fields() map[string]any {
 		keyPostgresURL:       s.PostgresURL,
 		keyVIPOutboxMax:      s.VIPOutboxMax,
 		keyVIPOutboxMaxAge:   s.VIPOutboxMaxAge.String(),
-	})
+	}
+	maps.Copy(fields, s.Auth.Fields())
+	return config.MaskFields(fields)
 }
 
 // circuitFields is the circuit settings for Fields, by circuit name.

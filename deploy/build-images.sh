@@ -3,8 +3,12 @@
 #
 #   Go (FROM scratch):  accountservice vipservice imageservice turbine   from bin/<service>
 #   JVM (FROM goblog/base-jre:17):  quotes-service configserver edge-server hystrix-dashboard zipkin
+#                       auth-server
 #                       from support/<service>/target/<service>.jar (or the one jar found there)
 #   rabbitmq (FROM goblog/base-rabbitmq:3.10)
+#   quotes-service-tuned: quotes-service's jar with tuned JVM settings and a class-data sharing
+#                       archive (deploy/jvm-tuned.Dockerfile); only when named, for the GoVsJvm
+#                       load test (loadtest/run.sh), not part of the default set or the stack
 #   postgres (FROM goblog/base-postgres:15)
 #   logstore (FROM scratch): VictoriaLogs from bin/victoria-logs (deploy/build-logstore.sh)
 #
@@ -37,6 +41,7 @@ JVM_SERVICES=(
     edge-server:8765:/actuator/health
     hystrix-dashboard:7979:/actuator/health
     zipkin:9411:/health
+    auth-server:9999:/actuator/health
 )
 REQUIRE_ALL=${REQUIRE_ALL:-0}
 GO_IMAGE_MAX_MB=${GO_IMAGE_MAX_MB:-25}
@@ -189,6 +194,17 @@ build_jvm() {
         --build-arg PORT="$port" --build-arg HEALTH_PATH="$health"
 }
 
+# build_tuned: quotes-service's jar in deploy/jvm-tuned.Dockerfile (a training run at build time
+# makes the class-data sharing archive, so a build takes some 20-40 s).
+build_tuned() {
+    local jar ctx
+    jar=$(find_jar quotes-service)
+    [[ -n $jar ]] || { skip quotes-service-tuned "no jar in support/quotes-service/target/: run the Maven build"; return; }
+    ctx=$(stage quotes-service-tuned "$jar=app.jar" "$DEPLOY/files/http-health=http-health")
+    build quotes-service-tuned "$DEPLOY/jvm-tuned.Dockerfile" "$ctx" \
+        --build-arg PORT=8080 --build-arg HEALTH_PATH=/actuator/health
+}
+
 build_postgres() {
     local ctx
     ctx=$(stage postgres "$DEPLOY/files/postgres-entrypoint.sh=postgres-entrypoint.sh")
@@ -219,13 +235,13 @@ main() {
     all+=(rabbitmq postgres logstore)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
-        [[ " ${all[*]} " == *" $s "* ]] || die "unknown service '$s' (${all[*]})"
+        [[ " ${all[*]} quotes-service-tuned " == *" $s "* ]] || die "unknown service '$s' (${all[*]} quotes-service-tuned)"
     done
     selected() { [[ " ${want[*]} " == *" $1 "* ]]; }
 
     "$DEPLOY/ensure-docker.sh"
     local bases=()
-    for s in "${JVM_SERVICES[@]}"; do selected "${s%%:*}" && { bases+=(jre); break; }; done
+    for s in "${JVM_SERVICES[@]}" quotes-service-tuned; do selected "${s%%:*}" && { bases+=(jre); break; }; done
     selected rabbitmq && bases+=(rabbitmq)
     selected postgres && bases+=(postgres)
     ((${#bases[@]} == 0)) || "$DEPLOY/build-base-images.sh" "${bases[@]}"
@@ -237,6 +253,7 @@ main() {
         rest=${spec#*:}
         selected "$svc" && build_jvm "$svc" "${rest%%:*}" "${rest#*:}"
     done
+    selected quotes-service-tuned && build_tuned
     selected rabbitmq && build_rabbitmq
     selected postgres && build_postgres
     selected logstore && build_logstore

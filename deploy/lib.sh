@@ -17,7 +17,7 @@ NETWORK=${STACK}_goblog
 # The services of the stack, as in docker-stack.yml, and the host ports it publishes.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountservice vipservice imageservice
-    edge-server hystrix-dashboard turbine logstore)
+    edge-server hystrix-dashboard turbine auth-server logstore)
 # shellcheck disable=SC2034 # read by the scripts that source this file
 # (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.)
 PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428)
@@ -99,9 +99,18 @@ port_conflicts() {
 }
 
 # task_health CONTAINER_ID: healthy, unhealthy, starting, none (no healthcheck) or gone.
+# On a multi-node swarm a container is known only to the engine of its node: GOBLOG_NODE_HOSTS
+# (the nodes' DOCKER_HOST values, space-separated; deploy/nodes-up.sh sets it) are asked in turn.
 task_health() {
-    docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null ||
-        echo gone
+    local format='{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' host out
+    # A container the engine does not know still prints an empty line: only a success counts.
+    for host in "" ${GOBLOG_NODE_HOSTS:-}; do
+        if out=$(docker ${host:+-H "$host"} inspect --format "$format" "$1" 2>/dev/null); then
+            echo "$out"
+            return
+        fi
+    done
+    echo gone
 }
 
 # The parts of a container spec that make a task current: a running task whose spec differs from

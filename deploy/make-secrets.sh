@@ -20,6 +20,10 @@
 #                                swarm profile
 #   accountservice-swarm.yml     postgres_url for accountservice (role and database goblog), the
 #                                same way but to accountservice only
+#   auth_signing_key.pem, auth_signing_key_retired.pem, auth_client_secret_goblog-machine,
+#   auth_client_secret_goblog-reader
+#                                the auth-server's RSA signing key (and the one before the last
+#                                rotation) and its client secrets: support/auth-server/auth-secrets.sh
 #
 # Needs coreutils and openssl. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
@@ -79,3 +83,7 @@ derive_file accountservice-swarm.yml <<EOF
 # Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 postgres_url: postgres://goblog:$(cat "$DIR/postgres_password")@postgres:5432/goblog?sslmode=disable
 EOF
+
+# The authorization server's signing keys and client secrets, made once and kept (a new signing key
+# would invalidate every token out there; rotate with support/auth-server/auth-secrets.sh rotate-key).
+bash "$ROOT/support/auth-server/auth-secrets.sh" make "$DIR"

@@ -24,6 +24,9 @@
 #   GOBLOG_STACK        stack name (default goblog)
 #   UP_WAIT_SECONDS     bound of step 7 (default 480)
 #   SKIP_BUILD=1        skip steps 3 and 4: deploy the images of the last build (.run/images/*.ref)
+#   GOBLOG_IMAGE_ENV    a file of SERVICE_IMAGE=reference lines to deploy instead of the last build's
+#                       refs; with it the host's ports are not checked and no URL is printed: the
+#                       caller (deploy/nodes-up.sh, `make up NODES=3`) deploys onto other engines
 set -euo pipefail
 LOG_NAME=up
 # shellcheck source=deploy/lib.sh
@@ -95,9 +98,14 @@ build() {
         die "building the images failed"
 }
 
-# image_env: SERVICE_IMAGE=ref for every service, from the refs of the last build.
+# image_env: SERVICE_IMAGE=ref for every service, from the refs of the last build; or the file
+# GOBLOG_IMAGE_ENV names (deploy/nodes-up.sh: the registry's digest references).
 image_env() {
     local svc ref var
+    if [[ -n ${GOBLOG_IMAGE_ENV:-} ]]; then
+        cat "$GOBLOG_IMAGE_ENV"
+        return
+    fi
     for svc in "${STACK_SERVICES[@]}"; do
         ref=$(cat ".run/images/$svc.ref" 2>/dev/null) || die "no image built for $svc: run make up without SKIP_BUILD"
         docker image inspect "$ref" >/dev/null 2>&1 || die "image $ref is gone: run make up without SKIP_BUILD"
@@ -236,6 +244,7 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       make logs TRACE=<X-B3-TraceId>     every service's lines of one request, in time order
       make logs SERVICE=accountservice LEVEL=warn
 
+  make token    a fresh access token of the auth-server (inside the network only, for now)
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack
   make down     remove the stack
@@ -243,7 +252,7 @@ EOF
 }
 
 "$DEPLOY/ensure-docker.sh"
-((IMAGES_ONLY)) || preflight
+((IMAGES_ONLY)) || [[ -n ${GOBLOG_IMAGE_ENV:-} ]] || preflight
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     build
 fi
@@ -260,4 +269,4 @@ if [[ -n $PREVIOUS_CONFIG_VERSION && $PREVIOUS_CONFIG_VERSION != "$CURRENT_CONFI
     "$DEPLOY/refresh-config.sh" || log "WARNING: the refresh failed: run make refresh"
 fi
 prune_old
-print_urls
+[[ -n ${GOBLOG_IMAGE_ENV:-} ]] || print_urls

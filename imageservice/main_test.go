@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
 
+	"github.com/goblog/common/bearer"
+	"github.com/goblog/common/bearer/bearertest"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/config/configtest"
 	"github.com/goblog/common/servicetest"
@@ -45,7 +48,55 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		So(resp.Header.Get("Content-Type"), ShouldEqual, "image/jpeg")
 
+		// GET /metrics: the requests above by route template, not by account or file.
+		resp, err = http.Get(base + "/metrics")
+		So(err, ShouldBeNil)
+		text, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		So(err, ShouldBeNil)
+		So(resp.StatusCode, ShouldEqual, http.StatusOK)
+		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`)
+		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/file/{name}"} 1`)
+		So(string(text), ShouldContainSubstring, "go_goroutines ")
+
 		So(svc.Stop(), ShouldBeNil)
+	})
+
+	Convey("Given imageservice started by run requiring tokens of a real authorization server", t, func() {
+		iss := bearertest.NewIssuer(t)
+		dir := t.TempDir()
+		port := servicetest.FreePort(t)
+		yml := fmt.Sprintf("server_port: %d\nauth_required: true\nauth_issuer: %s\nauth_jwks_url: %s\n", port, iss.Issuer, iss.JWKSURL)
+		So(os.WriteFile(filepath.Join(dir, "imageservice-test.yml"), []byte(yml), 0o644), ShouldBeNil)
+		svc := servicetest.Start(t, port, func(ctx context.Context) error {
+			return run(ctx, servicetest.QuietLogger(), "10.9.8.7", []string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
+		})
+		_, err := svc.FirstAnswer("/health", servicetest.StatusOK)
+		So(err, ShouldBeNil)
+		status := func(auth string) int {
+			req, err := http.NewRequest(http.MethodGet, svc.BaseURL+"/accounts/10000", nil)
+			So(err, ShouldBeNil)
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			So(err, ShouldBeNil)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		So(status(""), ShouldEqual, http.StatusUnauthorized)
+		So(status("Bearer "+iss.Token(t, bearer.ScopeRead)), ShouldEqual, http.StatusOK)
+		So(svc.Stop(), ShouldBeNil)
+	})
+
+	Convey("Given tokens required but no issuer or JWKS, run refuses to start and names both keys", t, func() {
+		dir := t.TempDir()
+		So(os.WriteFile(filepath.Join(dir, "imageservice-test.yml"), []byte("auth_required: true\n"), 0o644), ShouldBeNil)
+		err := run(context.Background(), servicetest.QuietLogger(), "10.9.8.7",
+			[]string{"-profile", "test", "-configDir", dir, "-configAttempts", "1"})
+		So(err, ShouldNotBeNil)
+		So(err.Error(), ShouldContainSubstring, "auth_issuer")
+		So(err.Error(), ShouldContainSubstring, "auth_jwks_url")
 	})
 
 	Convey("Given no configuration for imageservice, run fails with the reason", t, func() {
@@ -69,6 +120,7 @@ func TestSettingsFrom(t *testing.T) {
 			So(err, ShouldBeNil)
 			So(cfg.Port, ShouldEqual, 7777)
 			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
+			So(cfg.Auth.Required, ShouldBeFalse) // until the stack has an authorization server
 		}
 	})
 

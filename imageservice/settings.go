@@ -1,11 +1,13 @@
 package main
 
 import (
+	"maps"
 	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
@@ -14,8 +16,8 @@ import (
 
 // The configuration keys of imageservice, each spelled here only. Keys read
 // through common are spelled there: log_level (logging.LevelFrom),
-// amqp_server_url (messaging.URLFrom) and shutdown_drain
-// (server.ShutdownDrain).
+// amqp_server_url (messaging.URLFrom), shutdown_drain
+// (server.ShutdownDrain) and auth_* (bearer.ReadSettings).
 const (
 	keyName         = "server_name"
 	keyPort         = "server_port"
@@ -40,6 +42,8 @@ type Settings struct {
 	// ImageMemoryBudgetMiB is what uploads may hold at once; 0 derives it
 	// from the memory limits (see api.Options.MemoryBudget).
 	ImageMemoryBudgetMiB int
+	// Auth is the access-token check (auth_*).
+	Auth bearer.Settings
 
 	Live LiveSettings
 }
@@ -76,6 +80,7 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 			s.ImageMemoryBudgetMiB = mib
 		}
 	}
+	s.Auth = bearer.ReadSettings(r, snap)
 	return s, r.Err()
 }
 
@@ -122,7 +127,7 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // Fields is the settings under their configuration keys, secrets masked: the
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
-	return config.MaskFields(map[string]any{
+	fields := map[string]any{
 		"profile":        s.Profile,
 		keyName:          s.Name,
 		keyPort:          s.Port,
@@ -133,5 +138,7 @@ func (s Settings) Fields() map[string]any {
 		logging.LevelKey: s.Live.LogLevel,
 		keyImageBaseURL:  s.Live.ImageBaseURL,
 		keyMemoryBudget:  s.ImageMemoryBudgetMiB,
-	})
+	}
+	maps.Copy(fields, s.Auth.Fields())
+	return config.MaskFields(fields)
 }

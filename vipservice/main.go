@@ -10,8 +10,10 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -34,16 +36,22 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return err
 	}
-	cfg := settings.Load() // start-only settings; the live ones are applied by applyLive
+	cfg := settings.Load()       // start-only settings; the live ones are applied by applyLive
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	// A broker that refuses our credentials makes the client reload the whole
-	// configuration (the live settings too) for a new amqp_server_url.
-	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-		messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
+	guard, err := bearer.New(ctx, cfg.Auth, api.AuthRules(), log)
+	if err != nil {
+		_ = tracer.Close()
+		return fmt.Errorf("starting the token check: %w", err)
+	}
+	// Named vipservice@<servedBy> in the management UI. A broker that refuses
+	// our credentials makes the client reload the whole configuration (the
+	// live settings too) for a new amqp_server_url.
+	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
 
 	stats := &vip.Stats{}
 	handler := consumer.New(tracer, stats, vip.NewSeenIDs(cfg.DedupeWindow), log)
@@ -52,6 +60,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	// every reconnect. An error means the broker refused the declaration.
 	if err := broker.Consume(ctx, cfg.VIPQueue, handler.Handle); err != nil {
 		_ = broker.Close()
+		_ = guard.Close()
 		_ = tracer.Close()
 		return fmt.Errorf("consuming %s: %w", cfg.VIPQueue, err)
 	}
@@ -60,13 +69,15 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log)
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, metrics.Handler(reg, log), log, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
-	// Closers run in reverse order of opening: the broker, then the tracer.
+	// Closers run in reverse order of opening: the broker, the token check, the tracer.
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
-		Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)},
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
+		Closers: []func() error{broker.Close, guard.Close, tracing.FlushSpans(log, tracer)},
 		Drain:   cfg.ShutdownDrain,
+		// The memory of a load back to the OS once it is over (issue 13).
+		IdleReturn: server.DefaultIdleReturn(),
 	}.Run(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus/hooks/test"
 	. "github.com/smartystreets/goconvey/convey"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/servicetest"
 )
@@ -48,6 +50,17 @@ func TestRun(t *testing.T) {
 			So(stats["rejected"], ShouldEqual, 0)
 			So(stats["broker"], ShouldStartWith, "DOWN: ")
 
+			// GET /metrics: the request above by its route, the runtime's collectors.
+			resp, err = http.Get(base + "/metrics")
+			So(err, ShouldBeNil)
+			text, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			So(err, ShouldBeNil)
+			So(resp.StatusCode, ShouldEqual, http.StatusOK)
+			So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/vip/stats"} 1`)
+			So(string(text), ShouldContainSubstring, "go_goroutines ")
+			So(string(text), ShouldContainSubstring, "process_resident_memory_bytes ")
+
 			So(svc.Stop(), ShouldBeNil)
 		})
 	})
@@ -79,6 +92,7 @@ func TestReadSettings(t *testing.T) {
 			EventBus: "springCloudBus", VIPQueue: "vip_queue", Port: 6868,
 			OutageGrace: 90 * time.Second, Live: LiveSettings{LogLevel: "info"},
 			DedupeWindow: 10000, // the documented default
+			Auth:         bearer.Settings{Required: false, ClockSkew: bearer.DefaultClockSkew},
 		})
 	})
 
@@ -98,6 +112,7 @@ func TestReadSettings(t *testing.T) {
 			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": "big"}, `config: vip_dedupe_window: "big" is not an integer`},
 			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": 0}, `config: vip_dedupe_window: "0" is not a count of 1 or more`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "-5s"}, `config: broker_outage_grace: "-5s" is not a duration of 0 or more`},
+			{map[string]any{"amqp_server_url": amqp, "auth_required": true}, "config: auth_issuer: \"\" is not the token issuer's URL (auth_required is true)\nconfig: auth_jwks_url: \"\" is not the authorization server's JWKS URL (auth_required is true)"},
 		} {
 			_, err := readSettings(snapOf(c.src), "")
 			So(err, ShouldNotBeNil)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"maps"
 	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/logging"
 	"github.com/goblog/common/messaging"
@@ -22,8 +24,8 @@ const defaultOutageGrace = 90 * time.Second
 
 // The configuration keys of vipservice, each spelled here only. Keys read
 // through common are spelled there: log_level (logging.LevelFrom),
-// amqp_server_url (messaging.URLFrom) and shutdown_drain
-// (server.ShutdownDrain).
+// amqp_server_url (messaging.URLFrom), shutdown_drain
+// (server.ShutdownDrain) and auth_* (bearer.ReadSettings).
 const (
 	keyName        = "server_name"
 	keyPort        = "server_port"
@@ -52,6 +54,8 @@ type Settings struct {
 	// DedupeWindow is how many event ids are remembered to count each VIP
 	// event once.
 	DedupeWindow int
+	// Auth is the access-token check (auth_*).
+	Auth bearer.Settings
 
 	Live LiveSettings
 }
@@ -92,6 +96,7 @@ func readSettings(snap *config.Snapshot, profile string) (Settings, error) {
 	if d, err := server.ShutdownDrain(snap); r.Check(err) {
 		s.ShutdownDrain = d
 	}
+	s.Auth = bearer.ReadSettings(r, snap)
 	return s, r.Err()
 }
 
@@ -126,7 +131,7 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // Fields is the settings under their configuration keys, secrets masked: the
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
-	return config.MaskFields(map[string]any{
+	fields := map[string]any{
 		"profile":        s.Profile,
 		keyName:          s.Name,
 		keyPort:          s.Port,
@@ -138,5 +143,7 @@ func (s Settings) Fields() map[string]any {
 		keyDedupe:        s.DedupeWindow,
 		server.DrainKey:  s.ShutdownDrain.String(),
 		logging.LevelKey: s.Live.LogLevel,
-	})
+	}
+	maps.Copy(fields, s.Auth.Fields())
+	return config.MaskFields(fields)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/images"
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/forwarded"
 	"github.com/goblog/common/server"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	Accounts Accounts
 	// Health answers GET /health.
 	Health http.Handler
+	// Metrics answers GET /metrics (metrics.Handler).
+	Metrics http.Handler
 	// Info returns the body of GET /info.
 	Info func(ctx context.Context) any
 	// Testability, when not nil, enables GET /testability/healthy/{state}.
@@ -38,6 +41,16 @@ type Config struct {
 	Middleware []mux.MiddlewareFunc
 	// Log returns the logger for a request (with its trace ids).
 	Log func(ctx context.Context) logrus.FieldLogger
+}
+
+// AuthRules are the scopes the routes need (issue 11, the edge's rules):
+// account:read to read an account, account:write to create one. /health and
+// /info are open (bearer.IsOpen); /testability needs a valid token.
+func AuthRules() bearer.Rules {
+	return bearer.Rules{
+		"GET /accounts/{id}": bearer.ScopeRead,
+		"POST /accounts":     bearer.ScopeWrite,
+	}
 }
 
 // NewRouter returns the routes of accountservice. Methods follow RFC 9110
@@ -51,6 +64,7 @@ func NewRouter(cfg Config) *mux.Router {
 	r.HandleFunc("/accounts/{id}", h.getAccount).Methods(http.MethodGet).Name("getAccount")
 	r.HandleFunc("/accounts", h.createAccount).Methods(http.MethodPost).Name("createAccount")
 	r.Handle("/health", cfg.Health).Methods(http.MethodGet).Name("health")
+	r.Handle("/metrics", cfg.Metrics).Methods(http.MethodGet).Name("metrics")
 	r.HandleFunc("/info", h.getInfo).Methods(http.MethodGet).Name("info")
 	if cfg.Testability != nil {
 		r.HandleFunc("/testability/healthy/{state}", h.setHealthy).Methods(http.MethodGet).Name("testability")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -38,6 +39,7 @@ type downstream struct {
 	mode    atomic.Int32
 	hits    atomic.Int32
 	traceID atomic.Value // X-B3-TraceId of the last request
+	auth    atomic.Value // Authorization of the last request
 }
 
 func newDownstream(tb testing.TB, body string) *downstream {
@@ -46,6 +48,7 @@ func newDownstream(tb testing.TB, body string) *downstream {
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.hits.Add(1)
 		d.traceID.Store(r.Header.Get("X-B3-TraceId"))
+		d.auth.Store(r.Header.Get("Authorization"))
 		switch d.mode.Load() {
 		case fail:
 			http.Error(w, "boom", http.StatusInternalServerError)
@@ -102,6 +105,7 @@ func (unavailableStore) Create(context.Context, string) (account.Account, error)
 // tracing, a fake notifier.
 type fixture struct {
 	router      http.Handler
+	routes      *mux.Router // under router
 	svc         *account.Service
 	quotes      *downstream
 	images      *downstream
@@ -115,10 +119,12 @@ type fixtureOption func(*fixtureConfig)
 type fixtureConfig struct {
 	store       account.Store
 	testability bool
+	auth        mux.MiddlewareFunc
 }
 
-func withStore(s account.Store) fixtureOption { return func(c *fixtureConfig) { c.store = s } }
-func withoutTestability() fixtureOption       { return func(c *fixtureConfig) { c.testability = false } }
+func withStore(s account.Store) fixtureOption      { return func(c *fixtureConfig) { c.store = s } }
+func withoutTestability() fixtureOption            { return func(c *fixtureConfig) { c.testability = false } }
+func withAuth(mw mux.MiddlewareFunc) fixtureOption { return func(c *fixtureConfig) { c.auth = mw } }
 
 var configureCircuits sync.Once
 
@@ -174,8 +180,9 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		CircuitOptions: []circuit.Option{circuit.WithRetryInterval(10 * time.Millisecond)},
 		Log:            log,
 		ServedBy:       "10.0.0.7",
+		Auth:           cfg.auth,
 	})
-	f.router, f.svc, f.testability = a.Handler, a.Accounts, a.Testability
+	f.router, f.routes, f.svc, f.testability = a.Handler, a.Router, a.Accounts, a.Testability
 	return f
 }
 

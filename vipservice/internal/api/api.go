@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/vipservice/internal/vip"
@@ -32,7 +33,15 @@ type statsBody struct {
 	Broker string `json:"broker"`
 }
 
-// NewRouter serves GET /health, GET /health/live and, traced, GET
+// AuthRules are the scopes vipservice's routes need (issue 11): its counts
+// of VIP account reads are account data, so account:read. /health,
+// /health/live and /metrics are open (bearer.IsOpen).
+func AuthRules() bearer.Rules {
+	return bearer.Rules{"GET /vip/stats": bearer.ScopeRead}
+}
+
+// NewRouter serves GET /health, GET /health/live, GET /metrics (metrics:
+// the service's Prometheus metrics, untraced like the health checks) and, traced, GET
 // /vip/stats → {"received":N,"rejected":M,"duplicates":D,"broker":"UP"}. Methods follow
 // RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 //
@@ -43,7 +52,10 @@ type statsBody struct {
 // say) is no reason for Swarm to kill a vipservice task, or to roll back an
 // update of vipservice that happens to overlap one of RabbitMQ; a lasting
 // outage still gets the task replaced.
-func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, log logrus.FieldLogger) *mux.Router {
+//
+// guard, when given, is the token check of /vip/stats (bearer.Guard.Middleware,
+// innermost; AuthRules).
+func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, metrics http.Handler, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
 	ready := server.NewHealth()
 	ready.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
 	live := server.NewHealth()
@@ -65,9 +77,11 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	})
 	router.Handle("/health", ready.Handler()).Methods(http.MethodGet)
 	router.Handle("/health/live", live.Handler()).Methods(http.MethodGet)
+	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
+	traced.Use(guard...)
 	traced.HandleFunc("/vip/stats", func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteJSON(w, http.StatusOK, statsBody{StatsSnapshot: stats.Snapshot(), Broker: broker.Status()})
 	}).Methods(http.MethodGet)
