@@ -283,3 +283,12 @@ loadtest-smoke: ## 30 s of 5 users through the edge with the report; fails on an
 .PHONY: loadtest-startup
 loadtest-startup: ## restart imageservice and quotes-service one at a time, measure start to ready and healthy
 	bash loadtest/startup.sh
+
+# --- Central logs (issue 12): deploy/logs.sh holds the logic, deploy/README.md "Logs" explains it --
+
+# make logs TRACE=<X-B3-TraceId>, or SERVICE=accountservice LEVEL=warn; SINCE=1h, LIMIT=500,
+# QUERY='<LogsQL>' and RAW=1 pass through when given.
+LOGS_ARGS = $(foreach v,TRACE SERVICE LEVEL SINCE LIMIT QUERY RAW,$(if $($(v)),'$(v)=$($(v))'))
+.PHONY: logs
+logs: ## lines from the central log store in time order: TRACE=<id> (every service's lines of a request), SERVICE=<name>, LEVEL=warn
+	bash deploy/logs.sh $(LOGS_ARGS)

@@ -10,6 +10,7 @@
 #                       archive (deploy/jvm-tuned.Dockerfile); only when named, for the GoVsJvm
 #                       load test (loadtest/run.sh), not part of the default set or the stack
 #   postgres (FROM goblog/base-postgres:15)
+#   logstore (FROM scratch): VictoriaLogs from bin/victoria-logs (deploy/build-logstore.sh)
 #
 # Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
 # jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
@@ -210,6 +211,16 @@ build_postgres() {
     build postgres "$DEPLOY/postgres.Dockerfile" "$ctx"
 }
 
+# build_logstore: VictoriaLogs and the healthchecker FROM scratch (deploy/logstore.Dockerfile).
+build_logstore() {
+    local bin=$BIN_DIR/victoria-logs ctx
+    [[ -x $bin ]] || { skip logstore "$bin is missing: run deploy/build-logstore.sh"; return; }
+    [[ -x $BIN_DIR/healthchecker ]] || { skip logstore "$BIN_DIR/healthchecker is missing: run 'make build'"; return; }
+    ctx=$(stage logstore "$bin=bin/victoria-logs" "$BIN_DIR/healthchecker=bin/healthchecker")
+    mkdir -p "$ctx/data"
+    build logstore "$DEPLOY/logstore.Dockerfile" "$ctx"
+}
+
 build_rabbitmq() {
     local ctx
     ctx=$(stage rabbitmq "$DEPLOY/files/rabbitmq.conf=rabbitmq.conf" \
@@ -221,7 +232,7 @@ main() {
     local want=("$@") all=() s
     all=("${GO_SERVICES[@]}")
     for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
-    all+=(rabbitmq postgres)
+    all+=(rabbitmq postgres logstore)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
         [[ " ${all[*]} quotes-service-tuned " == *" $s "* ]] || die "unknown service '$s' (${all[*]} quotes-service-tuned)"
@@ -245,6 +256,7 @@ main() {
     selected quotes-service-tuned && build_tuned
     selected rabbitmq && build_rabbitmq
     selected postgres && build_postgres
+    selected logstore && build_logstore
 
     log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
     for s in "${BUILT[@]}"; do log "  built   $s"; done

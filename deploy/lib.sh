@@ -17,9 +17,10 @@ NETWORK=${STACK}_goblog
 # The services of the stack, as in docker-stack.yml, and the host ports it publishes.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountservice vipservice imageservice
-    edge-server hystrix-dashboard turbine auth-server)
+    edge-server hystrix-dashboard turbine auth-server logstore)
 # shellcheck disable=SC2034 # read by the scripts that source this file
-PUBLISHED_PORTS=(8765 9411 7979 8282 15672)
+# (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.)
+PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428)
 
 log() { printf '%s: %s\n' "${LOG_NAME:-deploy}" "$*" >&2; }
 die() {

@@ -10,6 +10,8 @@
 #   amqp_password_admin          password of the RabbitMQ user "admin" (management UI and API)
 #   postgres_password            password of the PostgreSQL role "goblog" (accountservice's store);
 #                                read by the postgres task when it makes its cluster on a new volume
+#   logstore_password            password of the log store's user "admin" (VictoriaLogs' UI and
+#                                query API on 9428, basic auth; `make logs` reads it from here)
 #   rabbitmq_definitions.json    the broker's vhost goblog, users, permissions (salted SHA-256
 #                                hashes) and vip_queue's dead-letter policy, exchange and queue:
 #                                support/rabbitmq/, the definitions the local landscape applies too
@@ -57,6 +59,11 @@ fi
 # until ALTER ROLE; deploy/README.md, "PostgreSQL"). URL-safe, so it goes into the URL as it is.
 if [[ ! -s $DIR/postgres_password ]]; then
     random_token 24 | derive_file postgres_password
+fi
+# The log store's basic-auth password (-httpAuth.password=file:///run/secrets/logstore_password).
+# Kept once made; to rotate, remove the file and run make up (the store restarts with the new one).
+if [[ ! -s $DIR/logstore_password ]]; then
+    random_token 24 | derive_file logstore_password
 fi
 # The broker's users: the same definitions and password files as the local landscape's.
 bash "$DEFS" passwords "$DIR"

@@ -85,6 +85,8 @@ build() {
     step "binaries: make build, turbine"
     make --no-print-directory -C "$ROOT" build >/dev/null
     CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/turbine ./support/turbine
+    step "log store: deploy/build-logstore.sh (VictoriaLogs; reused when built)"
+    "$DEPLOY/build-logstore.sh"
     step "jars: make -C support (Maven runs only when a source changed)"
     need_maven
     # Maven 3.8 prints bare colour resets even in batch mode: dropped, with the empty lines.
@@ -238,6 +240,9 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       (the dashboard fetches it inside the overlay network; from the host it is
        http://localhost:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
+  Logs (VictoriaLogs)     http://localhost:9428/select/vmui/   user admin, password in $ROOT/.secrets/logstore_password
+      make logs TRACE=<X-B3-TraceId>     every service's lines of one request, in time order
+      make logs SERVICE=accountservice LEVEL=warn
 
   make token    a fresh access token of the auth-server (inside the network only, for now)
   make status   services and the health of each task

@@ -43,6 +43,10 @@ LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
             TUNED: "JVM (tuned)", "rabbitmq": "Erlang", "postgres": "PostgreSQL (C, neither)",
             "gatling": "JVM (load generator)"}
 ORDER = GO + ["turbine"] + JVM[:1] + [TUNED] + JVM[1:] + ["rabbitmq", "postgres", "gatling"]
+# The central log store (issue 12, VictoriaLogs): what an operator pays for the logs, listed per
+# service next to what the services use, in neither group.
+ORDER += ["logstore"]
+LANGUAGE["logstore"] = "Go (log store)"
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 # Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
