@@ -18,6 +18,9 @@
 #                                swarm profile
 #   accountservice-swarm.yml     postgres_url for accountservice (role and database goblog), the
 #                                same way but to accountservice only
+#   edge_ca.pem, edge_ca.key, edge_tls_cert.pem, edge_tls_key.pem
+#                                the edge's per-deployment CA and HTTPS certificate (the CA's key
+#                                never leaves this machine): deploy/edge-tls.sh
 #
 # Needs coreutils and openssl. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
@@ -72,3 +75,7 @@ derive_file accountservice-swarm.yml <<EOF
 # Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 postgres_url: postgres://goblog:$(cat "$DIR/postgres_password")@postgres:5432/goblog?sslmode=disable
 EOF
+
+# The edge's HTTPS: a CA made once and kept, a server certificate reissued only when its names,
+# its CA or its remaining lifetime call for it (deploy/edge-tls.sh).
+bash "$ROOT/deploy/edge-tls.sh" "$DIR"

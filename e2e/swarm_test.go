@@ -20,7 +20,8 @@ import (
 // Where the stack is. The defaults are what `make up` deploys.
 var (
 	stack      = env("E2E_STACK", "goblog")
-	edgeURL    = env("E2E_EDGE_URL", "http://localhost:8765")
+	edgeURL    = env("E2E_EDGE_URL", "https://localhost:8765")
+	edgeCAFile = env("E2E_EDGE_CA_FILE", "../.secrets/edge_ca.pem")
 	zipkinURL  = env("E2E_ZIPKIN_URL", "http://localhost:9411")
 	turbineURL = env("E2E_TURBINE_URL", "http://localhost:8282")
 	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
@@ -66,6 +67,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: the stack %q is not deployed (make up first): %v\n", stack, err)
 		return 1
 	}
+	if err := trustEdgeCA(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
 	probe, err = startProbe()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -73,6 +78,19 @@ func runSuite(m *testing.M) int {
 	}
 	defer probe.remove()
 	return m.Run()
+}
+
+// trustEdgeCA makes the suite's HTTPS clients (every http.Client over Go's default roots) trust
+// the per-deployment CA of the edge, edgeCAFile (deploy/edge-tls.sh), through SSL_CERT_FILE, which
+// Go reads once, at the first certificate check. An SSL_CERT_FILE already set is left alone.
+func trustEdgeCA() error {
+	if os.Getenv("SSL_CERT_FILE") != "" {
+		return nil
+	}
+	if _, err := os.Stat(edgeCAFile); err != nil {
+		return fmt.Errorf("the edge's CA (E2E_EDGE_CA_FILE): %w (make up makes it)", err)
+	}
+	return os.Setenv("SSL_CERT_FILE", edgeCAFile)
 }
 
 // eventually is systest.Eventually: the bound of every wait in this suite.

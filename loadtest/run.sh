@@ -19,7 +19,9 @@
 #   RATE         GoVsJvm: requests per second on each of the two services (default 200)
 #   DURATION     seconds of load, the ramp included (default 60)
 #   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
-#   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
+#   BASE_URL     GetAccounts target (default https://localhost:8765/api, the edge)
+#   EDGE_CA_FILE the CA Gatling trusts for HTTPS (default <repo>/.secrets/edge_ca.pem, made by
+#                deploy/edge-tls.sh); Gatling would otherwise accept any certificate
 #   IDLE         seconds of idle baseline before the load (default 20)
 #   SETTLE       before the baseline, wait at most this many seconds (default 120) until the
 #                whole machine is below SETTLE_CPU % of one core (default 40) over 10 s: JVMs keep
@@ -40,7 +42,8 @@ SIMULATION=${SIMULATION:-GetAccounts}
 USERS=${USERS:-100}
 RATE=${RATE:-200}
 DURATION=${DURATION:-60}
-BASE_URL=${BASE_URL:-http://localhost:8765/api}
+BASE_URL=${BASE_URL:-https://localhost:8765/api}
+EDGE_CA_FILE=${EDGE_CA_FILE:-$ROOT/.secrets/edge_ca.pem}
 IDLE=${IDLE:-20}
 SETTLE=${SETTLE:-120}
 SETTLE_CPU=${SETTLE_CPU:-40}
@@ -275,10 +278,19 @@ M_LOAD_STARTED=$(now)
 set +e
 case $SIMULATION in
 GetAccounts)
+    # The edge's CA as a PKCS#12 trust store (certificates only, so its password guards nothing):
+    # Gatling verifies the edge's certificate against it instead of trusting any.
+    tls_opts=()
+    if [[ $BASE_URL == https://* ]]; then
+        keytool -importcert -noprompt -alias goblog-edge-ca -file "$EDGE_CA_FILE" \
+            -keystore "$RUN_DIR/edge-truststore.p12" -storetype PKCS12 -storepass goblog-edge-ca >/dev/null
+        tls_opts=(-Dgatling.ssl.trustStore.type=PKCS12 -Dgatling.ssl.trustStore.file="$RUN_DIR/edge-truststore.p12"
+            -Dgatling.ssl.trustStore.password=goblog-edge-ca)
+    fi
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
         -Dusers="$USERS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
-        -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
+        "${tls_opts[@]}" -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
     ;;
 GoVsJvm)
