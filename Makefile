@@ -190,6 +190,13 @@ status: ## docker service ls of the stack plus the health of every task
 refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in the config server)
 	bash deploy/refresh-config.sh
 
+# An access token of the auth-server (issue 11), from the stack's task or else the landscape's; the
+# bare token is the only line on stdout: curl -H "Authorization: Bearer $$(make -s token)" …
+# TOKEN_CLIENT=goblog-reader TOKEN_SCOPE=account:read for a read-only one.
+.PHONY: token
+token: ## print a fresh access token (client credentials, account:read account:write); the last line is the bare token
+	@bash deploy/token.sh
+
 # The suite asserts that 5672 refuses connections from the host, so the host RabbitMQ of the Go
 # integration tests (scripts/ensure-rabbitmq.sh) is stopped first; `make test-integration-go`
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).

@@ -3,6 +3,7 @@
 #
 #   Go (FROM scratch):  accountservice vipservice imageservice turbine   from bin/<service>
 #   JVM (FROM goblog/base-jre:17):  quotes-service configserver edge-server hystrix-dashboard zipkin
+#                       auth-server
 #                       from support/<service>/target/<service>.jar (or the one jar found there)
 #   rabbitmq (FROM goblog/base-rabbitmq:3.10)
 #   postgres (FROM goblog/base-postgres:15)
@@ -36,6 +37,7 @@ JVM_SERVICES=(
     edge-server:8766:/actuator/health
     hystrix-dashboard:7979:/actuator/health
     zipkin:9411:/health
+    auth-server:9999:/actuator/health
 )
 REQUIRE_ALL=${REQUIRE_ALL:-0}
 GO_IMAGE_MAX_MB=${GO_IMAGE_MAX_MB:-25}

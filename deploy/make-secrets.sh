@@ -18,6 +18,10 @@
 #                                swarm profile
 #   accountservice-swarm.yml     postgres_url for accountservice (role and database goblog), the
 #                                same way but to accountservice only
+#   auth_signing_key.pem, auth_signing_key_retired.pem, auth_client_secret_goblog-machine,
+#   auth_client_secret_goblog-reader
+#                                the auth-server's RSA signing key (and the one before the last
+#                                rotation) and its client secrets: support/auth-server/auth-secrets.sh
 #   edge_ca.pem, edge_ca.key, edge_tls_cert.pem, edge_tls_key.pem
 #                                the edge's per-deployment CA and HTTPS certificate (the CA's key
 #                                never leaves this machine): deploy/edge-tls.sh
@@ -75,6 +79,10 @@ derive_file accountservice-swarm.yml <<EOF
 # Made by deploy/make-secrets.sh; reaches the config server as a Docker secret, never the repo.
 postgres_url: postgres://goblog:$(cat "$DIR/postgres_password")@postgres:5432/goblog?sslmode=disable
 EOF
+
+# The authorization server's signing keys and client secrets, made once and kept (a new signing key
+# would invalidate every token out there; rotate with support/auth-server/auth-secrets.sh rotate-key).
+bash "$ROOT/support/auth-server/auth-secrets.sh" make "$DIR"
 
 # The edge's HTTPS: a CA made once and kept, a server certificate reissued only when its names,
 # its CA or its remaining lifetime call for it (deploy/edge-tls.sh).

@@ -233,6 +233,7 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
        http://localhost:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
 
+  make token    a fresh access token of the auth-server (inside the network only, for now)
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack
   make down     remove the stack

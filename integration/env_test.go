@@ -29,7 +29,7 @@ var landscape systest.Environment = processEnv{}
 // servicePorts are where the landscape's components listen on localhost.
 var servicePorts = map[string]int{
 	"accountservice": 6767, "vipservice": 6868, "imageservice": 7777, "quotes-service": 8080,
-	"configserver": 8888, "zipkin": 9411, "edge-server": 8765, "turbine": 8282,
+	"configserver": 8888, "zipkin": 9411, "edge-server": 8765, "turbine": 8282, "auth-server": 9999,
 }
 
 func (processEnv) Name() string       { return "process landscape" }

@@ -4,7 +4,7 @@
 # Usage: scripts/landscape.sh COMMAND
 #   up              RabbitMQ (started when absent), PostgreSQL (the landscape's own cluster),
 #                   missing builds, per-deployment secrets, the broker definitions, the runtime
-#                   config repo, then zipkin, configserver,
+#                   config repo, then zipkin, auth-server, configserver,
 #                   quotes-service, imageservice, vipservice, accountservice, turbine,
 #                   hystrix-dashboard and edge-server, one after the other, each waited for on
 #                   its health endpoint. Prints the URLs. Idempotent: what runs is left alone.
@@ -26,8 +26,10 @@
 # working clone is .run/landscape/configserver-clone/),
 # .secrets/ (git-ignored, mode 700): encrypt.key, amqp_password (RabbitMQ user goblog),
 # amqp_password_configserver (user configserver), amqp_password_admin (user admin, for
-# operators); see support/rabbitmq/; postgres_password (PostgreSQL role goblog). `make up` uses
-# the same files.
+# operators); see support/rabbitmq/; postgres_password (PostgreSQL role goblog); the
+# auth-server's auth_signing_key.pem, auth_signing_key_retired.pem, auth_client_secret_goblog-machine
+# and auth_client_secret_goblog-reader (support/auth-server/auth-secrets.sh). `make up` uses the
+# same files.
 #
 # Secrets: the template support/config-repo/ holds none. At start the per-deployment passwords
 # are generated (kept when present), the users are applied to RabbitMQ, the config server starts
@@ -55,7 +57,7 @@ GO_WAIT=${LANDSCAPE_GO_WAIT:-60}
 read -r -a JAVA_OPTS <<<"${LANDSCAPE_JAVA_OPTS:-}"
 
 # Start order: every component finds what it needs already running.
-COMPONENTS=(zipkin configserver quotes-service imageservice vipservice accountservice turbine hystrix-dashboard edge-server)
+COMPONENTS=(zipkin auth-server configserver quotes-service imageservice vipservice accountservice turbine hystrix-dashboard edge-server)
 
 log() { printf 'landscape: %s\n' "$*" >&2; }
 die() {
@@ -71,7 +73,7 @@ known() {
 
 kind_of() {
 	case "$1" in
-	zipkin | configserver | quotes-service | hystrix-dashboard | edge-server) echo jvm ;;
+	zipkin | auth-server | configserver | quotes-service | hystrix-dashboard | edge-server) echo jvm ;;
 	*) echo go ;;
 	esac
 }
@@ -79,6 +81,7 @@ kind_of() {
 port_of() {
 	case "$1" in
 	zipkin) echo 9411 ;;
+	auth-server) echo 9999 ;;
 	configserver) echo 8888 ;;
 	quotes-service) echo 8080 ;;
 	imageservice) echo 7777 ;;
@@ -95,7 +98,7 @@ health_of() {
 	port=$(port_of "$1")
 	case "$1" in
 	zipkin) echo "http://localhost:$port/health" ;;
-	configserver | quotes-service | hystrix-dashboard) echo "http://localhost:$port/actuator/health" ;;
+	auth-server | configserver | quotes-service | hystrix-dashboard) echo "http://localhost:$port/actuator/health" ;;
 	# The edge's actuator has a port of its own (management.server.port), never the public one.
 	edge-server) echo "http://localhost:8766/actuator/health" ;;
 	*) echo "http://localhost:$port/health" ;;
@@ -236,6 +239,7 @@ ensure_secrets() {
 	)
 	chmod 700 "$SECRETS"
 	bash "$DEFS" passwords "$SECRETS"
+	bash "$ROOT/support/auth-server/auth-secrets.sh" make "$SECRETS"
 }
 
 git_repo() {
@@ -323,6 +327,11 @@ launch() {
 				SPRING_RABBITMQ_PORT=5672 SPRING_RABBITMQ_USERNAME=configserver SPRING_RABBITMQ_VIRTUAL_HOST=goblog
 			;;
 		quotes-service | edge-server) export ZIPKIN_BASE_URL=http://localhost:9411 ;;
+		auth-server)
+			# The key and the client secrets are read from .secrets/ by the server itself.
+			export GOBLOG_AUTH_SECRETS_DIR=$SECRETS \
+				GOBLOG_AUTH_RETIRED_KEY_FILES=$SECRETS/auth_signing_key_retired.pem
+			;;
 		esac
 		case "$name" in
 		turbine) exec setsid "$artifact" -port 8282 -cluster accountservice=localhost:8181 ;;
@@ -446,6 +455,7 @@ cmd_up() {
 		  imageservice          http://localhost:7777/accounts/10000
 		  quotes-service        http://localhost:8080/api/quote?strength=4
 		  configserver          http://localhost:8888/accountservice/dev   (repo: $CONFIG_REPO)
+		  auth-server           http://localhost:9999/oauth2/jwks   (a token: make token)
 		  zipkin UI             http://localhost:9411/zipkin/
 		  turbine               http://localhost:8282/turbine.stream
 		  hystrix dashboard     http://localhost:7979/hystrix  (stream: http://localhost:8282/turbine.stream)
