@@ -24,6 +24,9 @@
 #   auth_client_secret_goblog-reader
 #                                the auth-server's RSA signing key (and the one before the last
 #                                rotation) and its client secrets: support/auth-server/auth-secrets.sh
+#   edge_ca.pem, edge_ca.key, edge_tls_cert.pem, edge_tls_key.pem
+#                                the edge's per-deployment CA and HTTPS certificate (the CA's key
+#                                never leaves this machine): deploy/edge-tls.sh
 #
 # Needs coreutils and openssl. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
@@ -87,3 +90,7 @@ EOF
 # The authorization server's signing keys and client secrets, made once and kept (a new signing key
 # would invalidate every token out there; rotate with support/auth-server/auth-secrets.sh rotate-key).
 bash "$ROOT/support/auth-server/auth-secrets.sh" make "$DIR"
+
+# The edge's HTTPS: a CA made once and kept, a server certificate reissued only when its names,
+# its CA or its remaining lifetime call for it (deploy/edge-tls.sh).
+bash "$ROOT/deploy/edge-tls.sh" "$DIR"

@@ -5,7 +5,7 @@
 #
 # Usage: deploy/measure-memory.sh [RATE [DURATION]]     (default 100 req/s for 60s)
 # Prints a Markdown table: service, limit, idle, peak under load, peak CPU.
-# The load is e2e/cmd/edgeload (GET /api/accounts/{10000..10029} through http://localhost:8765).
+# The load is e2e/cmd/edgeload (GET /api/accounts/{10000..10029} through https://localhost:8765).
 set -euo pipefail
 LOG_NAME=measure-memory
 # shellcheck source=deploy/lib.sh
@@ -43,7 +43,7 @@ done
 log "load: $RATE req/s for $DURATION through the edge, sampling every 2 s"
 : >"$OUT/load"
 (cd "$ROOT" && go build -o "$OUT/edgeload" ./e2e/cmd/edgeload)
-"$OUT/edgeload" -rate "$RATE" -duration "$DURATION" >"$OUT/edgeload.txt" 2>&1 &
+"$OUT/edgeload" -cacert "$ROOT/.secrets/edge_ca.pem" -rate "$RATE" -duration "$DURATION" >"$OUT/edgeload.txt" 2>&1 &
 loader=$!
 while kill -0 "$loader" 2>/dev/null; do
     sample "$OUT/load"

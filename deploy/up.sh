@@ -233,7 +233,9 @@ print_urls() {
 
 goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
 
-  edge (the public API)   http://localhost:8765/api/accounts/10000
+  edge (the public API)   https://localhost:8765/api/accounts/10000   (HTTPS only, TLS 1.2+)
+      its CA (trust it):  $ROOT/.secrets/edge_ca.pem
+      curl --cacert $ROOT/.secrets/edge_ca.pem https://localhost:8765/api/accounts/10000
   Zipkin (traces)         http://localhost:9411/zipkin/   (the edge returns X-B3-TraceId)
   Hystrix dashboard       http://localhost:7979/hystrix
       paste this stream:  http://turbine:8282/turbine.stream?cluster=accountservice

@@ -1,6 +1,6 @@
 // Package e2e is the end-to-end suite of goblog on Docker Swarm (issue 4): it
 // runs against the deployed stack (`make up`), through the published edge
-// (http://localhost:8765) and the operator ports, and drives Swarm with the
+// (https://localhost:8765) and the operator ports, and drives Swarm with the
 // docker CLI. The tests are behind the build tag `e2e`:
 //
 //	make up
@@ -45,7 +45,9 @@
 // through the edge (redeploy_test.go; skipped in an ordinary run).
 //
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
-// (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
+// (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
+// CA the suite's default transport trusts beside the system's roots),
+// E2E_ZIPKIN_URL (http://localhost:9411),
 // E2E_TURBINE_URL (http://localhost:8282),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER

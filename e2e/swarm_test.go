@@ -5,7 +5,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -20,7 +23,8 @@ import (
 // Where the stack is. The defaults are what `make up` deploys.
 var (
 	stack      = env("E2E_STACK", "goblog")
-	edgeURL    = env("E2E_EDGE_URL", "http://localhost:8765")
+	edgeURL    = env("E2E_EDGE_URL", "https://localhost:8765")
+	edgeCAFile = env("E2E_EDGE_CA_FILE", "../.secrets/edge_ca.pem")
 	zipkinURL  = env("E2E_ZIPKIN_URL", "http://localhost:9411")
 	turbineURL = env("E2E_TURBINE_URL", "http://localhost:8282")
 	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
@@ -73,6 +77,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: the stack %q is not deployed (make up first): %v\n", stack, err)
 		return 1
 	}
+	if err := trustEdgeCA(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
 	probe, err = startProbe()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -92,6 +100,28 @@ func runSuite(m *testing.M) int {
 		}()
 	}
 	return m.Run()
+}
+
+// trustEdgeCA makes the suite's HTTPS clients trust the per-deployment CA of the edge,
+// edgeCAFile (deploy/edge-tls.sh), beside the system's roots: http.DefaultTransport, which every
+// client of the suite and of systest uses, gets those roots. (Not SSL_CERT_FILE: a machine that
+// sets it for its own bundle would win over the suite's.)
+func trustEdgeCA() error {
+	pem, err := os.ReadFile(edgeCAFile)
+	if err != nil {
+		return fmt.Errorf("the edge's CA (E2E_EDGE_CA_FILE): %w (make up makes it)", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("the edge's CA (E2E_EDGE_CA_FILE) %s holds no PEM certificate", edgeCAFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	http.DefaultTransport = tr
+	return nil
 }
 
 // eventually is systest.Eventually: the bound of every wait in this suite.

@@ -27,7 +27,9 @@
 #   WARMUP       GoVsJvm: seconds of the same load before the baseline, not measured (default 60 with
 #                TUNED=1, else 0): quotes-service-tuned has just started and would be measured while
 #                it loads classes and compiles, against twins that have served the stack for a while
-#   BASE_URL     GetAccounts target (default http://localhost:8765/api, the edge)
+#   BASE_URL     GetAccounts target (default https://localhost:8765/api, the edge)
+#   EDGE_CA_FILE the CA Gatling trusts for HTTPS (default <repo>/.secrets/edge_ca.pem, made by
+#                deploy/edge-tls.sh); Gatling would otherwise accept any certificate
 #   IDLE         seconds of idle baseline before the load (default 20)
 #   AFTER        seconds of idle after the load, still sampled (default 0: none); the report gives
 #                each container's memory 2 and 10 minutes after the load's end when AFTER reaches
@@ -52,7 +54,8 @@ USERS=${USERS:-100}
 POSTS=${POSTS:-0}
 RATE=${RATE:-200}
 DURATION=${DURATION:-60}
-BASE_URL=${BASE_URL:-http://localhost:8765/api}
+BASE_URL=${BASE_URL:-https://localhost:8765/api}
+EDGE_CA_FILE=${EDGE_CA_FILE:-$ROOT/.secrets/edge_ca.pem}
 IDLE=${IDLE:-20}
 AFTER=${AFTER:-0}
 TUNED=${TUNED:-1}
@@ -357,6 +360,15 @@ M_LOAD_STARTED=$(now)
 set +e
 case $SIMULATION in
 GetAccounts)
+    # The edge's CA as a PKCS#12 trust store (certificates only, so its password guards nothing):
+    # Gatling verifies the edge's certificate against it (gatling.conf, EDGE_TRUSTSTORE) instead
+    # of trusting any, as it would by default.
+    if [[ $BASE_URL == https://* ]]; then
+        rm -f "$RUN_DIR/edge-truststore.p12"
+        keytool -importcert -noprompt -alias goblog-edge-ca -file "$EDGE_CA_FILE" \
+            -keystore "$RUN_DIR/edge-truststore.p12" -storetype PKCS12 -storepass goblog-edge-ca >/dev/null
+        export EDGE_TRUSTSTORE=$RUN_DIR/edge-truststore.p12
+    fi
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
         -Dusers="$USERS" -DpostPercent="$POSTS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \

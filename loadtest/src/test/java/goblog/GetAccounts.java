@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code postPercent} (0): POSTs out of every 100 requests, 0-100;
  *   <li>{@code duration} (60): seconds of the whole run, the ramp included;
  *   <li>{@code ramp} (15): seconds over which the users start, evenly;
- *   <li>{@code baseUrl} ({@code http://localhost:8765/api}, the edge);
+ *   <li>{@code baseUrl} ({@code https://localhost:8765/api}, the edge);
  *   <li>{@code assert} (true): any failed request (not 200, wrong id, error, timeout) fails the
  *       run;
  *   <li>{@code marks}: a file to append the start and end times to (see Marks).
@@ -42,7 +42,7 @@ public class GetAccounts extends Simulation {
   private final int users = Integer.getInteger("users", 100);
   private final Duration duration = Duration.ofSeconds(Long.getLong("duration", 60L));
   private final Duration ramp = Duration.ofSeconds(Long.getLong("ramp", 15L));
-  private final String baseUrl = System.getProperty("baseUrl", "http://localhost:8765/api");
+  private final String baseUrl = System.getProperty("baseUrl", "https://localhost:8765/api");
   private final boolean assertNoFailure =
       Boolean.parseBoolean(System.getProperty("assert", "true"));
   private final int postPercent = Integer.getInteger("postPercent", 0);
