@@ -33,7 +33,7 @@ GO_SERVICES=(accountservice vipservice imageservice turbine)
 JVM_SERVICES=(
     quotes-service:8080:/actuator/health
     configserver:8888:/actuator/health/readiness
-    edge-server:8765:/actuator/health
+    edge-server:8766:/actuator/health
     hystrix-dashboard:7979:/actuator/health
     zipkin:9411:/health
 )

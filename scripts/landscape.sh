@@ -95,7 +95,9 @@ health_of() {
 	port=$(port_of "$1")
 	case "$1" in
 	zipkin) echo "http://localhost:$port/health" ;;
-	configserver | quotes-service | hystrix-dashboard | edge-server) echo "http://localhost:$port/actuator/health" ;;
+	configserver | quotes-service | hystrix-dashboard) echo "http://localhost:$port/actuator/health" ;;
+	# The edge's actuator has a port of its own (management.server.port), never the public one.
+	edge-server) echo "http://localhost:8766/actuator/health" ;;
 	*) echo "http://localhost:$port/health" ;;
 	esac
 }
