@@ -26,6 +26,7 @@ import (
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/discovery"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -57,6 +58,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		return err
 	}
 	cfg := settings.Load()
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	// What the service owns, opened in order and closed in reverse.
 	tracer, err := tracing.New(serviceName, net.JoinHostPort(servedBy, strconv.Itoa(cfg.ServerPort)), cfg.ZipkinURL,
@@ -118,6 +120,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		Health:    health,
 		Transport: discovery.NewTransport(base, net.DefaultResolver, dnsTTL),
 		Log:       log,
+		Metrics:   reg,
 		ServedBy:  servedBy,
 	})
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -70,11 +71,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
-	router := api.NewRouter(handler, tracer, log)
+	reg := metrics.NewRegistry() // served at GET /metrics
+	router := api.NewRouter(handler, tracer, metrics.Handler(reg, log), log)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)

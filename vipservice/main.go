@@ -12,6 +12,7 @@ import (
 
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -34,7 +35,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return err
 	}
-	cfg := settings.Load() // start-only settings; the live ones are applied by applyLive
+	cfg := settings.Load()       // start-only settings; the live ones are applied by applyLive
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {
@@ -60,12 +62,12 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log)
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, metrics.Handler(reg, log), log)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
 	// Closers run in reverse order of opening: the broker, then the tracer.
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
 		Closers: []func() error{broker.Close, tracing.FlushSpans(log, tracer)},
 		Drain:   cfg.ShutdownDrain,
 	}.Run(ctx)

@@ -10,6 +10,16 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
+// BrokerServiceName is the remote service of every producer and consumer
+// span: the broker between the two, so Zipkin's dependency graph draws
+// accountservice → rabbitmq → vipservice (Zipkin links a PRODUCER span's
+// service to its remote endpoint, and a CONSUMER span's remote endpoint to
+// its service).
+const BrokerServiceName = "rabbitmq"
+
+// brokerEndpoint is the remote endpoint of the messaging spans.
+func brokerEndpoint() *model.Endpoint { return &model.Endpoint{ServiceName: BrokerServiceName} }
+
 // InjectAMQP writes the trace context of the span in ctx into headers as B3
 // string values, both the X-B3-* set and the single b3 header, so Brave
 // (Spring) and zipkin-go consumers both read it. headers must not be nil;
@@ -56,19 +66,22 @@ func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
 	return sc
 }
 
-// StartConsumerSpan starts a consumer span named name that continues the
-// trace carried by headers (a new trace when there is none) and returns it
-// with a context holding it. Finish the span when the message is handled.
+// StartConsumerSpan starts a consumer span named name, remote service
+// BrokerServiceName, that continues the trace carried by headers (a new
+// trace when there is none) and returns it with a context holding it.
+// Finish the span when the message is handled.
 func (t *Tracer) StartConsumerSpan(ctx context.Context, name string, headers amqp.Table) (zipkin.Span, context.Context) {
-	sp := t.StartSpan(name, zipkin.Kind(model.Consumer), zipkin.Parent(t.ExtractAMQP(headers)))
+	sp := t.StartSpan(name, zipkin.Kind(model.Consumer), zipkin.Parent(t.ExtractAMQP(headers)),
+		zipkin.RemoteEndpoint(brokerEndpoint()))
 	return sp, zipkin.NewContext(ctx, sp)
 }
 
-// StartProducerSpan starts a producer span named name, child of the span in
-// ctx, and returns it with a context holding it: pass that context to
-// InjectAMQP so the consumer continues from the producer span.
+// StartProducerSpan starts a producer span named name, remote service
+// BrokerServiceName, child of the span in ctx, and returns it with a context
+// holding it: pass that context to InjectAMQP so the consumer continues from
+// the producer span.
 func (t *Tracer) StartProducerSpan(ctx context.Context, name string) (zipkin.Span, context.Context) {
-	return t.StartSpanFromContext(ctx, name, zipkin.Kind(model.Producer))
+	return t.StartSpanFromContext(ctx, name, zipkin.Kind(model.Producer), zipkin.RemoteEndpoint(brokerEndpoint()))
 }
 
 // isB3Key reports whether k (lower case) is a B3 header name.
@@ -105,6 +118,6 @@ func (t *Tracer) StartProducerSpanAfter(ctx context.Context, name, parent string
 	if err != nil || sc == nil {
 		return t.StartProducerSpan(ctx, name)
 	}
-	sp := t.StartSpan(name, zipkin.Kind(model.Producer), zipkin.Parent(*sc))
+	sp := t.StartSpan(name, zipkin.Kind(model.Producer), zipkin.Parent(*sc), zipkin.RemoteEndpoint(brokerEndpoint()))
 	return sp, zipkin.NewContext(ctx, sp)
 }

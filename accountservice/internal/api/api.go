@@ -30,6 +30,8 @@ type Config struct {
 	Accounts Accounts
 	// Health answers GET /health.
 	Health http.Handler
+	// Metrics answers GET /metrics (metrics.Handler).
+	Metrics http.Handler
 	// Info returns the body of GET /info.
 	Info func(ctx context.Context) any
 	// Testability, when not nil, enables GET /testability/healthy/{state}.
@@ -51,6 +53,7 @@ func NewRouter(cfg Config) *mux.Router {
 	r.HandleFunc("/accounts/{id}", h.getAccount).Methods(http.MethodGet).Name("getAccount")
 	r.HandleFunc("/accounts", h.createAccount).Methods(http.MethodPost).Name("createAccount")
 	r.Handle("/health", cfg.Health).Methods(http.MethodGet).Name("health")
+	r.Handle("/metrics", cfg.Metrics).Methods(http.MethodGet).Name("metrics")
 	r.HandleFunc("/info", h.getInfo).Methods(http.MethodGet).Name("info")
 	if cfg.Testability != nil {
 		r.HandleFunc("/testability/healthy/{state}", h.setHealthy).Methods(http.MethodGet).Name("testability")

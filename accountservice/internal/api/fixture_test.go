@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -102,6 +103,7 @@ func (unavailableStore) Create(context.Context, string) (account.Account, error)
 // tracing, a fake notifier.
 type fixture struct {
 	router      http.Handler
+	routes      *mux.Router // under router
 	svc         *account.Service
 	quotes      *downstream
 	images      *downstream
@@ -175,7 +177,7 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		Log:            log,
 		ServedBy:       "10.0.0.7",
 	})
-	f.router, f.svc, f.testability = a.Handler, a.Accounts, a.Testability
+	f.router, f.routes, f.svc, f.testability = a.Handler, a.Router, a.Accounts, a.Testability
 	return f
 }
 

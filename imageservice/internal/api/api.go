@@ -91,13 +91,15 @@ func New(o Options) *Handler {
 	return &Handler{opts: o, memory: admission.NewGate(o.MemoryBudget, o.AdmissionWait)}
 }
 
-// NewRouter serves GET /health and, traced, logged and guarded against
-// panics, the endpoints of h. Unknown paths answer a JSON 404; methods follow
+// NewRouter serves GET /health, GET /metrics (metrics: the service's
+// Prometheus metrics, untraced like the health check) and, traced, logged
+// and guarded against panics, the endpoints of h. Unknown paths answer a JSON 404; methods follow
 // RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
-func NewRouter(h *Handler, tracer *tracing.Tracer, log logrus.FieldLogger) *mux.Router {
+func NewRouter(h *Handler, tracer *tracing.Tracer, metrics http.Handler, log logrus.FieldLogger) *mux.Router {
 	router := mux.NewRouter()
 	router.NotFoundHandler = notFound()
 	router.Handle("/health", server.NewHealth().Handler()).Methods(http.MethodGet)
+	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))

@@ -32,7 +32,8 @@ type statsBody struct {
 	Broker string `json:"broker"`
 }
 
-// NewRouter serves GET /health, GET /health/live and, traced, GET
+// NewRouter serves GET /health, GET /health/live, GET /metrics (metrics:
+// the service's Prometheus metrics, untraced like the health checks) and, traced, GET
 // /vip/stats → {"received":N,"rejected":M,"duplicates":D,"broker":"UP"}. Methods follow
 // RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 //
@@ -43,7 +44,7 @@ type statsBody struct {
 // say) is no reason for Swarm to kill a vipservice task, or to roll back an
 // update of vipservice that happens to overlap one of RabbitMQ; a lasting
 // outage still gets the task replaced.
-func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, log logrus.FieldLogger) *mux.Router {
+func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, metrics http.Handler, log logrus.FieldLogger) *mux.Router {
 	ready := server.NewHealth()
 	ready.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
 	live := server.NewHealth()
@@ -65,6 +66,7 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	})
 	router.Handle("/health", ready.Handler()).Methods(http.MethodGet)
 	router.Handle("/health/live", live.Handler()).Methods(http.MethodGet)
+	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
