@@ -17,9 +17,9 @@ NETWORK=${STACK}_goblog
 # The services of the stack, as in docker-stack.yml, and the host ports it publishes.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountservice vipservice imageservice
-    edge-server hystrix-dashboard turbine)
+    edge-server hystrix-dashboard turbine prometheus)
 # shellcheck disable=SC2034 # read by the scripts that source this file
-PUBLISHED_PORTS=(8765 9411 7979 8282 15672)
+PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9090)
 
 log() { printf '%s: %s\n' "${LOG_NAME:-deploy}" "$*" >&2; }
 die() {

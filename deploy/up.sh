@@ -230,6 +230,10 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       (the dashboard fetches it inside the overlay network; from the host it is
        http://localhost:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
+  Prometheus (metrics)    http://localhost:9090/   user operator, password in $ROOT/.secrets/prometheus_password
+      operator page:      http://localhost:9090/consoles/goblog.html   (rates, errors, latency, memory, CPU, circuits, broker)
+      alerts:             http://localhost:9090/classic/alerts   (targets: /classic/targets)
+      e.g. curl -u "operator:\$(cat .secrets/prometheus_password)" 'http://localhost:9090/api/v1/query?query=up'
 
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack
