@@ -29,7 +29,7 @@ const accountRoute = "/accounts/{id}"
 
 // The jobs of support/prometheus/prometheus.yml whose every target must be up on a healthy stack.
 var scrapedJobs = []string{"prometheus", "accountservice", "vipservice", "imageservice", "quotes-service",
-	"configserver", "edge-server", "hystrix-dashboard", "zipkin", "rabbitmq"}
+	"configserver", "edge-server", "zipkin", "rabbitmq"}
 
 // prometheus is a client of Prometheus's HTTP API (https://prometheus.io/docs/prometheus/2.42/querying/api/).
 type prometheus struct {
