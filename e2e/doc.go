@@ -30,13 +30,20 @@
 // RabbitMQ and checks that a persistent message survives it, that no task of
 // another service is replaced meanwhile, and that VIP notifications flow again.
 //
+// metrics_test.go tells issue 12's stories through Prometheus's HTTP API (published
+// on 9090 with basic authentication: user operator, the password make up made in
+// .secrets/): the request counter of /accounts/{id} against the reads sent
+// through the edge, the targets following a scale to 3 and back, the
+// CircuitOpen alert firing while quotes-service is scaled to 0 and resolving.
+//
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (http://localhost:8765), E2E_ZIPKIN_URL (http://localhost:9411),
 // E2E_TURBINE_URL (http://localhost:8282),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
-// E2E_AMQP_VHOST (goblog).
+// E2E_AMQP_VHOST (goblog), E2E_PROMETHEUS_URL (http://localhost:9090),
+// E2E_PROMETHEUS_PASSWORD_FILE (../.secrets/prometheus_password).
 //
 // Package load, used by the zero-downtime check, also drives the command
 // e2e/cmd/edgeload.

@@ -37,6 +37,9 @@ JVM = ["quotes-service", "configserver", "edge-server", "zipkin", "hystrix-dashb
 LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
             "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
 ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
+# Observability (issue 12): what an operator pays for metrics, next to what the services use.
+LANGUAGE["prometheus"] = "Go (Prometheus)"
+ORDER.insert(ORDER.index("gatling"), "prometheus")
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 
@@ -46,6 +49,7 @@ READY_PATTERNS = [
     re.compile(r"Started \S+ in [0-9.]+ seconds"),  # Spring Boot
     re.compile(r"Serving HTTP at "),  # Zipkin (Armeria)
     re.compile(r"Server startup complete"),  # RabbitMQ
+    re.compile(r"Server is ready to receive web requests"),  # Prometheus
 ]
 # A Go service that logs these before it serves was waiting for the config server.
 CONFIG_WAIT = re.compile(r'"attempt":\d+,"error":"loading configuration')
@@ -541,7 +545,7 @@ class Doc:
 PALETTE = {"accountservice": "#1b9e77", "imageservice": "#66a61e", "vipservice": "#2ca02c",
            "turbine": "#17becf", "quotes-service": "#d62728", "configserver": "#ff7f0e",
            "edge-server": "#9467bd", "zipkin": "#8c564b", "hystrix-dashboard": "#e377c2",
-           "rabbitmq": "#7f7f7f", "gatling": "#bcbd22"}
+           "rabbitmq": "#7f7f7f", "gatling": "#bcbd22", "prometheus": "#e6550d"}
 
 
 def color(key, i):
@@ -758,6 +762,18 @@ def cmd_report(run_dir):
     if busiest and busiest[0][0] > 0:
         doc.p("Busiest containers at full load (mean CPU): " +
               ", ".join(f"{k} {c:.0f} %" for c, k in busiest) + ".")
+
+    # --- observability (issue 12)
+    if "prometheus" in rows:
+        r = rows["prometheus"]
+        services = [k for k in keys if base_service(k) in GO + JVM + ["turbine", "rabbitmq", "postgres"]]
+        svc_idle = sum(rows[k]["idle_mem"] or 0 for k in services)
+        svc_peak = sum(rows[k]["peak_mem"] or 0 for k in services)
+        doc.p(f"Observability: Prometheus (scraping every replica every 10 s) took {fmt(r['idle_mem'])} MiB "
+              f"idle and {fmt(r['peak_mem'])} MiB at peak, CPU {fmt(r['idle_cpu'])} % idle, "
+              f"{fmt(r['load_cpu_mean'])} % mean and {fmt(r['peak_cpu'])} % peak under load; the "
+              f"services themselves {fmt(svc_idle)} MiB idle and {fmt(svc_peak)} MiB at peak (sum of "
+              "their containers).")
 
     # --- Go vs JVM
     def group(names, field):
