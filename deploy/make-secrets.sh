@@ -24,7 +24,8 @@
 #                                only when the password file is newer
 #
 # Needs coreutils and openssl, and for the bcrypt hash one of htpasswd (apache2-utils), mkpasswd
-# (whois) or a Python 3 whose crypt module has bcrypt (libxcrypt, Debian's python3 up to 3.12). Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
+# (whois) or a Python 3 whose crypt module has bcrypt (libxcrypt, Debian's python3 up to 3.12);
+# run as root on Debian with none of them, it installs whois. Usage: deploy/make-secrets.sh [DIR]   (default: <repo>/.secrets)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -87,6 +88,12 @@ bcrypt_hash() {
         mkpasswd -m bcrypt -R 10 -s <<<"$1"
     elif python3 -c 'import crypt; assert crypt.METHOD_BLOWFISH in crypt.methods' 2>/dev/null; then
         python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.stdin.readline().rstrip("\n"), crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))' <<<"$1"
+    elif [[ $(id -u) -eq 0 && -f /etc/debian_version ]]; then
+        log "apt-get install whois (mkpasswd, for the bcrypt hash of Prometheus's web config)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-cache policy whois 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
+        apt-get install -y -qq --no-install-recommends whois >/dev/null
+        mkpasswd -m bcrypt -R 10 -s <<<"$1"
     else
         log "ERROR: no bcrypt tool for Prometheus's web config: apt-get install apache2-utils (htpasswd) or whois (mkpasswd)"
         return 1
