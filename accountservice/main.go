@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -20,6 +21,7 @@ import (
 	"github.com/goblog/accountservice/internal/boltstore"
 	"github.com/goblog/accountservice/internal/pgstore"
 	"github.com/goblog/accountservice/internal/relay"
+	"github.com/goblog/accountservice/internal/storemetrics"
 	"github.com/goblog/accountservice/internal/vip"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/circuit"
@@ -66,7 +68,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("starting tracer: %w", err)
 	}
-	db, err := openStore(ctx, cfg, tracer, log)
+	db, err := openStore(ctx, cfg, tracer, reg, log)
 	if err != nil {
 		_ = tracer.Close()
 		return err
@@ -77,9 +79,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		vipRelay *relay.Relay
 	)
 	if cfg.AMQPURL != "" {
-		// A broker that refuses our credentials makes the client reload the
-		// whole configuration (the live settings too) for a new amqp_server_url.
-		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(cfgStore)))
+		// Named accountservice@<servedBy> in the management UI. A broker that
+		// refuses our credentials makes the client reload the whole
+		// configuration (the live settings too) for a new amqp_server_url.
+		broker = messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(serviceName, servedBy, cfgStore, messaging.NewMetrics(reg))...)
 		// A VIP read is recorded in the outbox (the store) before it answers;
 		// the relay publishes it with publisher confirms (at least once).
 		vipRelay = relay.New(relay.Config{
@@ -175,8 +178,9 @@ func startRelay(r *relay.Relay, log logrus.FieldLogger) func() error {
 }
 
 // openStore opens the store account_store names (a bbolt file, or PostgreSQL
-// once it is reachable and migrated) and seeds it on its first start.
-func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log logrus.FieldLogger) (accountStore, error) {
+// once it is reachable and migrated), measured on reg (every operation timed,
+// by kind), and seeds it on its first start.
+func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, reg prometheus.Registerer, log logrus.FieldLogger) (accountStore, error) {
 	var (
 		db    accountStore
 		where logrus.Fields
@@ -193,6 +197,7 @@ func openStore(ctx context.Context, cfg Settings, tracer *tracing.Tracer, log lo
 	if err != nil {
 		return nil, err
 	}
+	db = storemetrics.Wrap(db, cfg.AccountStore, reg)
 	seeded, err := db.Seed(ctx, account.SeedAccounts(100))
 	if err != nil {
 		_ = db.Close()

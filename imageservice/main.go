@@ -36,6 +36,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		return err
 	}
 	cfg := settings.Load()
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	gallery := bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) })
 	if err := gallery.Warm(); err != nil {
@@ -51,10 +52,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
 	} else {
-		// A broker that refuses our credentials makes the client reload the
-		// whole configuration (the live settings too) for a new amqp_server_url.
-		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-			messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
+		// Named imageservice@<servedBy> in the management UI. A broker that
+		// refuses our credentials makes the client reload the whole
+		// configuration (the live settings too) for a new amqp_server_url.
+		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
 		closers = append([]func() error{broker.Close}, closers...) // reverse order of opening
 		// Listen returns once registered; the client (re)binds on every connect.
 		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, cfg.Profile, cfg.Port), store.Reload, log); err != nil {
@@ -71,7 +72,6 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
-	reg := metrics.NewRegistry() // served at GET /metrics
 	router := api.NewRouter(handler, tracer, metrics.Handler(reg, log), log)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
 	return server.Runner{

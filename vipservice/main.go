@@ -42,10 +42,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return fmt.Errorf("creating tracer: %w", err)
 	}
-	// A broker that refuses our credentials makes the client reload the whole
-	// configuration (the live settings too) for a new amqp_server_url.
-	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-		messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
+	// Named vipservice@<servedBy> in the management UI. A broker that refuses
+	// our credentials makes the client reload the whole configuration (the
+	// live settings too) for a new amqp_server_url.
+	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
 
 	stats := &vip.Stats{}
 	handler := consumer.New(tracer, stats, vip.NewSeenIDs(cfg.DedupeWindow), log)

@@ -72,9 +72,9 @@ func (m *HTTP) Instrument(router *mux.Router) http.Handler {
 		if !rec.Wrote() && r.Context().Err() != nil {
 			code = statusClientClosedRequest
 		}
-		values := []string{route, methodLabel(r.Method), strconv.Itoa(code)}
-		m.requests.WithLabelValues(values...).Inc()
-		m.duration.WithLabelValues(values...).Observe(time.Since(start).Seconds())
+		method, status := methodLabel(r.Method), strconv.Itoa(code)
+		m.requests.WithLabelValues(route, method, status).Inc()
+		m.duration.WithLabelValues(route, method, status).Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/propagation/b3"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/sirupsen/logrus"
 )
 
 // BrokerServiceName is the remote service of every producer and consumer
@@ -43,6 +44,37 @@ func (t *Tracer) InjectAMQP(ctx context.Context, headers amqp.Table) {
 // an empty SpanContext when there is none, or it is malformed; use it as
 // zipkin.Parent of the consumer span.
 func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
+	m := b3Headers(headers)
+	if len(m) == 0 {
+		return model.SpanContext{}
+	}
+	sc := t.Extract(m.Extract)
+	if sc.Err != nil {
+		return model.SpanContext{}
+	}
+	return sc
+}
+
+// MessageLogFields are the log fields of a message's trace, for what the
+// messaging layer logs about a delivery outside the consumer's span:
+// traceId, and spanId of the span that sent it (the consumer span's
+// parent), read from its B3 headers as ExtractAMQP reads them; nil when it
+// carries none.
+func MessageLogFields(headers amqp.Table) logrus.Fields {
+	m := b3Headers(headers)
+	if len(m) == 0 {
+		return nil
+	}
+	sc, err := m.Extract()
+	if err != nil || sc == nil || sc.TraceID.Empty() {
+		return nil
+	}
+	return logrus.Fields{"traceId": sc.TraceID.String(), "spanId": sc.ID.String()}
+}
+
+// b3Headers are the B3 headers among headers, names lower-cased, string or
+// []byte values as strings.
+func b3Headers(headers amqp.Table) b3.Map {
 	m := b3.Map{}
 	for k, v := range headers {
 		key := strings.ToLower(k)
@@ -56,14 +88,7 @@ func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
 			m[key] = string(s)
 		}
 	}
-	if len(m) == 0 {
-		return model.SpanContext{}
-	}
-	sc := t.Extract(m.Extract)
-	if sc.Err != nil {
-		return model.SpanContext{}
-	}
-	return sc
+	return m
 }
 
 // StartConsumerSpan starts a consumer span named name, remote service

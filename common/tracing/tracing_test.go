@@ -248,6 +248,15 @@ func TestAMQP(t *testing.T) {
 			So(kinds, ShouldResemble, map[model.Kind]int{model.Producer: 2, model.Consumer: 1})
 		})
 
+		Convey("a message's log fields are its trace id and the id of the span that sent it", func() {
+			headers := amqp.Table{}
+			tr.InjectAMQP(ctx, headers)
+			So(MessageLogFields(headers), ShouldResemble, logrus.Fields{
+				"traceId": sp.Context().TraceID.String(), "spanId": sp.Context().ID.String()})
+			So(MessageLogFields(amqp.Table{"b3": "garbage"}), ShouldBeNil)
+			So(MessageLogFields(nil), ShouldBeNil)
+		})
+
 		Convey("Inject writes nothing without a span in the context", func() {
 			headers := amqp.Table{}
 			tr.InjectAMQP(context.Background(), headers)

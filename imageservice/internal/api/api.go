@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goblog/common/accountid"
+	"github.com/goblog/common/logging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/admission"
@@ -138,7 +139,7 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, http.StatusNotFound, fmt.Sprintf("no image named %q", name))
 		return
 	case err != nil:
-		h.opts.Log.WithError(err).WithField("image", name).Error("filtering bundled image")
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).WithField("image", name).Error("filtering bundled image")
 		server.WriteError(w, http.StatusInternalServerError, "filtering image failed")
 		return
 	}
@@ -182,7 +183,7 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 
 	header, err := imaging.ReadHeader(data, h.opts.MaxPixels)
 	if err != nil {
-		h.imageError(w, err)
+		h.imageError(w, r, err)
 		return
 	}
 	if err := held.Grow(ctx, header.Cost); err != nil {
@@ -190,22 +191,22 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	h.writeSepia(w, data, header)
+	h.writeSepia(w, r, data, header)
 	h.reclaim(held, header.Cost)
 }
 
 // writeSepia decodes data, whose header is h, and streams the JPEG of its
-// sepia view to w.
-func (h *Handler) writeSepia(w http.ResponseWriter, data []byte, header imaging.Header) {
+// sepia view to w, the answer to r.
+func (h *Handler) writeSepia(w http.ResponseWriter, r *http.Request, data []byte, header imaging.Header) {
 	img, err := imaging.DecodePixels(data, header)
 	if err != nil {
-		h.imageError(w, err)
+		h.imageError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.WriteHeader(http.StatusOK)
 	if err := imaging.EncodeJPEG(w, imaging.NewView(img, header.Orientation)); err != nil {
-		h.opts.Log.WithError(err).Debug("writing the filtered upload") // the client went away
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).Debug("writing the filtered upload") // the client went away
 	}
 }
 
@@ -244,14 +245,14 @@ func (h *Handler) refuse(w http.ResponseWriter, err error, doing string) {
 }
 
 // imageError answers an image the imaging package refused.
-func (h *Handler) imageError(w http.ResponseWriter, err error) {
+func (h *Handler) imageError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, imaging.ErrTooLarge):
 		server.WriteError(w, http.StatusRequestEntityTooLarge, err.Error())
 	case errors.Is(err, imaging.ErrUnsupported):
 		server.WriteError(w, http.StatusBadRequest, err.Error())
 	default:
-		h.opts.Log.WithError(err).Error("filtering uploaded image")
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).Error("filtering uploaded image")
 		server.WriteError(w, http.StatusInternalServerError, "filtering image failed")
 	}
 }
