@@ -137,9 +137,10 @@ func (p *prometheus) allUp(job string) error {
 }
 
 // scrapedSince returns nil when every target of job has been scraped, successfully, by a scrape
-// that started after since (timestamp(up) is a scrape's start).
+// that started after since (timestamp(up) is a scrape's start; timestamp() of a bare selector, as
+// it would give the evaluation time of a filtered expression).
 func (p *prometheus) scrapedSince(job string, since time.Time) error {
-	oldest, err := p.scalar(fmt.Sprintf(`min(timestamp(up{job=%q} == 1))`, job))
+	oldest, err := p.scalar(fmt.Sprintf(`min(timestamp(up{job=%q}))`, job))
 	if err != nil {
 		return err
 	}
