@@ -136,8 +136,26 @@ bench-overhead: ## bare endpoint / reference aggregator / accountservice under w
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(OVERHEAD_BIN)/accountservice ./accountservice
 	$(OVERHEAD_BIN)/overhead -bin $(OVERHEAD_BIN) -configRepo support/config-repo $(BENCH_FLAGS)
 
+# promtool: the one of Debian's prometheus package, the same version as the image's. When it is not
+# installed, the package is downloaded (apt-get download, no install: installing would start a
+# Prometheus on 9090) and unpacked into .run/promtool/.
+PROMTOOL_DIR := .run/promtool
+PROMTOOL = $(or $(shell command -v promtool 2>/dev/null),$(PROMTOOL_DIR)/usr/bin/promtool)
+
+$(PROMTOOL_DIR)/usr/bin/promtool:
+	@mkdir -p $(PROMTOOL_DIR)
+	@echo "apt-get download prometheus (for promtool, unpacked into $(PROMTOOL_DIR))"
+	@cd $(PROMTOOL_DIR) && { apt-get download prometheus >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get download prometheus >/dev/null; }; } && \
+		dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb
+
+.PHONY: lint-prometheus
+lint-prometheus: $(if $(shell command -v promtool 2>/dev/null),,$(PROMTOOL_DIR)/usr/bin/promtool) ## promtool: the rules parse, and their unit tests (support/prometheus/tests/) pass
+	$(PROMTOOL) check rules support/prometheus/rules/*.yml
+	$(PROMTOOL) test rules support/prometheus/tests/*.yml
+
 .PHONY: lint
-lint: lint-shell lint-imports ## shellcheck, hystrix-go containment, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
+lint: lint-shell lint-imports lint-prometheus ## shellcheck, hystrix-go containment, Prometheus rules, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
 	@unformatted=$$(gofmt -l $(MODULES) $(SUITES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags integration $(PKGS)

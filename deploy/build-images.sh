@@ -11,6 +11,7 @@
 #                       load test (loadtest/run.sh), not part of the default set or the stack
 #   postgres (FROM goblog/base-postgres:15)
 #   logstore (FROM scratch): VictoriaLogs from bin/victoria-logs (deploy/build-logstore.sh)
+#   prometheus (FROM goblog/base-prometheus:2.42)   with support/prometheus/
 #
 # Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
 # jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
@@ -228,11 +229,22 @@ build_rabbitmq() {
     build rabbitmq "$DEPLOY/rabbitmq.Dockerfile" "$ctx"
 }
 
+build_prometheus() {
+    local src=support/prometheus f files=()
+    files=("$src/prometheus.yml=prometheus.yml" "$src/prometheus-health=prometheus-health")
+    for f in "$src"/rules/*.yml "$src"/consoles/*; do
+        files+=("$f=${f#"$src"/}")
+    done
+    local ctx
+    ctx=$(stage prometheus "${files[@]}")
+    build prometheus "$DEPLOY/prometheus.Dockerfile" "$ctx"
+}
+
 main() {
     local want=("$@") all=() s
     all=("${GO_SERVICES[@]}")
     for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
-    all+=(rabbitmq postgres logstore)
+    all+=(rabbitmq postgres logstore prometheus)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
         [[ " ${all[*]} quotes-service-tuned " == *" $s "* ]] || die "unknown service '$s' (${all[*]} quotes-service-tuned)"
@@ -244,6 +256,7 @@ main() {
     for s in "${JVM_SERVICES[@]}" quotes-service-tuned; do selected "${s%%:*}" && { bases+=(jre); break; }; done
     selected rabbitmq && bases+=(rabbitmq)
     selected postgres && bases+=(postgres)
+    selected prometheus && bases+=(prometheus)
     ((${#bases[@]} == 0)) || "$DEPLOY/build-base-images.sh" "${bases[@]}"
 
     for s in "${GO_SERVICES[@]}"; do selected "$s" && build_go "$s"; done
@@ -257,6 +270,7 @@ main() {
     selected rabbitmq && build_rabbitmq
     selected postgres && build_postgres
     selected logstore && build_logstore
+    selected prometheus && build_prometheus
 
     log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
     for s in "${BUILT[@]}"; do log "  built   $s"; done

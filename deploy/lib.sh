@@ -17,10 +17,11 @@ NETWORK=${STACK}_goblog
 # The services of the stack, as in docker-stack.yml, and the host ports it publishes.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountservice vipservice imageservice
-    edge-server hystrix-dashboard turbine auth-server logstore)
+    edge-server hystrix-dashboard turbine auth-server logstore prometheus)
 # shellcheck disable=SC2034 # read by the scripts that source this file
-# (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.)
-PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428)
+# (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.
+# prometheus: 9090 behind basic auth.)
+PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428 9090)
 
 log() { printf '%s: %s\n' "${LOG_NAME:-deploy}" "$*" >&2; }
 die() {

@@ -245,6 +245,10 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
   Logs (VictoriaLogs)     http://localhost:9428/select/vmui/   user admin, password in $ROOT/.secrets/logstore_password
       make logs TRACE=<X-B3-TraceId>     every service's lines of one request, in time order
       make logs SERVICE=accountservice LEVEL=warn
+  Prometheus (metrics)    http://localhost:9090/   user operator, password in $ROOT/.secrets/prometheus_password
+      operator page:      http://localhost:9090/consoles/goblog.html   (rates, errors, latency, memory, CPU, circuits, broker)
+      alerts:             http://localhost:9090/classic/alerts   (targets: /classic/targets)
+      e.g. curl -u "operator:\$(cat .secrets/prometheus_password)" 'http://localhost:9090/api/v1/query?query=up'
 
   make token    a fresh access token of the auth-server (inside the network only, for now)
   make status   services and the health of each task

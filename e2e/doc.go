@@ -44,6 +44,12 @@
 // only TestAcknowledgedAccountsSurviveRedeploy, which reads each one back
 // through the edge (redeploy_test.go; skipped in an ordinary run).
 //
+// metrics_test.go tells issue 12's stories through Prometheus's HTTP API (published
+// on 9090 with basic authentication: user operator, the password make up made in
+// .secrets/): the request counter of /accounts/{id} against the reads sent
+// through the edge, the targets following a scale to 3 and back, the
+// CircuitOpen alert firing while quotes-service is scaled to 0 and resolving.
+//
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
 // CA the suite's default transport trusts beside the system's roots),
@@ -52,7 +58,9 @@
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
-// E2E_AMQP_VHOST (goblog), E2E_ACKNOWLEDGED_FILE, E2E_REDEPLOYED.
+// E2E_AMQP_VHOST (goblog), E2E_ACKNOWLEDGED_FILE, E2E_REDEPLOYED,
+// E2E_PROMETHEUS_URL (http://localhost:9090), E2E_PROMETHEUS_PASSWORD_FILE
+// (../.secrets/prometheus_password).
 //
 // nodes_test.go tells the stories of a three-node Swarm (issue 14: one task
 // per node, a drain, a node that vanishes, the data node drained); they run

@@ -435,7 +435,8 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 // published. The host RabbitMQ of the Go integration tests must be stopped first (make e2e does:
 // scripts/ensure-rabbitmq.sh stop), or 5672 answers.
 func TestInternalPortsClosedOnTheHost(t *testing.T) {
-	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999}
+	// 15692: RabbitMQ's Prometheus metrics; 8766: the edge's actuator (its metrics among them).
+	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999, 15692, 8766}
 	Convey("Given the stack", t, func() {
 		Convey("it publishes only the edge and the operator UIs", func() {
 			for _, svc := range stackServices {

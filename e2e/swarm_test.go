@@ -38,9 +38,10 @@ var (
 // The services of the stack (deploy/docker-stack.yml) and the host ports it may publish.
 var (
 	stackServices = []string{"rabbitmq", "postgres", "configserver", "zipkin", "quotes-service", "accountservice",
-		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "auth-server", "logstore"}
+		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "auth-server", "logstore", "prometheus"}
 	publishedPorts = map[string][]int{
 		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672}, "logstore": {5140, 9428},
+		"prometheus": {9090},
 	}
 )
 

@@ -47,6 +47,9 @@ ORDER = GO + ["turbine"] + JVM[:1] + [TUNED] + JVM[1:] + ["rabbitmq", "postgres"
 # service next to what the services use, in neither group.
 ORDER += ["logstore"]
 LANGUAGE["logstore"] = "Go (log store)"
+# Observability (issue 12): what an operator pays for metrics, next to what the services use.
+LANGUAGE["prometheus"] = "Go (Prometheus)"
+ORDER.insert(ORDER.index("gatling"), "prometheus")
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 # Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
@@ -58,6 +61,7 @@ READY_PATTERNS = [
     re.compile(r"Started \S+ in [0-9.]+ seconds"),  # Spring Boot
     re.compile(r"Serving HTTP at "),  # Zipkin (Armeria)
     re.compile(r"Server startup complete"),  # RabbitMQ
+    re.compile(r"Server is ready to receive web requests"),  # Prometheus
 ]
 # A Go service that logs these before it serves was waiting for the config server.
 CONFIG_WAIT = re.compile(r'"attempt":\d+,"error":"loading configuration')
@@ -566,7 +570,7 @@ class Doc:
 PALETTE = {"accountservice": "#1b9e77", "imageservice": "#66a61e", "vipservice": "#2ca02c",
            "turbine": "#17becf", "quotes-service": "#d62728", "configserver": "#ff7f0e",
            "edge-server": "#9467bd", "zipkin": "#8c564b", "hystrix-dashboard": "#e377c2",
-           "rabbitmq": "#7f7f7f", "postgres": "#336791", "gatling": "#bcbd22"}
+           "rabbitmq": "#7f7f7f", "postgres": "#336791", "gatling": "#bcbd22", "prometheus": "#e6550d"}
 
 
 def color(key, i):
@@ -800,6 +804,18 @@ def cmd_report(run_dir):
                   [[k, rows[k]["language"], fmt(rows[k]["idle_mem"]), fmt(rows[k]["peak_mem"])] +
                    [fmt(rows[k]["after_mem"].get(lab)) for lab in labels] for k in keys],
                   ["l", "l"] + ["r"] * (2 + len(labels)))
+
+    # --- observability (issue 12)
+    if "prometheus" in rows:
+        r = rows["prometheus"]
+        services = [k for k in keys if base_service(k) in GO + JVM + ["turbine", "rabbitmq", "postgres"]]
+        svc_idle = sum(rows[k]["idle_mem"] or 0 for k in services)
+        svc_peak = sum(rows[k]["peak_mem"] or 0 for k in services)
+        doc.p(f"Observability: Prometheus (scraping every replica every 10 s) took {fmt(r['idle_mem'])} MiB "
+              f"idle and {fmt(r['peak_mem'])} MiB at peak, CPU {fmt(r['idle_cpu'])} % idle, "
+              f"{fmt(r['load_cpu_mean'])} % mean and {fmt(r['peak_cpu'])} % peak under load; the "
+              f"services themselves {fmt(svc_idle)} MiB idle and {fmt(svc_peak)} MiB at peak (sum of "
+              "their containers).")
 
     # --- Go vs JVM
     def group(names, field):
