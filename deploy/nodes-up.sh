@@ -69,7 +69,7 @@ write_e2e_env() {
     cat >"$OUT/e2e.env" <<EOF
 DOCKER_HOST=$DOCKER_HOST
 GOBLOG_NODE_HOSTS="$GOBLOG_NODE_HOSTS"
-E2E_EDGE_URL=http://$edge:8765
+E2E_EDGE_URL=https://$edge:8765
 E2E_ZIPKIN_URL=http://$zipkin:9411
 E2E_TURBINE_URL=http://$turbine:8282
 E2E_RABBITMQ_MANAGEMENT_URL=http://$rabbit:15672
@@ -90,7 +90,7 @@ print_urls() {
 
 goblog is up on the three-node Swarm (stack '$STACK', $(elapsed "$START")); from this host:
 
-  edge (the public API)   http://$edge:8765/api/accounts/10000     (node 1, the manager)
+  edge (the public API)   https://$edge:8765/api/accounts/10000  (curl --cacert $ROOT/.secrets/edge_ca.pem)     (node 1, the manager)
   Zipkin (traces)         http://$zipkin:9411/zipkin/
   Hystrix dashboard       http://$dash:7979/hystrix   (stream: http://turbine:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://$rabbit:15672/     (the data node) user admin, password in $ROOT/.secrets/amqp_password_admin
@@ -119,6 +119,13 @@ for n in 2 3; do
     GOBLOG_NODE_HOSTS+="${GOBLOG_NODE_HOSTS:+ }${h#DOCKER_HOST=}"
 done
 export DOCKER_HOST GOBLOG_NODE_HOSTS
+# The edge's certificate names the nodes' addresses too (deploy/edge-tls.sh reissues it when its
+# names change), so https://<node>:8765 verifies against .secrets/edge_ca.pem.
+node_addrs=198.18.0.11,198.18.0.12,198.18.0.13
+export EDGE_TLS_HOSTS=${EDGE_TLS_HOSTS:+$EDGE_TLS_HOSTS,}$node_addrs
+# Every node's Docker daemon ships its containers' lines to the log store on the data node (node 3):
+# 127.0.0.1 would be each node's own address, where nothing listens.
+export LOGSTORE_SYSLOG_ADDRESS=${LOGSTORE_SYSLOG_ADDRESS:-udp://198.18.0.13:5140}
 step "deploying on node 1: deploy/up.sh (SKIP_BUILD=1, the registry's references)"
 SKIP_BUILD=1 GOBLOG_IMAGE_ENV=$OUT/images.env "$DEPLOY/up.sh"
 print_urls
