@@ -309,4 +309,6 @@ loadtest-startup: ## restart imageservice and quotes-service one at a time, meas
 LOGS_ARGS = $(foreach v,TRACE SERVICE LEVEL SINCE LIMIT QUERY RAW,$(if $($(v)),'$(v)=$($(v))'))
 .PHONY: logs
 logs: ## lines from the central log store in time order: TRACE=<id> (every service's lines of a request), SERVICE=<name>, LEVEL=warn
+	@# TRACE given but empty (a trace id that did not come back) would otherwise print every line.
+	@$(if $(filter command line environment,$(origin TRACE)),$(if $(TRACE),,echo "make logs: TRACE is empty: give the X-B3-TraceId of a response" >&2; exit 2))
 	bash deploy/logs.sh $(LOGS_ARGS)

@@ -250,7 +250,7 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       alerts:             http://localhost:9090/classic/alerts   (targets: /classic/targets)
       e.g. curl -u "operator:\$(cat .secrets/prometheus_password)" 'http://localhost:9090/api/v1/query?query=up'
 
-  make token    a fresh access token of the auth-server (inside the network only, for now)
+  make token    a fresh access token of the auth-server (also at https://localhost:8765/oauth2/token)
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack
   make down     remove the stack
