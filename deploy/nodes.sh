@@ -90,14 +90,9 @@ need_tools() {
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 }
 
-# close_inherited_fds: see ensure-docker.sh (a daemon must not keep the caller's flock open).
-close_inherited_fds() {
-    local fd
-    for fd in /proc/"$BASHPID"/fd/*; do
-        fd=${fd##*/}
-        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-}
+# close_inherited_fds: a daemon must not keep the caller's flock open.
+# shellcheck source=scripts/daemon-fds.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/daemon-fds.sh"
 
 # alive PIDFILE NAME: the pid of the pidfile when that process runs and its name is NAME.
 alive() {
