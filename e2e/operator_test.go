@@ -86,7 +86,7 @@ func fetchUntil(rawURL, user, password, want string) (int, http.Header, string, 
 	return resp.StatusCode, resp.Header, body.String(), nil
 }
 
-// 16. No published port serves data without authentication (issue 11, operator UIs): every
+// 19. No published port serves data without authentication (issue 11, operator UIs): every
 // operator page answers 401 with a Basic challenge and none of its data to a request without
 // credentials or with a wrong password, and 200 with its data to the operator's login. Zipkin and
 // turbine publish nothing (check 9); the operator console on 7979 serves them behind its login.
