@@ -95,6 +95,7 @@ class OperatorLoginTest {
             assertThat(r.getHeaders().getFirst("WWW-Authenticate")).as(path)
                     .isEqualTo("Basic realm=\"goblog operator\"");
             assertThat(r.getBody()).as(path).doesNotContain("Hystrix", "accountservice");
+            assertThat(r.getHeaders().get("Set-Cookie")).as(path + ": a refused request opens no session").isNull();
         }
         assertThat(zipkinPath).isNull();
     }
