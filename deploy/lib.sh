@@ -20,8 +20,9 @@ STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountserv
     edge-server hystrix-dashboard turbine auth-server logstore prometheus)
 # shellcheck disable=SC2034 # read by the scripts that source this file
 # (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.
-# prometheus: 9090 behind basic auth.)
-PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428 9090)
+# prometheus: 9090 behind basic auth; hystrix-dashboard: 7979, the operator console, behind basic
+# auth. Zipkin and turbine publish nothing: operators reach them through the console.)
+PUBLISHED_PORTS=(8765 7979 15672 9428 9090)
 
 log() { printf '%s: %s\n' "${LOG_NAME:-deploy}" "$*" >&2; }
 die() {

@@ -31,6 +31,11 @@
 #   prometheus_web.yml           Prometheus's web config (--web.config.file): basic authentication
 #                                of "operator" with a bcrypt hash of that password; made again
 #                                only when the password file is newer
+#   operator_password            password of the operator's user "operator" on the operator
+#                                console (hystrix-dashboard, port 7979: the Hystrix dashboard and
+#                                Zipkin at /zipkin/), HTTP basic
+#   operator_password_hash       its bcrypt hash, the only form the console is given (Docker
+#                                secret); made again only when the password file is newer
 #
 # Needs coreutils and openssl, and for the bcrypt hash one of htpasswd (apache2-utils), mkpasswd
 # (whois) or a Python 3 whose crypt module has bcrypt (libxcrypt, Debian's python3 up to 3.12);
@@ -136,4 +141,16 @@ if [[ ! -s $DIR/prometheus_web.yml || $DIR/prometheus_password -nt $DIR/promethe
 basic_auth_users:
   operator: $hash
 EOF
+fi
+
+# The operator console's password (hystrix-dashboard: the dashboard and Zipkin behind one login),
+# kept once made; the console holds only the bcrypt hash, made again only for a new password. To
+# rotate, remove operator_password and run make up: the console restarts with the new hash.
+if [[ ! -s $DIR/operator_password ]]; then
+    random_token 24 | derive_file operator_password
+fi
+if [[ ! -s $DIR/operator_password_hash || $DIR/operator_password -nt $DIR/operator_password_hash ]]; then
+    hash=$(bcrypt_hash "$(cat "$DIR/operator_password")")
+    [[ $hash == "\$2"* ]] || { log "ERROR: the bcrypt hash of the operator's password is malformed"; exit 1; }
+    printf '%s\n' "$hash" | derive_file operator_password_hash
 fi

@@ -65,13 +65,12 @@ node_of() {
 }
 
 write_e2e_env() {
-    local edge=$1 zipkin=$2 turbine=$3 rabbit=$4
+    local edge=$1 dash=$2 rabbit=$3
     cat >"$OUT/e2e.env" <<EOF
 DOCKER_HOST=$DOCKER_HOST
 GOBLOG_NODE_HOSTS="$GOBLOG_NODE_HOSTS"
 E2E_EDGE_URL=https://$edge:8765
-E2E_ZIPKIN_URL=http://$zipkin:9411
-E2E_TURBINE_URL=http://$turbine:8282
+E2E_OPERATOR_URL=http://$dash:7979
 E2E_RABBITMQ_MANAGEMENT_URL=http://$rabbit:15672
 E2E_PROBE_IMAGE=$PROBE_REF
 E2E_NODES=3
@@ -79,20 +78,19 @@ EOF
 }
 
 print_urls() {
-    local edge zipkin dash turbine rabbit
+    local edge dash rabbit
     edge=$(node_of edge-server)
-    zipkin=$(node_of zipkin)
     dash=$(node_of hystrix-dashboard)
-    turbine=$(node_of turbine)
     rabbit=$(node_of rabbitmq)
-    write_e2e_env "$edge" "$zipkin" "$turbine" "$rabbit"
+    write_e2e_env "$edge" "$dash" "$rabbit"
     cat <<EOF
 
 goblog is up on the three-node Swarm (stack '$STACK', $(elapsed "$START")); from this host:
 
   edge (the public API)   https://$edge:8765/api/accounts/10000  (curl --cacert $ROOT/.secrets/edge_ca.pem)     (node 1, the manager)
-  Zipkin (traces)         http://$zipkin:9411/zipkin/
-  Hystrix dashboard       http://$dash:7979/hystrix   (stream: http://turbine:8282/turbine.stream?cluster=accountservice)
+  Operator console        user operator, password in $ROOT/.secrets/operator_password
+      Zipkin (traces):    http://$dash:7979/zipkin/
+      Hystrix dashboard:  http://$dash:7979/hystrix   (stream: http://turbine:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://$rabbit:15672/     (the data node) user admin, password in $ROOT/.secrets/amqp_password_admin
 
   docker CLI of the manager:  export DOCKER_HOST=$DOCKER_HOST

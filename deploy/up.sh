@@ -236,11 +236,12 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
   edge (the public API)   https://localhost:8765/api/accounts/10000   (HTTPS only, TLS 1.2+)
       its CA (trust it):  $ROOT/.secrets/edge_ca.pem
       curl --cacert $ROOT/.secrets/edge_ca.pem https://localhost:8765/api/accounts/10000
-  Zipkin (traces)         http://localhost:9411/zipkin/   (the edge returns X-B3-TraceId)
-  Hystrix dashboard       http://localhost:7979/hystrix
-      paste this stream:  http://turbine:8282/turbine.stream?cluster=accountservice
-      (the dashboard fetches it inside the overlay network; from the host it is
-       http://localhost:8282/turbine.stream?cluster=accountservice)
+  Operator console :7979  user operator, password in $ROOT/.secrets/operator_password
+      Zipkin (traces):    http://localhost:7979/zipkin/   (the edge returns X-B3-TraceId)
+      Hystrix dashboard:  http://localhost:7979/hystrix   paste this stream:
+                          http://turbine:8282/turbine.stream?cluster=accountservice
+      (Zipkin and turbine publish no port: the console reaches them inside the overlay network)
+      e.g. curl -u "operator:\$(cat .secrets/operator_password)" http://localhost:7979/zipkin/api/v2/services
   RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
   Logs (VictoriaLogs)     http://localhost:9428/select/vmui/   user admin, password in $ROOT/.secrets/logstore_password
       make logs TRACE=<X-B3-TraceId>     every service's lines of one request, in time order

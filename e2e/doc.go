@@ -53,8 +53,9 @@
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
 // CA the suite's default transport trusts beside the system's roots),
-// E2E_ZIPKIN_URL (http://localhost:9411),
-// E2E_TURBINE_URL (http://localhost:8282),
+// E2E_OPERATOR_URL (http://localhost:7979, the operator console: Zipkin at
+// /zipkin/, turbine's stream through the dashboard's /proxy.stream),
+// E2E_OPERATOR_PASSWORD_FILE (../.secrets/operator_password, user operator),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),

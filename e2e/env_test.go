@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -23,10 +24,18 @@ type swarmEnv struct{}
 // swarm is the environment of this suite's shared stories.
 var swarm systest.Environment = swarmEnv{}
 
-func (swarmEnv) Name() string       { return "Swarm stack" }
-func (swarmEnv) EdgeURL() string    { return edgeURL }
-func (swarmEnv) ZipkinURL() string  { return zipkinURL }
-func (swarmEnv) TurbineURL() string { return turbineURL }
+func (swarmEnv) Name() string    { return "Swarm stack" }
+func (swarmEnv) EdgeURL() string { return edgeURL }
+
+// ZipkinURL: Zipkin publishes no port; the operator console serves it at /zipkin/, behind the
+// operator's login.
+func (swarmEnv) ZipkinURL() string { return operatorConsole("/zipkin") }
+
+// TurbineStreamURL: turbine publishes no port; the dashboard proxies its stream from inside the
+// network, as it does for an operator's browser.
+func (swarmEnv) TurbineStreamURL() string {
+	return operatorConsole("/proxy.stream?origin=" + url.QueryEscape("http://turbine:8282/turbine.stream"))
+}
 
 func (swarmEnv) Bounds() systest.Bounds {
 	return systest.Bounds{Refresh: 60 * time.Second, Recovery: 60 * time.Second, FirstRead: 60 * time.Second, Telemetry: 60 * time.Second}

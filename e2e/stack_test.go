@@ -432,11 +432,12 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 }
 
 // 9. The internal ports are not reachable from the host: only the edge and the operator UIs are
-// published. The host RabbitMQ of the Go integration tests must be stopped first (make e2e does:
+// published (Zipkin's 9411 and turbine's 8282 not: they have no login; operators reach them
+// through the operator console). The host RabbitMQ of the Go integration tests must be stopped first (make e2e does:
 // scripts/ensure-rabbitmq.sh stop), or 5672 answers.
 func TestInternalPortsClosedOnTheHost(t *testing.T) {
 	// 15692: RabbitMQ's Prometheus metrics; 8766: the edge's actuator (its metrics among them).
-	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999, 15692, 8766}
+	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999, 15692, 8766, 9411, 8282}
 	Convey("Given the stack", t, func() {
 		Convey("it publishes only the edge and the operator UIs", func() {
 			for _, svc := range stackServices {

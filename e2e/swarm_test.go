@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"sort"
@@ -25,8 +26,6 @@ var (
 	stack      = env("E2E_STACK", "goblog")
 	edgeURL    = env("E2E_EDGE_URL", "https://localhost:8765")
 	edgeCAFile = env("E2E_EDGE_CA_FILE", "../.secrets/edge_ca.pem")
-	zipkinURL  = env("E2E_ZIPKIN_URL", "http://localhost:9411")
-	turbineURL = env("E2E_TURBINE_URL", "http://localhost:8282")
 	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
 	dockerBin  = env("DOCKER", "docker")
 	network    = stack + "_goblog"
@@ -35,12 +34,19 @@ var (
 	nodeHosts = strings.Fields(os.Getenv("GOBLOG_NODE_HOSTS"))
 )
 
+// The operator console (hystrix-dashboard): Zipkin at /zipkin/, turbine's stream through the
+// dashboard's /proxy.stream, behind user operator and the password make up made.
+var (
+	operatorURL          = env("E2E_OPERATOR_URL", "http://localhost:7979")
+	operatorPasswordFile = env("E2E_OPERATOR_PASSWORD_FILE", "../.secrets/operator_password")
+)
+
 // The services of the stack (deploy/docker-stack.yml) and the host ports it may publish.
 var (
 	stackServices = []string{"rabbitmq", "postgres", "configserver", "zipkin", "quotes-service", "accountservice",
 		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "auth-server", "logstore", "prometheus"}
 	publishedPorts = map[string][]int{
-		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672}, "logstore": {5140, 9428},
+		"edge-server": {8765}, "hystrix-dashboard": {7979}, "rabbitmq": {15672}, "logstore": {5140, 9428},
 		"prometheus": {9090},
 	}
 )
@@ -53,6 +59,9 @@ var httpClient = systest.NewClient()
 // probe is the container inside the overlay network the suite reaches the internal services
 // through; TestMain starts it.
 var probe *probeContainer
+
+// operator is the operator console's login (user operator, operatorPasswordFile); TestMain reads it.
+var operator *url.Userinfo
 
 // acknowledged records the accounts the stories saw acknowledged, for story 5 of issue 9
 // (redeploy_test.go); TestMain creates it, but not in the run after a redeploy, which reads it.
@@ -79,6 +88,10 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	if err := trustEdgeCA(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	if operator, err = operatorLogin(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
@@ -123,6 +136,26 @@ func trustEdgeCA() error {
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	http.DefaultTransport = tr
 	return nil
+}
+
+// operatorLogin is the operator console's user and password (deploy/make-secrets.sh).
+func operatorLogin() (*url.Userinfo, error) {
+	pw, err := os.ReadFile(operatorPasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("the operator's password (E2E_OPERATOR_PASSWORD_FILE): %w (make up makes it)", err)
+	}
+	return url.UserPassword("operator", strings.TrimSpace(string(pw))), nil
+}
+
+// operatorConsole is the URL of path on the operator console with the operator's login as its
+// user info (net/http sends it as HTTP basic authentication).
+func operatorConsole(path string) string {
+	u, err := url.Parse(operatorURL + path)
+	if err != nil {
+		return operatorURL + path // the request fails with the parse error
+	}
+	u.User = operator
+	return u.String()
 }
 
 // eventually is systest.Eventually: the bound of every wait in this suite.

@@ -32,10 +32,10 @@ var servicePorts = map[string]int{
 	"configserver": 8888, "zipkin": 9411, "edge-server": 8765, "turbine": 8282, "auth-server": 9999,
 }
 
-func (processEnv) Name() string       { return "process landscape" }
-func (processEnv) EdgeURL() string    { return edgeURL }
-func (processEnv) ZipkinURL() string  { return zipkinURL }
-func (processEnv) TurbineURL() string { return turbineURL }
+func (processEnv) Name() string             { return "process landscape" }
+func (processEnv) EdgeURL() string          { return edgeURL }
+func (processEnv) ZipkinURL() string        { return zipkinURL }
+func (processEnv) TurbineStreamURL() string { return turbineURL + "/turbine.stream" }
 
 func (processEnv) Bounds() systest.Bounds {
 	return systest.Bounds{Refresh: 10 * time.Second, Recovery: 30 * time.Second, FirstRead: 30 * time.Second, Telemetry: 30 * time.Second}

@@ -458,7 +458,8 @@ cmd_up() {
 		  auth-server           http://localhost:9999/oauth2/jwks   (a token: make token)
 		  zipkin UI             http://localhost:9411/zipkin/
 		  turbine               http://localhost:8282/turbine.stream
-		  hystrix dashboard     http://localhost:7979/hystrix  (stream: http://localhost:8282/turbine.stream)
+		  hystrix dashboard     http://localhost:7979/hystrix  (stream: http://localhost:8282/turbine.stream; Zipkin also at /zipkin/)
+		  (a developer's landscape: these UIs have no operator login here; on Swarm they do)
 		  rabbitmq              amqp://localhost:5672 (vhost goblog; users goblog, configserver, admin: passwords in .secrets/)
 		  postgres              127.0.0.1:$(pg_port) (role and database goblog: password in .secrets/postgres_password; data in $PG_DIR)
 		Logs: $RUN/<name>.log; start-to-healthy seconds: $RUN/startup.tsv

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -69,7 +70,7 @@ func Do(client *http.Client, req *http.Request) (Response, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return Response{}, fmt.Errorf("reading %s %s: %w", req.Method, req.URL, err)
+		return Response{}, fmt.Errorf("reading %s %s: %w", req.Method, req.URL.Redacted(), err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
@@ -90,10 +91,10 @@ func GetJSON(rawURL string, v any) error {
 		return err
 	}
 	if r.Status != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d: %.300s", rawURL, r.Status, r.Body)
+		return fmt.Errorf("GET %s: status %d: %.300s", Redacted(rawURL), r.Status, r.Body)
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return fmt.Errorf("GET %s: decoding %.300s: %w", rawURL, r.Body, err)
+		return fmt.Errorf("GET %s: decoding %.300s: %w", Redacted(rawURL), r.Body, err)
 	}
 	return nil
 }
@@ -236,7 +237,7 @@ func WaitForStreamEvent(streamURL string, timeout time.Duration, match func(Hyst
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return HystrixEvent{}, fmt.Errorf("GET %s: status %d", streamURL, resp.StatusCode)
+		return HystrixEvent{}, fmt.Errorf("GET %s: status %d", Redacted(streamURL), resp.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
@@ -259,7 +260,18 @@ func WaitForStreamEvent(streamURL string, timeout time.Duration, match func(Hyst
 	if err == nil || ctx.Err() != nil {
 		err = errors.New("no matching event within " + timeout.String())
 	}
-	return HystrixEvent{}, fmt.Errorf("reading %s: %w (last events: %+v)", streamURL, err, seen)
+	return HystrixEvent{}, fmt.Errorf("reading %s: %w (last events: %+v)", Redacted(streamURL), err, seen)
+}
+
+// Redacted is rawURL with the password of its user info, if any, replaced by
+// "xxxxx" (url.URL.Redacted), for messages; a URL that does not parse is
+// replaced whole, since it may hold one.
+func Redacted(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // WithTopLevelKey returns the YAML file content with its top-level key set to

@@ -18,11 +18,16 @@ import "time"
 type Environment interface {
 	// Name says which environment this is, for the test log.
 	Name() string
-	// EdgeURL, ZipkinURL and TurbineURL are the base URLs of the edge
-	// server, Zipkin and turbine as the test host reaches them.
+	// EdgeURL and ZipkinURL are the base URLs of the edge server and of
+	// Zipkin (its /api/v2 is under it) as the test host reaches them;
+	// TurbineStreamURL is the whole URL of the aggregated turbine.stream.
+	// Where they sit behind an operator's login (the Swarm stack's operator
+	// console), the URL carries the credentials as its user info, which
+	// net/http sends as HTTP basic authentication; the stories print such a
+	// URL only redacted (url.URL.Redacted).
 	EdgeURL() string
 	ZipkinURL() string
-	TurbineURL() string
+	TurbineStreamURL() string
 
 	// Instances returns the running, ready instances of a service (a
 	// process, a Swarm task), at least one, or an error.

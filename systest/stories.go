@@ -186,7 +186,7 @@ func QuotesServiceOutage(t *testing.T, env Environment) {
 				}
 
 				Convey("turbine.stream shows the quotes-service circuit open", func() {
-					ev, err := WaitForStreamEvent(env.TurbineURL()+"/turbine.stream", b.Telemetry, func(ev HystrixEvent) bool {
+					ev, err := WaitForStreamEvent(env.TurbineStreamURL(), b.Telemetry, func(ev HystrixEvent) bool {
 						return ev.Type == "HystrixCommand" && ev.Name == "quotes-service" && ev.IsCircuitBreakerOpen
 					})
 					So(err, ShouldBeNil)
