@@ -140,8 +140,9 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // returned, wrapped (errors.Is(err, ErrOpen) etc. work). A body from the
 // downstream is never nil (an empty one is []byte{}).
 //
-// When the circuit times out, the request still running is cancelled as soon
-// as Get returns. With WithMetrics, the call's outcome is counted.
+// The command runs on the calling goroutine: at the circuit's Timeout the
+// request's context ends, the request stops, and Get returns the fallback's
+// answer (ErrTimeout). With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	fallback, end := c.metrics.begin(name, fallback)
 	body, err := c.do(ctx, name, url, fallback)
@@ -152,11 +153,11 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 // do is Get, unmeasured.
 func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	c.ensureConfigured(name)
-	runCtx, cancel := c.runContext(ctx)
-	defer cancel()
 
 	var out outcome
-	run := func(context.Context) error {
+	run := func(runCtx context.Context) error {
+		runCtx, cancel := c.runContext(runCtx)
+		defer cancel()
 		body, err := c.getWithRetry(runCtx, url)
 		var se *StatusError
 		if errors.As(err, &se) && se.ClientError() {
@@ -177,8 +178,8 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 	if fallback != nil {
 		fb = func(fctx context.Context, cause error) error {
 			if out.decided() {
-				// hystrix-go may report a timeout racing a run that just
-				// succeeded; Get already has its answer.
+				// A run that answered just as the circuit's Timeout came
+				// is a timeout for the circuit; Get keeps the answer.
 				return nil
 			}
 			cause = ownError(cause)
@@ -193,7 +194,7 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 		}
 	}
 
-	err := hystrix.DoC(ctx, name, run, fb)
+	err := hystrix.DoInline(ctx, name, run, fb)
 	if body, ok, oerr := out.result(); ok {
 		return body, oerr
 	}
@@ -204,13 +205,17 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 	return nil, fmt.Errorf("circuit %s: %w", name, ownError(err))
 }
 
-// runContext is the context of one Get's attempts: cancelled when Get
-// returns, and done after the http.Client's Timeout when it had one.
+// runContext is the context of one Get's attempts: ctx, the command's
+// (done at the circuit's Timeout), and done after the http.Client's Timeout
+// when it had one that ends before ctx's deadline.
 func (c *Client) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.timeout > 0 {
-		return context.WithTimeout(ctx, c.timeout)
+	if c.timeout <= 0 {
+		return ctx, func() {}
 	}
-	return context.WithCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= c.timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 // ensureConfigured gives a circuit nobody configured DefaultSettings rather
@@ -268,32 +273,22 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 }
 
 // outcome is the answer of one Get: the first of run and fallback to set it
-// wins. hystrix-go may run the fallback while the run goroutine is still
-// going, so both sides go through the mutex.
+// wins. Both run on Get's goroutine, one after the other (hystrix.DoInline).
 type outcome struct {
-	mu   sync.Mutex
 	done bool
 	body []byte
 	err  error
 }
 
 func (o *outcome) set(body []byte, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.done {
 		return
 	}
 	o.done, o.body, o.err = true, body, err
 }
 
-func (o *outcome) decided() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.done
-}
+func (o *outcome) decided() bool { return o.done }
 
 func (o *outcome) result() (body []byte, ok bool, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	return o.body, o.done, o.err
 }

@@ -283,6 +283,27 @@ func TestTimeoutAndRejection(t *testing.T) {
 	})
 }
 
+func TestSequentialCallsKeepTheirTicket(t *testing.T) {
+	Convey("Given a circuit allowing one request at a time", t, func() {
+		d := newDownstream(http.StatusOK)
+		defer d.Close()
+		name := circuitName(t)
+		s := fastSettings()
+		s.MaxConcurrentRequests = 1
+		Configure(name, s)
+		client := NewClient(nil)
+
+		Convey("calls made one after the other are never rejected: each gives its ticket back before Get returns", func() {
+			for range 300 {
+				body, err := client.Get(context.Background(), name, d.URL, nil)
+				So(err, ShouldBeNil)
+				So(string(body), ShouldEqual, `{"quote":"live"}`)
+			}
+			So(d.hits.Load(), ShouldEqual, 300)
+		})
+	})
+}
+
 func TestCircuitOpensAndCloses(t *testing.T) {
 	Convey("Given a circuit opening after 4 requests at 50% errors, sleeping 200 ms", t, func() {
 		name := circuitName(t)
