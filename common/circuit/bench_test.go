@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BenchmarkBreakerOverhead compares a GET through Client.Get (hystrix-go
@@ -114,6 +116,24 @@ func BenchmarkBreakerAlone(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBreakerMeasured is BenchmarkBreakerAlone's breaker with
+// WithMetrics, as in the services: what counting the outcome adds.
+func BenchmarkBreakerMeasured(b *testing.B) {
+	name := "bench-" + b.Name()
+	s := DefaultSettings()
+	s.MaxConcurrentRequests = 1000
+	Configure(name, s)
+	client := NewClient(&http.Client{Transport: memoryTransport{}}, WithMetrics(NewMetrics(prometheus.NewRegistry())))
+	fallback := func(context.Context, error) ([]byte, error) { return nil, nil }
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.Get(ctx, name, "http://quotes/api/quote", fallback); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // memoryTransport answers every request 200 with a quote, from memory.

@@ -97,6 +97,17 @@ func (e *StatusError) Error() string {
 // against the circuit.
 func (e *StatusError) ClientError() bool { return e.StatusCode >= 400 && e.StatusCode < 500 }
 
+// isClientError reports whether err is a *StatusError with a 4xx status.
+// A nil err is answered without errors.As, whose target would be allocated
+// on every call.
+func isClientError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *StatusError
+	return errors.As(err, &se) && se.ClientError()
+}
+
 // errBodyTooLarge is a response body over the Client's limit.
 var errBodyTooLarge = errors.New("response body too large")
 
@@ -159,8 +170,7 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 		runCtx, cancel := c.runContext(runCtx)
 		defer cancel()
 		body, err := c.getWithRetry(runCtx, url)
-		var se *StatusError
-		if errors.As(err, &se) && se.ClientError() {
+		if isClientError(err) {
 			out.set(nil, err)
 			return nil // the caller's mistake, not the downstream's failure
 		}
@@ -239,8 +249,7 @@ func (c *Client) getWithRetry(ctx context.Context, url string) ([]byte, error) {
 	)
 	return backoff.RetryWithData(func() ([]byte, error) {
 		body, err := c.get(ctx, url)
-		var se *StatusError
-		if (errors.As(err, &se) && se.ClientError()) || errors.Is(err, errBodyTooLarge) {
+		if isClientError(err) || errors.Is(err, errBodyTooLarge) {
 			return nil, backoff.Permanent(err)
 		}
 		return body, err

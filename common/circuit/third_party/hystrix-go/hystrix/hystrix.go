@@ -36,6 +36,7 @@ type command struct {
 	fallback    fallbackFuncC
 	runDuration time.Duration
 	events      []string
+	eventsBuf   [2]string // goblog: DoInline's events (an outcome, a fallback's) without an allocation
 }
 
 var (

@@ -38,6 +38,7 @@ func DoInline(ctx context.Context, name string, run runFuncC, fallback fallbackF
 		start:    time.Now(),
 		circuit:  circuit,
 	}
+	cmd.events = cmd.eventsBuf[:0]
 	defer cmd.reportAll()
 
 	if !circuit.AllowRequest() {
