@@ -268,7 +268,7 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: reading body: %w", url, err)
 	}
@@ -279,6 +279,22 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 		return nil, &StatusError{URL: url, StatusCode: resp.StatusCode, Body: body[:min(len(body), 512)]}
 	}
 	return body, nil
+}
+
+// readBody reads resp's body, up to maxBody+1 bytes (more is the caller's
+// errBodyTooLarge). A body of announced length within the limit is read into
+// a buffer of that length: io.ReadAll starts at 512 bytes, several times a
+// downstream answer here. net/http ends a body of announced length with its
+// last bytes (io.EOF with them), so the connection goes back to the pool.
+func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBody {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 }
 
 // outcome is the answer of one Get: the first of run and fallback to set it
