@@ -11,6 +11,7 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
 	"strconv"
 	"strings"
@@ -27,16 +28,20 @@ const SpansPath = "/api/v2/spans"
 
 // Defaults of the HTTP reporter.
 const (
-	// DefaultBacklog bounds the finished spans held waiting to be sent: the
-	// batch being made and, while Zipkin does not answer, the spans it did
-	// not take (the newest kept, older ones dropped). Every attempt encodes
-	// the whole backlog again, once a batch interval, so it stays small:
-	// with 10000 an idle accountservice spent 5 % CPU and held 20-25 MB of
-	// live heap re-encoding spans for a stopped Zipkin. The spans are held
-	// as values (about 200 bytes each) in slices the reporter reuses.
-	DefaultBacklog = 1000
-	// DefaultQueueSize is the default of WithQueueSize: DefaultBacklog.
-	DefaultQueueSize     = DefaultBacklog
+	// DefaultQueueSize bounds the finished spans waiting for the forwarding
+	// goroutine. The queue is a channel of span values, so every slot a load
+	// ever reached stays resident afterwards (about 200 bytes a span: 2 MB
+	// for 10000, the default before issue 13, held after every load); it only
+	// has to absorb a burst while the forwarder hands spans to zipkin-go,
+	// which itself keeps at most DefaultBacklog.
+	DefaultQueueSize = 1000
+	// DefaultBacklog is how many spans zipkin-go's HTTP reporter keeps for the
+	// next attempt while Zipkin does not answer (older ones are dropped). It
+	// serializes its whole backlog again on every attempt, once a batch
+	// interval, so the backlog stays small: with 10000 an idle accountservice
+	// spent 5 % CPU and held 20-25 MB of live heap re-encoding spans for a
+	// stopped Zipkin.
+	DefaultBacklog       = 1000
 	DefaultBatchInterval = time.Second
 	DefaultSendTimeout   = 5 * time.Second
 	DefaultCloseTimeout  = 5 * time.Second
@@ -74,8 +79,7 @@ func WithReporter(r reporter.Reporter) Option { return func(o *options) { o.repo
 // Traces continued from an upstream B3 context keep the upstream decision.
 func WithSampler(s zipkin.Sampler) Option { return func(o *options) { o.sampler = s } }
 
-// WithQueueSize bounds the number of finished spans waiting to be reported
-// (the backlog, at least DefaultBatchSize).
+// WithQueueSize bounds the number of finished spans waiting to be reported.
 func WithQueueSize(n int) Option { return func(o *options) { o.queueSize = n } }
 
 // WithBatchInterval sets how often queued spans are sent to Zipkin.
@@ -226,4 +230,16 @@ func remoteEndpoint(addr string) *model.Endpoint {
 		ep.Port = uint16(p)
 	}
 	return ep
+}
+
+// stdLogger adapts a logrus logger to the *log.Logger zipkin-go reports with.
+func stdLogger(l logrus.FieldLogger) *log.Logger {
+	return log.New(logWriter{l.WithField("component", "zipkin-reporter")}, "", 0)
+}
+
+type logWriter struct{ log logrus.FieldLogger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Warn(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
