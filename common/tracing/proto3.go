@@ -63,7 +63,7 @@ var spanKinds = map[model.Kind]uint64{
 // skipped, where zipkin-go's serializer fails the batch).
 func (proto3Serializer) Serialize(spans []*model.SpanModel) ([]byte, error) {
 	e := proto3Encoder{
-		out:    make([]byte, 0, 192*len(spans)), // a span of accountservice's requests is 161 bytes on average
+		out:    make([]byte, 0, 320*len(spans)),
 		span:   make([]byte, 0, 512),
 		nested: make([]byte, 0, 128),
 		keys:   make([]string, 0, 8),
