@@ -7,19 +7,17 @@ import (
 
 	"github.com/openzipkin/zipkin-go"
 	"github.com/openzipkin/zipkin-go/model"
+	"github.com/openzipkin/zipkin-go/propagation/b3"
 	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
 	"github.com/openzipkin/zipkin-go/reporter/recorder"
 )
 
-// The spans of one GET /accounts/{id} in accountservice: the server span
-// continuing the caller's B3 trace, the bolt read, and a client span per
-// downstream with its B3 headers.
+// The spans of one GET /accounts/{id} in accountservice: the server span,
+// the bolt read, and a client span per downstream with its B3 headers.
 func requestSpans(b *testing.B, tr *Tracer) {
 	b.Helper()
-	incoming := http.Header{b3TraceIDKey: {"0123456789abcdef"}, b3SpanIDKey: {"0123456789abcdef"}, b3SampledKey: {"1"}}
-	parent := tr.Extract(extractB3(incoming)) // what Middleware reads
-	srv := tr.StartSpan("GET /accounts/{id}", zipkin.Kind(model.Server), zipkin.Parent(parent),
+	srv := tr.StartSpan("GET /accounts/{id}", zipkin.Kind(model.Server),
 		zipkin.RemoteEndpoint(remoteEndpoint("127.0.0.1:40000")))
 	zipkin.TagHTTPMethod.Set(srv, http.MethodGet)
 	zipkin.TagHTTPPath.Set(srv, "/accounts/10001")
@@ -31,7 +29,9 @@ func requestSpans(b *testing.B, tr *Tracer) {
 		zipkin.TagHTTPMethod.Set(cl, http.MethodGet)
 		zipkin.TagHTTPPath.Set(cl, path)
 		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:7070"+path, nil)
-		injectB3(req.Header, cl.Context()) // what clientTransport sends
+		if err := b3.InjectHTTP(req)(cl.Context()); err != nil {
+			b.Fatal(err)
+		}
 		zipkin.TagHTTPStatusCode.Set(cl, "200")
 		cl.Finish()
 	}
