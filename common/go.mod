@@ -17,7 +17,6 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/sync v0.25.0
 	golang.org/x/time v0.9.0
-	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -33,6 +32,7 @@ require (
 	github.com/smarty/assertions v1.15.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 // hystrix-go as upstream left it in 2018, but for the rolling latency timings, the metrics counted

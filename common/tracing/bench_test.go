@@ -54,7 +54,7 @@ func BenchmarkRequestSpans(b *testing.B) {
 
 // BenchmarkSerializeRequestSpans is what the reporter pays per request to
 // encode the four spans of one request for /api/v2/spans: zipkin-go's JSON
-// serializer, its proto3 one, and ours (the same bytes), which newHTTPReporter uses.
+// serializer and its proto3 one, which newHTTPReporter uses.
 func BenchmarkSerializeRequestSpans(b *testing.B) {
 	rec := recorder.NewReporter()
 	tr, err := New("accountservice", "127.0.0.1:6767", "", WithReporter(rec))
@@ -73,11 +73,7 @@ func BenchmarkSerializeRequestSpans(b *testing.B) {
 	for _, ser := range []struct {
 		name string
 		s    reporter.SpanSerializer
-	}{
-		{"json", reporter.JSONSerializer{}},
-		{"proto3", zipkin_proto3.SpanSerializer{}},
-		{"proto3 protowire (ours)", proto3Serializer{}},
-	} {
+	}{{"json", reporter.JSONSerializer{}}, {"proto3", zipkin_proto3.SpanSerializer{}}} {
 		b.Run(ser.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
