@@ -35,5 +35,6 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// hystrix-go as upstream left it in 2018, but for the rolling latency timings (see its README.md).
+// hystrix-go as upstream left it in 2018, but for the rolling latency timings, the metrics counted
+// inline and DoInline (see its README.md).
 replace github.com/afex/hystrix-go => ./circuit/third_party/hystrix-go

@@ -14,8 +14,16 @@ type Writer struct {
 	bytes  int
 }
 
-// Wrap returns a Writer over w.
-func Wrap(w http.ResponseWriter) *Writer { return &Writer{ResponseWriter: w} }
+// Wrap returns a Writer over w, or w itself when it is a *Writer already: a
+// middleware inside another sees what the handler wrote through the same
+// Writer (status, size), so the layers of a request (metrics, tracing, the
+// request log, panic recovery) share one instead of allocating one each.
+func Wrap(w http.ResponseWriter) *Writer {
+	if cw, ok := w.(*Writer); ok {
+		return cw
+	}
+	return &Writer{ResponseWriter: w}
+}
 
 // WriteHeader writes and remembers the first status code.
 func (w *Writer) WriteHeader(code int) {

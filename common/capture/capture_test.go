@@ -34,6 +34,19 @@ func TestWriter(t *testing.T) {
 			}
 		})
 	}
+	t.Run("layers wrapping a Writer share it and see the same status and size", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		outer := Wrap(rec)
+		inner := Wrap(outer)
+		if inner != outer {
+			t.Fatal("Wrap of a *Writer made another one")
+		}
+		inner.WriteHeader(http.StatusNotFound)
+		_, _ = inner.Write([]byte("gone"))
+		if outer.Status() != http.StatusNotFound || outer.Bytes() != 4 || rec.Code != http.StatusNotFound || rec.Body.String() != "gone" {
+			t.Errorf("outer sees %d, %d bytes; recorder %d %q", outer.Status(), outer.Bytes(), rec.Code, rec.Body.String())
+		}
+	})
 	t.Run("Flush reaches the underlying writer", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		Wrap(rec).Flush()

@@ -5,8 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // BenchmarkBreakerOverhead compares a GET through Client.Get (hystrix-go
@@ -73,3 +76,76 @@ func BenchmarkBreakerOverhead(b *testing.B) {
 type wrapped struct{ rt http.RoundTripper }
 
 func (w wrapped) RoundTrip(r *http.Request) (*http.Response, error) { return w.rt.RoundTrip(r) }
+
+// BenchmarkBreakerAlone is BenchmarkBreakerOverhead without the network: the
+// transport answers from memory, so what differs between the two sub-benchmarks
+// is the breaker's own cost (command, goroutines, timers, metrics), not
+// loopback noise.
+func BenchmarkBreakerAlone(b *testing.B) {
+	httpClient := &http.Client{Transport: memoryTransport{}}
+	ctx := context.Background()
+
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://quotes/api/quote", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp, err := httpClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadAll(resp.Body); err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	})
+
+	b.Run("breaker", func(b *testing.B) {
+		name := "bench-" + b.Name()
+		s := DefaultSettings()
+		s.MaxConcurrentRequests = 1000
+		Configure(name, s)
+		client := NewClient(httpClient)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := client.Get(ctx, name, "http://quotes/api/quote", nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkBreakerMeasured is BenchmarkBreakerAlone's breaker with
+// WithMetrics, as in the services: what counting the outcome adds.
+func BenchmarkBreakerMeasured(b *testing.B) {
+	name := "bench-" + b.Name()
+	s := DefaultSettings()
+	s.MaxConcurrentRequests = 1000
+	Configure(name, s)
+	client := NewClient(&http.Client{Transport: memoryTransport{}}, WithMetrics(NewMetrics(prometheus.NewRegistry())))
+	fallback := func(context.Context, error) ([]byte, error) { return nil, nil }
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.Get(ctx, name, "http://quotes/api/quote", fallback); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// memoryTransport answers every request 200 with a quote, from memory.
+type memoryTransport struct{}
+
+func (memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	const body = `{"quote":"May the source be with you, always.","ipAddress":"10.0.0.7","language":"en"}`
+	return &http.Response{
+		StatusCode:    http.StatusOK,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
+}

@@ -97,6 +97,17 @@ func (e *StatusError) Error() string {
 // against the circuit.
 func (e *StatusError) ClientError() bool { return e.StatusCode >= 400 && e.StatusCode < 500 }
 
+// isClientError reports whether err is a *StatusError with a 4xx status.
+// A nil err is answered without errors.As, whose target would be allocated
+// on every call.
+func isClientError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *StatusError
+	return errors.As(err, &se) && se.ClientError()
+}
+
 // errBodyTooLarge is a response body over the Client's limit.
 var errBodyTooLarge = errors.New("response body too large")
 
@@ -140,8 +151,9 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // returned, wrapped (errors.Is(err, ErrOpen) etc. work). A body from the
 // downstream is never nil (an empty one is []byte{}).
 //
-// When the circuit times out, the request still running is cancelled as soon
-// as Get returns. With WithMetrics, the call's outcome is counted.
+// The command runs on the calling goroutine: at the circuit's Timeout the
+// request's context ends, the request stops, and Get returns the fallback's
+// answer (ErrTimeout). With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	fallback, end := c.metrics.begin(name, fallback)
 	body, err := c.do(ctx, name, url, fallback)
@@ -152,14 +164,13 @@ func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) (
 // do is Get, unmeasured.
 func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	c.ensureConfigured(name)
-	runCtx, cancel := c.runContext(ctx)
-	defer cancel()
 
 	var out outcome
-	run := func(context.Context) error {
+	run := func(runCtx context.Context) error {
+		runCtx, cancel := c.runContext(runCtx)
+		defer cancel()
 		body, err := c.getWithRetry(runCtx, url)
-		var se *StatusError
-		if errors.As(err, &se) && se.ClientError() {
+		if isClientError(err) {
 			out.set(nil, err)
 			return nil // the caller's mistake, not the downstream's failure
 		}
@@ -177,8 +188,8 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 	if fallback != nil {
 		fb = func(fctx context.Context, cause error) error {
 			if out.decided() {
-				// hystrix-go may report a timeout racing a run that just
-				// succeeded; Get already has its answer.
+				// A run that answered just as the circuit's Timeout came
+				// is a timeout for the circuit; Get keeps the answer.
 				return nil
 			}
 			cause = ownError(cause)
@@ -193,7 +204,7 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 		}
 	}
 
-	err := hystrix.DoC(ctx, name, run, fb)
+	err := hystrix.DoInline(ctx, name, run, fb)
 	if body, ok, oerr := out.result(); ok {
 		return body, oerr
 	}
@@ -204,13 +215,17 @@ func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([
 	return nil, fmt.Errorf("circuit %s: %w", name, ownError(err))
 }
 
-// runContext is the context of one Get's attempts: cancelled when Get
-// returns, and done after the http.Client's Timeout when it had one.
+// runContext is the context of one Get's attempts: ctx, the command's
+// (done at the circuit's Timeout), and done after the http.Client's Timeout
+// when it had one that ends before ctx's deadline.
 func (c *Client) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.timeout > 0 {
-		return context.WithTimeout(ctx, c.timeout)
+	if c.timeout <= 0 {
+		return ctx, func() {}
 	}
-	return context.WithCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= c.timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 // ensureConfigured gives a circuit nobody configured DefaultSettings rather
@@ -234,8 +249,7 @@ func (c *Client) getWithRetry(ctx context.Context, url string) ([]byte, error) {
 	)
 	return backoff.RetryWithData(func() ([]byte, error) {
 		body, err := c.get(ctx, url)
-		var se *StatusError
-		if (errors.As(err, &se) && se.ClientError()) || errors.Is(err, errBodyTooLarge) {
+		if isClientError(err) || errors.Is(err, errBodyTooLarge) {
 			return nil, backoff.Permanent(err)
 		}
 		return body, err
@@ -254,7 +268,7 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: reading body: %w", url, err)
 	}
@@ -267,33 +281,39 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	return body, nil
 }
 
+// readBody reads resp's body, up to maxBody+1 bytes (more is the caller's
+// errBodyTooLarge). A body of announced length within the limit is read into
+// a buffer of that length: io.ReadAll starts at 512 bytes, several times a
+// downstream answer here. net/http ends a body of announced length with its
+// last bytes (io.EOF with them), so the connection goes back to the pool.
+func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBody {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+}
+
 // outcome is the answer of one Get: the first of run and fallback to set it
-// wins. hystrix-go may run the fallback while the run goroutine is still
-// going, so both sides go through the mutex.
+// wins. Both run on Get's goroutine, one after the other (hystrix.DoInline).
 type outcome struct {
-	mu   sync.Mutex
 	done bool
 	body []byte
 	err  error
 }
 
 func (o *outcome) set(body []byte, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.done {
 		return
 	}
 	o.done, o.body, o.err = true, body, err
 }
 
-func (o *outcome) decided() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.done
-}
+func (o *outcome) decided() bool { return o.done }
 
 func (o *outcome) result() (body []byte, ok bool, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	return o.body, o.done, o.err
 }

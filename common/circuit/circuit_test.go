@@ -283,6 +283,61 @@ func TestTimeoutAndRejection(t *testing.T) {
 	})
 }
 
+func TestSequentialCallsKeepTheirTicket(t *testing.T) {
+	Convey("Given a circuit allowing one request at a time", t, func() {
+		d := newDownstream(http.StatusOK)
+		defer d.Close()
+		name := circuitName(t)
+		s := fastSettings()
+		s.MaxConcurrentRequests = 1
+		Configure(name, s)
+		client := NewClient(nil)
+
+		Convey("calls made one after the other are never rejected: each gives its ticket back before Get returns", func() {
+			for range 300 {
+				body, err := client.Get(context.Background(), name, d.URL, nil)
+				So(err, ShouldBeNil)
+				So(string(body), ShouldEqual, `{"quote":"live"}`)
+			}
+			So(d.hits.Load(), ShouldEqual, 300)
+		})
+	})
+}
+
+func TestConnectionReuse(t *testing.T) {
+	Convey("Given a downstream counting the connections it accepts", t, func() {
+		var opened atomic.Int32
+		body := strings.Repeat("q", 1000)
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("chunked") != "" {
+				w.(http.Flusher).Flush() // headers out without a length: the body is chunked
+			}
+			fmt.Fprint(w, body)
+		}))
+		srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				opened.Add(1)
+			}
+		}
+		srv.Start()
+		defer srv.Close()
+		name := circuitName(t)
+		Configure(name, fastSettings())
+		client := NewClient(nil)
+
+		for _, query := range []string{"", "?chunked=1"} {
+			Convey("calls one after the other use one connection, body of announced length or chunked (query "+query+")", func() {
+				for range 50 {
+					got, err := client.Get(context.Background(), name, srv.URL+query, nil)
+					So(err, ShouldBeNil)
+					So(string(got), ShouldEqual, body)
+				}
+				So(opened.Load(), ShouldEqual, 1)
+			})
+		}
+	})
+}
+
 func TestCircuitOpensAndCloses(t *testing.T) {
 	Convey("Given a circuit opening after 4 requests at 50% errors, sleeping 200 ms", t, func() {
 		name := circuitName(t)

@@ -35,7 +35,8 @@ const (
 type Metrics struct {
 	calls *prometheus.CounterVec
 	open  *prometheus.Desc
-	names sync.Map // circuit name → struct{}: the circuits used so far
+	mu    sync.RWMutex
+	names map[string]struct{} // the circuits used so far
 }
 
 // NewMetrics registers the circuit metrics on reg. It panics when reg has
@@ -49,6 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		open: prometheus.NewDesc("goblog_circuit_open",
 			"Whether the circuit is open (1: calls go to the fallback without being made) or closed (0).",
 			[]string{"circuit"}, nil),
+		names: make(map[string]struct{}),
 	}
 	reg.MustRegister(m.calls, openCollector{m})
 	return m
@@ -60,50 +62,66 @@ func WithMetrics(m *Metrics) Option { return func(c *Client) { c.metrics = m } }
 // begin starts measuring one call through circuit name: the returned
 // fallback (nil when fallback is nil) notes that it ran, and with what; end
 // counts the outcome from that and the call's error. A nil m measures nothing.
+// The fallback runs on Get's goroutine (hystrix.DoInline), before end.
 func (m *Metrics) begin(name string, fallback Fallback) (Fallback, func(err error)) {
 	if m == nil {
 		return fallback, func(error) {}
 	}
-	if _, ok := m.names.Load(name); !ok {
-		m.names.Store(name, struct{}{})
-	}
-	var (
-		mu           sync.Mutex
-		ran          bool
-		cause, fbErr error
-	)
+	m.noteName(name)
+	c := &measuredCall{m: m, name: name, inner: fallback}
 	if fallback != nil {
-		inner := fallback
-		fallback = func(ctx context.Context, err error) ([]byte, error) {
-			body, ferr := inner(ctx, err)
-			mu.Lock()
-			ran, cause, fbErr = true, err, ferr
-			mu.Unlock()
-			return body, ferr
-		}
+		fallback = c.fallback
 	}
-	return fallback, func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !ran {
-			m.calls.WithLabelValues(name, outcomeOf(err)).Inc()
-			return
-		}
-		m.calls.WithLabelValues(name, outcomeOf(cause)).Inc()
-		if fbErr != nil {
-			m.calls.WithLabelValues(name, OutcomeFallbackFailure).Inc()
-		} else {
-			m.calls.WithLabelValues(name, OutcomeFallbackSuccess).Inc()
-		}
+	return fallback, c.end
+}
+
+// noteName remembers that circuit name is in use, for openCollector.
+func (m *Metrics) noteName(name string) {
+	m.mu.RLock()
+	_, ok := m.names[name]
+	m.mu.RUnlock()
+	if ok {
+		return
+	}
+	m.mu.Lock()
+	m.names[name] = struct{}{}
+	m.mu.Unlock()
+}
+
+// measuredCall is what begin's fallback notes for end.
+type measuredCall struct {
+	m            *Metrics
+	name         string
+	inner        Fallback
+	ran          bool
+	cause, fbErr error
+}
+
+func (c *measuredCall) fallback(ctx context.Context, err error) ([]byte, error) {
+	body, ferr := c.inner(ctx, err)
+	c.ran, c.cause, c.fbErr = true, err, ferr
+	return body, ferr
+}
+
+func (c *measuredCall) end(err error) {
+	calls := c.m.calls
+	if !c.ran {
+		calls.WithLabelValues(c.name, outcomeOf(err)).Inc()
+		return
+	}
+	calls.WithLabelValues(c.name, outcomeOf(c.cause)).Inc()
+	if c.fbErr != nil {
+		calls.WithLabelValues(c.name, OutcomeFallbackFailure).Inc()
+	} else {
+		calls.WithLabelValues(c.name, OutcomeFallbackSuccess).Inc()
 	}
 }
 
 // outcomeOf is the outcome of a call that ended with err (without a
 // fallback), or of one whose fallback was called with err.
 func outcomeOf(err error) string {
-	var se *StatusError
 	switch {
-	case err == nil, errors.As(err, &se) && se.ClientError():
+	case err == nil, isClientError(err):
 		return OutcomeSuccess
 	case errors.Is(err, ErrOpen):
 		return OutcomeShortCircuited
@@ -121,17 +139,21 @@ type openCollector struct{ m *Metrics }
 func (o openCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.m.open }
 
 func (o openCollector) Collect(ch chan<- prometheus.Metric) {
-	o.m.names.Range(func(key, _ any) bool {
-		name := key.(string)
+	o.m.mu.RLock()
+	names := make([]string, 0, len(o.m.names))
+	for name := range o.m.names {
+		names = append(names, name)
+	}
+	o.m.mu.RUnlock()
+	for _, name := range names {
 		cb, _, err := hystrix.GetCircuit(name)
 		if err != nil {
-			return true
+			continue
 		}
 		open := 0.0
 		if cb.IsOpen() {
 			open = 1
 		}
 		ch <- prometheus.MustNewConstMetric(o.m.open, prometheus.GaugeValue, open, name)
-		return true
-	})
+	}
 }

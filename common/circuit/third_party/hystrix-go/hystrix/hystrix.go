@@ -36,6 +36,7 @@ type command struct {
 	fallback    fallbackFuncC
 	runDuration time.Duration
 	events      []string
+	eventsBuf   [2]string // goblog: DoInline's events (an outcome, a fallback's) without an allocation
 }
 
 var (
@@ -261,6 +262,15 @@ func (c *command) reportEvent(eventType string) {
 
 // errorWithFallback triggers the fallback while reporting the appropriate metric events.
 func (c *command) errorWithFallback(ctx context.Context, err error) {
+	if fallbackErr := c.fallbackFor(ctx, err); fallbackErr != nil {
+		c.errChan <- fallbackErr
+	}
+}
+
+// fallbackFor reports err's event, runs the fallback and returns what
+// errorWithFallback sends on errChan (nil: the fallback answered). goblog:
+// split from errorWithFallback for DoInline, which returns it.
+func (c *command) fallbackFor(ctx context.Context, err error) error {
 	eventType := "failure"
 	if err == ErrCircuitOpen {
 		eventType = "short-circuit"
@@ -275,10 +285,7 @@ func (c *command) errorWithFallback(ctx context.Context, err error) {
 	}
 
 	c.reportEvent(eventType)
-	fallbackErr := c.tryFallback(ctx, err)
-	if fallbackErr != nil {
-		c.errChan <- fallbackErr
-	}
+	return c.tryFallback(ctx, err)
 }
 
 func (c *command) tryFallback(ctx context.Context, err error) error {

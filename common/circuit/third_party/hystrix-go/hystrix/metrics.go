@@ -15,10 +15,13 @@ type commandExecution struct {
 	ConcurrencyInUse float64       `json:"concurrency_inuse"`
 }
 
+// goblog: the collectors are updated by Update, on the goroutine that reports
+// the command; upstream sent every execution down a channel (2000 deep, full:
+// the execution was dropped) to a goroutine per circuit, which started one
+// more goroutine per collector and execution.
 type metricExchange struct {
-	Name    string
-	Updates chan *commandExecution
-	Mutex   *sync.RWMutex
+	Name  string
+	Mutex *sync.RWMutex
 
 	metricCollectors []metricCollector.MetricCollector
 }
@@ -27,12 +30,9 @@ func newMetricExchange(name string) *metricExchange {
 	m := &metricExchange{}
 	m.Name = name
 
-	m.Updates = make(chan *commandExecution, 2000)
 	m.Mutex = &sync.RWMutex{}
 	m.metricCollectors = metricCollector.Registry.InitializeMetricCollectors(name)
 	m.Reset()
-
-	go m.Monitor()
 
 	return m
 }
@@ -49,24 +49,21 @@ func (m *metricExchange) DefaultCollector() *metricCollector.DefaultMetricCollec
 	return collection
 }
 
-func (m *metricExchange) Monitor() {
-	for update := range m.Updates {
-		// we only grab a read lock to make sure Reset() isn't changing the numbers.
-		m.Mutex.RLock()
+// Update counts one execution in every collector. goblog: called by the
+// commands' goroutines, concurrently; the collectors' numbers and timings
+// lock themselves.
+func (m *metricExchange) Update(update *commandExecution) {
+	// we only grab a read lock to make sure Reset() isn't changing the numbers.
+	m.Mutex.RLock()
+	defer m.Mutex.RUnlock()
 
-		totalDuration := time.Since(update.Start)
-		wg := &sync.WaitGroup{}
-		for _, collector := range m.metricCollectors {
-			wg.Add(1)
-			go m.IncrementMetrics(wg, collector, update, totalDuration)
-		}
-		wg.Wait()
-
-		m.Mutex.RUnlock()
+	totalDuration := time.Since(update.Start)
+	for _, collector := range m.metricCollectors {
+		m.IncrementMetrics(collector, update, totalDuration)
 	}
 }
 
-func (m *metricExchange) IncrementMetrics(wg *sync.WaitGroup, collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration) {
+func (m *metricExchange) IncrementMetrics(collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration) {
 	// granular metrics
 	r := metricCollector.MetricResult{
 		Attempts:         1,
@@ -107,8 +104,6 @@ func (m *metricExchange) IncrementMetrics(wg *sync.WaitGroup, collector metricCo
 	}
 
 	collector.Update(r)
-
-	wg.Done()
 }
 
 func (m *metricExchange) Reset() {

@@ -14,11 +14,8 @@ func metricFailingPercent(p int) *metricExchange {
 		if i < p {
 			t = "failure"
 		}
-		m.Updates <- &commandExecution{Types: []string{t}}
+		m.Update(&commandExecution{Types: []string{t}}) // goblog: was a send on m.Updates
 	}
-
-	// Updates needs to be flushed
-	time.Sleep(100 * time.Millisecond)
 
 	return m
 }

@@ -26,9 +26,9 @@ func (p *executorPool) Return(ticket *struct{}) {
 		return
 	}
 
-	p.Metrics.Updates <- poolMetricsUpdate{
+	p.Metrics.Update(poolMetricsUpdate{
 		activeCount: p.ActiveCount(),
-	}
+	})
 	p.Tickets <- ticket
 }
 

@@ -6,9 +6,11 @@ import (
 	"github.com/afex/hystrix-go/hystrix/rolling"
 )
 
+// goblog: updated by Update on the goroutine returning a ticket; upstream sent
+// every return down an unbuffered channel to a goroutine per circuit, so each
+// command waited for that goroutine to take it.
 type poolMetrics struct {
-	Mutex   *sync.RWMutex
-	Updates chan poolMetricsUpdate
+	Mutex *sync.RWMutex
 
 	Name              string
 	MaxActiveRequests *rolling.Number
@@ -22,12 +24,9 @@ type poolMetricsUpdate struct {
 func newPoolMetrics(name string) *poolMetrics {
 	m := &poolMetrics{}
 	m.Name = name
-	m.Updates = make(chan poolMetricsUpdate)
 	m.Mutex = &sync.RWMutex{}
 
 	m.Reset()
-
-	go m.Monitor()
 
 	return m
 }
@@ -40,13 +39,11 @@ func (m *poolMetrics) Reset() {
 	m.Executed = rolling.NewNumber()
 }
 
-func (m *poolMetrics) Monitor() {
-	for u := range m.Updates {
-		m.Mutex.RLock()
+// Update counts one execution that ended with u.activeCount tickets out.
+func (m *poolMetrics) Update(u poolMetricsUpdate) {
+	m.Mutex.RLock()
+	defer m.Mutex.RUnlock()
 
-		m.Executed.Increment(1)
-		m.MaxActiveRequests.UpdateMax(float64(u.activeCount))
-
-		m.Mutex.RUnlock()
-	}
+	m.Executed.Increment(1)
+	m.MaxActiveRequests.UpdateMax(float64(u.activeCount))
 }

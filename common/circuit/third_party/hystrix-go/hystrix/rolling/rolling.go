@@ -10,6 +10,8 @@ import (
 type Number struct {
 	Buckets map[int64]*numberBucket
 	Mutex   *sync.RWMutex
+
+	pruned int64 // goblog: the second removeOldBuckets last ran in
 }
 
 type numberBucket struct {
@@ -25,8 +27,7 @@ func NewNumber() *Number {
 	return r
 }
 
-func (r *Number) getCurrentBucket() *numberBucket {
-	now := time.Now().Unix()
+func (r *Number) getCurrentBucket(now int64) *numberBucket {
 	var bucket *numberBucket
 	var ok bool
 
@@ -38,12 +39,19 @@ func (r *Number) getCurrentBucket() *numberBucket {
 	return bucket
 }
 
-func (r *Number) removeOldBuckets() {
-	now := time.Now().Unix() - 10
+// removeOldBuckets drops the buckets past the window, once a second.
+// goblog: upstream walked every bucket on every update (and read the clock
+// again for it); within a second there is nothing new to drop, the buckets
+// being made for the current second only.
+func (r *Number) removeOldBuckets(now int64) {
+	if now == r.pruned {
+		return
+	}
+	r.pruned = now
 
 	for timestamp := range r.Buckets {
 		// TODO: configurable rolling window
-		if timestamp <= now {
+		if timestamp <= now-10 {
 			delete(r.Buckets, timestamp)
 		}
 	}
@@ -55,24 +63,26 @@ func (r *Number) Increment(i float64) {
 		return
 	}
 
+	now := time.Now().Unix() // goblog: one clock read per update
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
-	b := r.getCurrentBucket()
+	b := r.getCurrentBucket(now)
 	b.Value += i
-	r.removeOldBuckets()
+	r.removeOldBuckets(now)
 }
 
 // UpdateMax updates the maximum value in the current bucket.
 func (r *Number) UpdateMax(n float64) {
+	now := time.Now().Unix() // goblog: one clock read per update
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
-	b := r.getCurrentBucket()
+	b := r.getCurrentBucket(now)
 	if n > b.Value {
 		b.Value = n
 	}
-	r.removeOldBuckets()
+	r.removeOldBuckets(now)
 }
 
 // Sum sums the values over the buckets in the last 10 seconds.

@@ -30,6 +30,8 @@ type Timing struct {
 
 	CachedSortedDurations []time.Duration
 	LastCachedTime        int64
+
+	pruned int64 // goblog: the second removeOldBuckets last ran in
 }
 
 type timingBucket struct {
@@ -93,7 +95,7 @@ func (r *Timing) SortedDurations() []time.Duration {
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
-	r.removeOldBuckets() // goblog: a stream reader frees an idle circuit's old seconds
+	r.removeOldBuckets(now.Unix()) // goblog: a stream reader frees an idle circuit's old seconds
 	for timestamp, b := range r.Buckets {
 		// TODO: configurable rolling window
 		if timestamp >= now.Unix()-60 {
@@ -111,43 +113,40 @@ func (r *Timing) SortedDurations() []time.Duration {
 	return r.CachedSortedDurations
 }
 
-func (r *Timing) getCurrentBucket() *timingBucket {
-	r.Mutex.RLock()
-	now := time.Now()
-	bucket, exists := r.Buckets[now.Unix()]
-	r.Mutex.RUnlock()
-
-	if !exists {
-		r.Mutex.Lock()
-		defer r.Mutex.Unlock()
-
-		r.Buckets[now.Unix()] = &timingBucket{}
-		bucket = r.Buckets[now.Unix()]
-	}
-
-	return bucket
-}
-
-func (r *Timing) removeOldBuckets() {
-	now := time.Now()
+// removeOldBuckets drops the buckets past the window.
+func (r *Timing) removeOldBuckets(now int64) {
+	r.pruned = now
 
 	for timestamp := range r.Buckets {
 		// TODO: configurable rolling window
-		if timestamp <= now.Unix()-60 {
+		if timestamp <= now-60 {
 			delete(r.Buckets, timestamp)
 		}
 	}
 }
 
 // Add appends the time.Duration given to the current time bucket.
+// goblog: the bucket is found and made under the one lock (upstream looked it
+// up under a read lock and made it under the write lock, so two Adds at the
+// start of a second could each make one and lose the other's count), with one
+// clock read.
 func (r *Timing) Add(duration time.Duration) {
-	b := r.getCurrentBucket()
-
+	now := time.Now().Unix()
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
+	b, ok := r.Buckets[now]
+	if !ok {
+		b = &timingBucket{}
+		r.Buckets[now] = b
+	}
 	b.add(duration)
-	r.removeOldBuckets()
+	// goblog: upstream walked every bucket (up to 60) on every Add; within a
+	// second there is nothing new to drop, buckets being made for the current
+	// second only.
+	if now != r.pruned {
+		r.removeOldBuckets(now)
+	}
 }
 
 // Percentile computes the percentile given with a linear interpolation.

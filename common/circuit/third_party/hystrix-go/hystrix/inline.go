@@ -1,0 +1,78 @@
+package hystrix
+
+// goblog: this file is not upstream's. See the copy's README.md.
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// DoInline runs your function on the calling goroutine inside the circuit,
+// as DoC does: circuit open, MaxConcurrentRequests reached, run's error, the
+// circuit's Timeout and ctx's end lead to the fallback and count as DoC counts
+// them, and the return is DoC's.
+//
+// The difference is how the timeout is enforced. DoC runs run on a goroutine
+// of its own, with one more goroutine and a timer watching the Timeout and
+// ctx, and returns at the Timeout while run may go on. DoInline starts no
+// goroutine: run gets a context that is done at the Timeout (its cause is
+// ErrTimeout), and the outcome is decided when run returns. So run must
+// return promptly once its context is done (net/http requests do); a run that
+// ignores its context delays the fallback, and holds its ticket, until it
+// returns. A run that returns after the Timeout is a timeout, whatever it
+// returned, as DoC's timer would have decided; a run that fails after ctx
+// ended counts as ctx's error.
+//
+// Unlike DoC, DoInline returns after the ticket is back in the pool and the
+// execution is counted: a caller making calls one after the other never finds
+// the pool taken by its own previous call.
+func DoInline(ctx context.Context, name string, run runFuncC, fallback fallbackFuncC) error {
+	circuit, _, err := GetCircuit(name)
+	if err != nil {
+		return err
+	}
+	cmd := &command{
+		run:      run,
+		fallback: fallback,
+		start:    time.Now(),
+		circuit:  circuit,
+	}
+	cmd.events = cmd.eventsBuf[:0]
+	defer cmd.reportAll()
+
+	if !circuit.AllowRequest() {
+		return cmd.fallbackFor(ctx, ErrCircuitOpen)
+	}
+	select {
+	case cmd.ticket = <-circuit.executorPool.Tickets:
+	default:
+		return cmd.fallbackFor(ctx, ErrMaxConcurrency)
+	}
+
+	runCtx, cancel := context.WithTimeoutCause(ctx, getSettings(name).Timeout, ErrTimeout)
+	runStart := time.Now()
+	runErr := run(runCtx)
+	cmd.runDuration = time.Since(runStart)
+	timedOut := errors.Is(context.Cause(runCtx), ErrTimeout)
+	cancel()
+	circuit.executorPool.Return(cmd.ticket)
+
+	switch {
+	case timedOut:
+		return cmd.fallbackFor(ctx, ErrTimeout)
+	case runErr == nil:
+		cmd.reportEvent("success")
+		return nil
+	case ctx.Err() != nil:
+		return cmd.fallbackFor(ctx, ctx.Err())
+	}
+	return cmd.fallbackFor(ctx, runErr)
+}
+
+// reportAll reports the command's events to its circuit, as GoC does.
+func (c *command) reportAll() {
+	if err := c.circuit.ReportEvent(c.events, c.start, c.runDuration); err != nil {
+		log.Printf(err.Error())
+	}
+}
