@@ -121,6 +121,7 @@ func TestSettingsFrom(t *testing.T) {
 			So(cfg.Port, ShouldEqual, 7777)
 			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
 			So(cfg.Auth.Required, ShouldBeFalse) // until the stack has an authorization server
+			So(cfg.Live.AccessLog, ShouldEqual, profile == "swarm")
 		}
 	})
 
@@ -142,6 +143,7 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"amqp_server_url": "amqp://"}, `config: amqp_server_url: "amqp://" is not an amqp or amqps URL with a host`},
 			{map[string]any{"zipkin_server_url": "udp://zipkin:9411"}, `config: zipkin_server_url: "udp://zipkin:9411" is not an http or https URL`},
 			{map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{map[string]any{"access_log": "verbose"}, `config: access_log: "verbose" is not a boolean`},
 		} {
 			_, err := readSettings(snapOf(c.src), "test")
 			So(err, ShouldNotBeNil)
