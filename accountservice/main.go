@@ -136,6 +136,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	accounts := app.New(app.Config{
 		QuotesURL:   func() string { return settings.Load().Live.QuotesURL },
 		ImagesURL:   func() string { return settings.Load().Live.ImagesURL },
+		AccessLog:   func() bool { return settings.Load().Live.AccessLog },
 		Testability: cfg.TestabilityEnabled,
 		Info:        infoFunc(settings, servedBy, broker, db, vipRelay),
 	}, app.Dependencies{

@@ -82,7 +82,7 @@ func TestReadSettings(t *testing.T) {
 		}}
 		cfg := local(t, "swarm", secrets)
 		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/goblog" ||
-			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" || cfg.Auth.Required {
+			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" || cfg.Auth.Required || !cfg.Live.AccessLog {
 			t.Errorf("got %+v", cfg)
 		}
 	})
@@ -114,6 +114,7 @@ func TestReadSettings(t *testing.T) {
 			{"empty vip queue", map[string]any{"vip_queue": " "}, `config: vip_queue: " " is not a queue name`},
 			{"testability not a boolean", map[string]any{"testability_enabled": "sometimes"}, `config: testability_enabled: "sometimes" is not a boolean`},
 			{"unknown log level", map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{"access log not a boolean", map[string]any{"access_log": "verbose"}, `config: access_log: "verbose" is not a boolean`},
 			{"quotes URL without scheme", map[string]any{"quotes_service_url": "quotes-service:8080/api/quote"}, `config: quotes_service_url: "quotes-service:8080/api/quote" is not an http or https URL with a host`},
 			{"images URL of another scheme", map[string]any{"imageservice_url": "ftp://imageservice/accounts/"}, `config: imageservice_url: "ftp://imageservice/accounts/" is not an http or https URL`},
 			{"zipkin URL without host", map[string]any{"zipkin_server_url": "http://"}, `config: zipkin_server_url: "http://" is not an http or https URL`},
@@ -196,6 +197,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 
 	loader.Set(map[string]any{
 		"log_level":          "debug",
+		"access_log":         true,
 		"quotes_service_url": "http://localhost:8080/api/quote?strength=4",
 		"hystrix":            map[string]any{"command": map[string]any{"quotes-service": map[string]any{"Timeout": 700}}},
 	})
@@ -216,6 +218,7 @@ func TestRefreshAppliesLive(t *testing.T) {
 	for _, want := range []string{
 		`"quotes_service_url":"http://localhost:8080/api/quote?strength=4"`,
 		`"log_level":"debug"`,
+		`"access_log":true`,
 		`"timeoutMs":700`,
 		`"broker":"disabled"`,
 		`"vipOutbox":"disabled"`,

@@ -23,6 +23,7 @@ import (
 
 // The configuration keys of accountservice, each spelled here only. Keys
 // read through common are spelled there: log_level (logging.LevelFrom),
+// access_log (server.AccessLogKey),
 // amqp_server_url (messaging.URLFrom), shutdown_drain (server.ShutdownDrain),
 // auth_* (bearer.ReadSettings) and hystrix.command.<name>.*
 // (circuit.SettingsFromChecked); pprof_port is
@@ -85,13 +86,16 @@ type Settings struct {
 
 // LiveSettings are what a configuration refresh changes without a restart:
 // the log level and the circuit settings are applied by applyLive, the
-// downstream URLs are read from config.Live on every call.
+// downstream URLs and the access log switch are read from config.Live on
+// every call.
 type LiveSettings struct {
 	LogLevel      string
 	QuotesURL     string
 	ImagesURL     string
 	QuotesCircuit circuit.Settings
 	ImagesCircuit circuit.Settings
+	// AccessLog writes a line at info for every request (server.LogRequests).
+	AccessLog bool
 }
 
 // Schemes the HTTP URL keys accept.
@@ -166,6 +170,7 @@ func readLive(r *config.Reader, snap *config.Snapshot, l *LiveSettings) {
 	if level, err := logging.LevelFrom(snap); r.Check(err) {
 		l.LogLevel = level
 	}
+	r.Bool(&l.AccessLog, server.AccessLogKey, false)
 	r.URL(&l.QuotesURL, keyQuotesURL, "", httpSchemes...)
 	r.URL(&l.ImagesURL, keyImagesURL, "", httpSchemes...)
 	readCircuit(r, snap, &l.QuotesCircuit, quotes.CircuitName)
@@ -215,6 +220,7 @@ func (s Settings) Fields() map[string]any {
 		keyEventBus:          s.ConfigEventBus,
 		keyVIPQueue:          s.VIPQueue,
 		logging.LevelKey:     s.Live.LogLevel,
+		server.AccessLogKey:  s.Live.AccessLog,
 		keyQuotesURL:         s.Live.QuotesURL,
 		keyImagesURL:         s.Live.ImagesURL,
 		"circuits":           s.Live.circuitFields(),

@@ -79,7 +79,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
-	router := api.NewRouter(handler, tracer, metrics.Handler(reg, log), log, guard.Middleware)
+	accessLog := func() bool { return settings.Load().Live.AccessLog }
+	router := api.NewRouter(handler, tracer, metrics.Handler(reg, log), log, accessLog, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
 	return server.Runner{
 		Log:     log,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
@@ -48,16 +49,30 @@ func TestRun(t *testing.T) {
 		resp.Body.Close()
 		So(resp.Header.Get("Content-Type"), ShouldEqual, "image/jpeg")
 
-		// GET /metrics: the requests above by route template, not by account or file.
-		resp, err = http.Get(base + "/metrics")
-		So(err, ShouldBeNil)
-		text, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		So(err, ShouldBeNil)
-		So(resp.StatusCode, ShouldEqual, http.StatusOK)
-		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`)
-		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/file/{name}"} 1`)
-		So(string(text), ShouldContainSubstring, "go_goroutines ")
+		// GET /metrics: the requests above by route template, not by account or file. A request
+		// counts when its handler returns, which may be just after the client has the answer (the
+		// file's body closed unread): read until both are there, within a deadline.
+		wants := []string{
+			`goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`,
+			`goblog_http_requests_total{code="200",method="GET",route="/file/{name}"} 1`,
+			"go_goroutines ",
+		}
+		var text string
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			resp, err = http.Get(base + "/metrics")
+			So(err, ShouldBeNil)
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			So(err, ShouldBeNil)
+			So(resp.StatusCode, ShouldEqual, http.StatusOK)
+			text = string(b)
+			if containsAll(text, wants) || time.Now().After(deadline) {
+				break
+			}
+		}
+		for _, w := range wants {
+			So(text, ShouldContainSubstring, w)
+		}
 
 		So(svc.Stop(), ShouldBeNil)
 	})
@@ -121,6 +136,7 @@ func TestSettingsFrom(t *testing.T) {
 			So(cfg.Port, ShouldEqual, 7777)
 			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
 			So(cfg.Auth.Required, ShouldBeFalse) // until the stack has an authorization server
+			So(cfg.Live.AccessLog, ShouldEqual, profile == "swarm")
 		}
 	})
 
@@ -142,6 +158,7 @@ func TestSettingsFrom(t *testing.T) {
 			{map[string]any{"amqp_server_url": "amqp://"}, `config: amqp_server_url: "amqp://" is not an amqp or amqps URL with a host`},
 			{map[string]any{"zipkin_server_url": "udp://zipkin:9411"}, `config: zipkin_server_url: "udp://zipkin:9411" is not an http or https URL`},
 			{map[string]any{"log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{map[string]any{"access_log": "verbose"}, `config: access_log: "verbose" is not a boolean`},
 		} {
 			_, err := readSettings(snapOf(c.src), "test")
 			So(err, ShouldNotBeNil)
@@ -223,4 +240,14 @@ func TestRefresh(t *testing.T) {
 			So(settings.Load().Live.ImageBaseURL, ShouldEqual, "http://localhost:7777")
 		})
 	})
+}
+
+// containsAll reports whether s contains every one of subs.
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

@@ -49,11 +49,13 @@ type Settings struct {
 }
 
 // LiveSettings are what a configuration refresh changes without a restart:
-// the log level (applied by applyLive) and image_base_url (read from
-// config.Live on every request).
+// the log level (applied by applyLive), image_base_url and access_log (read
+// from config.Live on every request).
 type LiveSettings struct {
 	LogLevel     string
 	ImageBaseURL string
+	// AccessLog writes a line at info for every request (server.LogRequests).
+	AccessLog bool
 }
 
 // readSettings reads the settings of profile at start. An absent key takes
@@ -102,6 +104,7 @@ func readLive(r *config.Reader, snap *config.Snapshot, port int, l *LiveSettings
 	if level, err := logging.LevelFrom(snap); r.Check(err) {
 		l.LogLevel = level
 	}
+	r.Bool(&l.AccessLog, server.AccessLogKey, false)
 }
 
 // refresh is the settings after a configuration refresh (config.Live.Follow):
@@ -128,16 +131,17 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
 	fields := map[string]any{
-		"profile":        s.Profile,
-		keyName:          s.Name,
-		keyPort:          s.Port,
-		messaging.URLKey: s.AMQPURL,
-		keyZipkinURL:     s.ZipkinURL,
-		keyEventBus:      s.EventBus,
-		server.DrainKey:  s.ShutdownDrain.String(),
-		logging.LevelKey: s.Live.LogLevel,
-		keyImageBaseURL:  s.Live.ImageBaseURL,
-		keyMemoryBudget:  s.ImageMemoryBudgetMiB,
+		"profile":           s.Profile,
+		keyName:             s.Name,
+		keyPort:             s.Port,
+		messaging.URLKey:    s.AMQPURL,
+		keyZipkinURL:        s.ZipkinURL,
+		keyEventBus:         s.EventBus,
+		server.DrainKey:     s.ShutdownDrain.String(),
+		logging.LevelKey:    s.Live.LogLevel,
+		server.AccessLogKey: s.Live.AccessLog,
+		keyImageBaseURL:     s.Live.ImageBaseURL,
+		keyMemoryBudget:     s.ImageMemoryBudgetMiB,
 	}
 	maps.Copy(fields, s.Auth.Fields())
 	return config.MaskFields(fields)

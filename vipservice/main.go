@@ -69,7 +69,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, metrics.Handler(reg, log), log, guard.Middleware)
+	accessLog := func() bool { return settings.Load().Live.AccessLog }
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, metrics.Handler(reg, log), log, accessLog, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
 	// Closers run in reverse order of opening: the broker, the token check, the tracer.
 	return server.Runner{

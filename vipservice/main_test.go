@@ -107,6 +107,7 @@ func TestReadSettings(t *testing.T) {
 			{map[string]any{"amqp_server_url": ""}, "config: amqp_server_url is not configured"},
 			{map[string]any{"amqp_server_url": amqp, "zipkin_server_url": "zipkin:9411"}, `config: zipkin_server_url: "zipkin:9411" is not an http or https URL`},
 			{map[string]any{"amqp_server_url": amqp, "log_level": "loud"}, `config: log_level: "loud" is not a log level`},
+			{map[string]any{"amqp_server_url": amqp, "access_log": "verbose"}, `config: access_log: "verbose" is not a boolean`},
 			{map[string]any{"amqp_server_url": amqp, "vip_queue": ""}, `config: vip_queue: "" is not a queue name`},
 			{map[string]any{"amqp_server_url": amqp, "broker_outage_grace": "soon"}, `config: broker_outage_grace: "soon" is not a duration`},
 			{map[string]any{"amqp_server_url": amqp, "vip_dedupe_window": "big"}, `config: vip_dedupe_window: "big" is not an integer`},

@@ -61,9 +61,12 @@ type Settings struct {
 }
 
 // LiveSettings are what a configuration refresh changes without a restart:
-// the log level, applied by applyLive.
+// the log level, applied by applyLive, and the access log switch, read from
+// config.Live on every request.
 type LiveSettings struct {
 	LogLevel string
+	// AccessLog writes a line at info for every request (server.LogRequests).
+	AccessLog bool
 }
 
 // readSettings reads the settings of profile at start. An absent key takes
@@ -107,6 +110,7 @@ func readLive(r *config.Reader, snap *config.Snapshot, l *LiveSettings) {
 	if level, err := logging.LevelFrom(snap); r.Check(err) {
 		l.LogLevel = level
 	}
+	r.Bool(&l.AccessLog, server.AccessLogKey, false)
 }
 
 // refresh is the settings after a configuration refresh (config.Live.Follow):
@@ -132,17 +136,18 @@ func applyLive(log *logrus.Logger) func(Settings) {
 // start-up log line and each "configuration refreshed" line.
 func (s Settings) Fields() map[string]any {
 	fields := map[string]any{
-		"profile":        s.Profile,
-		keyName:          s.Name,
-		keyPort:          s.Port,
-		messaging.URLKey: s.AMQPURL,
-		keyZipkinURL:     s.ZipkinURL,
-		keyEventBus:      s.EventBus,
-		keyVIPQueue:      s.VIPQueue,
-		keyOutageGrace:   s.OutageGrace.String(),
-		keyDedupe:        s.DedupeWindow,
-		server.DrainKey:  s.ShutdownDrain.String(),
-		logging.LevelKey: s.Live.LogLevel,
+		"profile":           s.Profile,
+		keyName:             s.Name,
+		keyPort:             s.Port,
+		messaging.URLKey:    s.AMQPURL,
+		keyZipkinURL:        s.ZipkinURL,
+		keyEventBus:         s.EventBus,
+		keyVIPQueue:         s.VIPQueue,
+		keyOutageGrace:      s.OutageGrace.String(),
+		keyDedupe:           s.DedupeWindow,
+		server.DrainKey:     s.ShutdownDrain.String(),
+		logging.LevelKey:    s.Live.LogLevel,
+		server.AccessLogKey: s.Live.AccessLog,
 	}
 	maps.Copy(fields, s.Auth.Fields())
 	return config.MaskFields(fields)

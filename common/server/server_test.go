@@ -16,8 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 	. "github.com/smartystreets/goconvey/convey"
+
+	"github.com/goblog/common/logging"
+	"github.com/goblog/common/tracing"
 )
 
 func quietLogger() *logrus.Logger {
@@ -410,7 +414,7 @@ func TestMiddleware(t *testing.T) {
 		log := logrus.New()
 		log.SetOutput(&logs)
 		log.SetFormatter(&logrus.JSONFormatter{})
-		h := LogRequests(log)(Recover(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		h := LogRequests(log, nil)(Recover(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic("nil map")
 		})))
 
@@ -432,7 +436,7 @@ func TestMiddleware(t *testing.T) {
 		log.SetOutput(&logs)
 		log.SetFormatter(&logrus.JSONFormatter{})
 		serve := func(logger logrus.FieldLogger, status int) {
-			h := LogRequests(logger)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+			h := LogRequests(logger, nil)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/accounts/10000", nil))
 		}
 
@@ -451,7 +455,7 @@ func TestMiddleware(t *testing.T) {
 		})
 
 		Convey("a request whose client went away before any answer is logged as 499, not 200", func() {
-			unanswered := LogRequests(log)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			unanswered := LogRequests(log, nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			unanswered.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/image", nil).WithContext(ctx))
@@ -460,7 +464,7 @@ func TestMiddleware(t *testing.T) {
 
 			Convey("while an answer written before the client left keeps its status", func() {
 				logs.Reset()
-				h := LogRequests(log)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				h := LogRequests(log, nil)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 					w.WriteHeader(http.StatusServiceUnavailable)
 				}))
 				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/image", nil).WithContext(ctx))
@@ -476,6 +480,58 @@ func TestMiddleware(t *testing.T) {
 		})
 	})
 
+	Convey("Given a traced router whose routes go through LogRequests, with the access log switch", t, func() {
+		var logs bytes.Buffer
+		log := logrus.New()
+		log.SetOutput(&logs)
+		log.SetFormatter(&logrus.JSONFormatter{})
+		tracer, err := tracing.New("accountservice", "127.0.0.1:6767", "")
+		So(err, ShouldBeNil)
+		defer tracer.Close()
+		var accessLog atomic.Bool
+		router := mux.NewRouter()
+		router.Use(tracer.Middleware(), LogRequests(log, accessLog.Load))
+		router.HandleFunc("/accounts/{id}", func(w http.ResponseWriter, _ *http.Request) {
+			WriteJSON(w, http.StatusOK, map[string]string{"id": "10000"})
+		})
+		get := func() {
+			req := httptest.NewRequest(http.MethodGet, "/accounts/10000", nil)
+			req.Header.Set("X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124")
+			req.Header.Set("X-B3-SpanId", "a2fb4a1d1a96d312")
+			req.Header.Set("X-B3-Sampled", "1")
+			router.ServeHTTP(httptest.NewRecorder(), req)
+		}
+
+		Convey("when it is on, a 200 is written at info with its route, status, size, duration and trace ids", func() {
+			accessLog.Store(true)
+			get()
+			var line map[string]any
+			So(json.Unmarshal(logs.Bytes(), &line), ShouldBeNil)
+			So(line["level"], ShouldEqual, "info")
+			So(line["msg"], ShouldEqual, "request")
+			So(line["method"], ShouldEqual, "GET")
+			So(line["route"], ShouldEqual, "/accounts/{id}")
+			So(line["path"], ShouldEqual, "/accounts/10000")
+			So(line["status"], ShouldEqual, 200)
+			So(line["bytes"], ShouldEqual, len(`{"id":"10000"}`)+1)
+			So(line["durationMs"], ShouldBeGreaterThanOrEqualTo, 0)
+			So(line["traceId"], ShouldEqual, "463ac35c9f6413ad48485a3953bb6124")
+			So(line["spanId"], ShouldEqual, "a2fb4a1d1a96d312")
+
+			Convey("and once switched off (a refresh), the next 200 writes nothing at info", func() {
+				logs.Reset()
+				accessLog.Store(false)
+				get()
+				So(logs.String(), ShouldBeEmpty)
+			})
+		})
+
+		Convey("when it is off, a 200 writes nothing at info", func() {
+			get()
+			So(logs.String(), ShouldBeEmpty)
+		})
+	})
+
 	Convey("http.ErrAbortHandler goes through Recover untouched", t, func() {
 		h := Recover(quietLogger())(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic(http.ErrAbortHandler)
@@ -484,14 +540,32 @@ func TestMiddleware(t *testing.T) {
 	})
 }
 
-// BenchmarkLogRequests is the logging middleware around a 200 at level info,
-// where nothing is written: what every request pays.
+// BenchmarkLogRequests is the logging middleware around a traced 200 on a
+// mux route at level info, writing JSON to io.Discard: "off" writes nothing
+// (what every request pays without access_log), "on" writes the access line.
+//
+//	go test -run '^$' -bench LogRequests -benchmem -count 3 ./common/server/
 func BenchmarkLogRequests(b *testing.B) {
-	h := LogRequests(quietLogger())(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
-	req := httptest.NewRequest(http.MethodGet, "/accounts/10000", nil)
-	w := httptest.NewRecorder()
-	b.ReportAllocs()
-	for b.Loop() {
-		h.ServeHTTP(w, req)
+	tracer, err := tracing.New("accountservice", "127.0.0.1:6767", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tracer.Close()
+	log := logging.NewWithWriter(io.Discard, "accountservice", "10.0.1.7", "info")
+	for _, c := range []struct {
+		name string
+		on   bool
+	}{{"off", false}, {"on", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			router := mux.NewRouter()
+			router.Use(tracer.Middleware(), LogRequests(log, func() bool { return c.on }))
+			router.HandleFunc("/accounts/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+			req := httptest.NewRequest(http.MethodGet, "/accounts/10000", nil)
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				router.ServeHTTP(w, req)
+			}
+		})
 	}
 }

@@ -43,6 +43,9 @@ LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
             TUNED: "JVM (tuned)", "rabbitmq": "Erlang", "postgres": "PostgreSQL (C, neither)",
             "gatling": "JVM (load generator)"}
 ORDER = GO + ["turbine"] + JVM[:1] + [TUNED] + JVM[1:] + ["rabbitmq", "postgres", "gatling"]
+# The authorization server (issue 11), a JVM outside the comparison group, like the tuned twin.
+ORDER.insert(ORDER.index("rabbitmq"), "auth-server")
+LANGUAGE["auth-server"] = "JVM (auth)"
 # The central log store (issue 12, VictoriaLogs): what an operator pays for the logs, listed per
 # service next to what the services use, in neither group.
 ORDER += ["logstore"]
@@ -50,6 +53,8 @@ LANGUAGE["logstore"] = "Go (log store)"
 # Observability (issue 12): what an operator pays for metrics, next to what the services use.
 LANGUAGE["prometheus"] = "Go (Prometheus)"
 ORDER.insert(ORDER.index("gatling"), "prometheus")
+# The two the report's observability section adds up against the services.
+OBSERVABILITY = ["prometheus", "logstore"]
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
 # Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
@@ -806,16 +811,38 @@ def cmd_report(run_dir):
                   ["l", "l"] + ["r"] * (2 + len(labels)))
 
     # --- observability (issue 12)
-    if "prometheus" in rows:
-        r = rows["prometheus"]
-        services = [k for k in keys if base_service(k) in GO + JVM + ["turbine", "rabbitmq", "postgres"]]
-        svc_idle = sum(rows[k]["idle_mem"] or 0 for k in services)
-        svc_peak = sum(rows[k]["peak_mem"] or 0 for k in services)
-        doc.p(f"Observability: Prometheus (scraping every replica every 10 s) took {fmt(r['idle_mem'])} MiB "
-              f"idle and {fmt(r['peak_mem'])} MiB at peak, CPU {fmt(r['idle_cpu'])} % idle, "
-              f"{fmt(r['load_cpu_mean'])} % mean and {fmt(r['peak_cpu'])} % peak under load; the "
-              f"services themselves {fmt(svc_idle)} MiB idle and {fmt(svc_peak)} MiB at peak (sum of "
-              "their containers).")
+    observers = [k for k in keys if base_service(k) in OBSERVABILITY]
+    if observers:
+        services = [k for k in keys if base_service(k) not in OBSERVABILITY + ["gatling", TUNED]]
+        fields = ["idle_mem", "peak_mem", "idle_cpu", "load_cpu_mean", "peak_cpu"]
+
+        def total(names):
+            return {f: sum(rows[n][f] or 0 for n in names) if any(rows[n][f] is not None for n in names)
+                    else None for f in fields}
+
+        obs, svc = total(observers), total(services)
+
+        def share(f):
+            return "n/a" if obs[f] is None or not svc[f] else f"{100 * obs[f] / svc[f]:.0f} %"
+
+        doc.h("Observability (issue 12)")
+        doc.p("What the metrics and the central logs cost beside the services they watch: Prometheus "
+              "(scraping every replica every 10 s, rules every 10 s) and the log store (VictoriaLogs, "
+              "fed every container's lines by Docker's syslog driver). Sums are of each container's "
+              "own figure (a sum of peaks, not the peak of the sum). \"Services\" is every other "
+              "container of the stack (not the load generator, nor GoVsJvm's tuned twin); the instrumentation inside the services "
+              "(metrics middleware, access log lines) is in their own figures.")
+        doc.table(["", "idle MiB", "peak MiB (load)", "idle CPU %", "mean CPU % (full load)", "peak CPU %"],
+                  [[k] + [fmt(rows[k][f]) for f in fields] for k in observers] +
+                  [["**observability, both**"] + [fmt(obs[f]) for f in fields],
+                   [f"the services ({len(services)} containers)"] + [fmt(svc[f]) for f in fields],
+                   ["observability / services"] + [share(f) for f in fields]],
+                  ["l"] + ["r"] * len(fields))
+        doc.p(f"**What an operator pays for observability** at {meta.get('label', '')}: "
+              f"{fmt(obs['idle_mem'], 0)} MiB idle and {fmt(obs['peak_mem'], 0)} MiB at peak "
+              f"({share('idle_mem')} and {share('peak_mem')} of what the services use), and "
+              f"{fmt(obs['load_cpu_mean'])} % of one core under load ({share('load_cpu_mean')} of the "
+              f"services' {fmt(svc['load_cpu_mean'])} %), {fmt(obs['idle_cpu'])} % idle.")
 
     # --- Go vs JVM
     def group(names, field):

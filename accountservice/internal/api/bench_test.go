@@ -17,3 +17,16 @@ func BenchmarkGetAccountHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetAccountHandlerAccessLog is BenchmarkGetAccountHandler with
+// access_log on, as on Swarm: each request's line written as JSON (to
+// io.Discard) by the services' logger.
+func BenchmarkGetAccountHandlerAccessLog(b *testing.B) {
+	f := newFixture(b, withAccessLog())
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := f.do("GET", "/accounts/10001", nil); rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
 	"github.com/goblog/accountservice/internal/api"
@@ -22,6 +21,7 @@ import (
 	"github.com/goblog/accountservice/internal/memstore"
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/common/circuit"
+	"github.com/goblog/common/logging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 )
@@ -120,11 +120,13 @@ type fixtureConfig struct {
 	store       account.Store
 	testability bool
 	auth        mux.MiddlewareFunc
+	accessLog   bool
 }
 
 func withStore(s account.Store) fixtureOption      { return func(c *fixtureConfig) { c.store = s } }
 func withoutTestability() fixtureOption            { return func(c *fixtureConfig) { c.testability = false } }
 func withAuth(mw mux.MiddlewareFunc) fixtureOption { return func(c *fixtureConfig) { c.auth = mw } }
+func withAccessLog() fixtureOption                 { return func(c *fixtureConfig) { c.accessLog = true } }
 
 var configureCircuits sync.Once
 
@@ -150,8 +152,9 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		}
 	})
 
-	log := logrus.New()
-	log.Out = io.Discard
+	// The services' logger (JSON, service and instance on every line), so
+	// the benchmarks pay what a line costs in production.
+	log := logging.NewWithWriter(io.Discard, "accountservice", "10.0.0.7", "info")
 
 	tracer, err := tracing.New("accountservice", "127.0.0.1:6767", "")
 	if err != nil {
@@ -172,6 +175,7 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		ImagesURL:   func() string { return imagesURL },
 		Testability: cfg.testability,
 		Info:        func(context.Context) any { return map[string]string{"service": "accountservice"} },
+		AccessLog:   func() bool { return cfg.accessLog },
 	}, app.Dependencies{
 		Store:          cfg.store,
 		Notifier:       f.notifier,

@@ -37,6 +37,9 @@ type Config struct {
 	Testability bool
 	// Info returns the body of GET /info.
 	Info func(ctx context.Context) any
+	// AccessLog reports whether every request gets a line at info
+	// (access_log, server.LogRequests), read on every request; nil: off.
+	AccessLog func() bool
 }
 
 // Dependencies are what the application uses but does not own: main opens
@@ -101,7 +104,7 @@ func New(cfg Config, deps Dependencies) *App {
 		a.Testability = &api.Testability{}
 		deps.Health.Register("testability", a.Testability.Check)
 	}
-	middleware := []mux.MiddlewareFunc{deps.Tracer.Middleware(), server.LogRequests(log), server.Recover(log)}
+	middleware := []mux.MiddlewareFunc{deps.Tracer.Middleware(), server.LogRequests(log, cfg.AccessLog), server.Recover(log)}
 	if deps.Auth != nil {
 		middleware = append(middleware, deps.Auth)
 	}

@@ -109,15 +109,16 @@ func AuthRules() bearer.Rules {
 // and guarded against panics, the endpoints of h, behind guard when given
 // (the token check, bearer.Guard.Middleware, innermost). Unknown paths
 // answer a JSON 404; methods follow RFC 9110 (server.ApplyMethodRules: HEAD
-// wherever GET, OPTIONS, 405 with Allow).
-func NewRouter(h *Handler, tracer *tracing.Tracer, metrics http.Handler, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
+// wherever GET, OPTIONS, 405 with Allow). accessLog switches the line of
+// every request at info (access_log, server.LogRequests; nil: off).
+func NewRouter(h *Handler, tracer *tracing.Tracer, metrics http.Handler, log logrus.FieldLogger, accessLog func() bool, guard ...mux.MiddlewareFunc) *mux.Router {
 	router := mux.NewRouter()
 	router.NotFoundHandler = notFound()
 	router.Handle("/health", server.NewHealth().Handler()).Methods(http.MethodGet)
 	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
-	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
+	traced.Use(tracer.Middleware(), server.LogRequests(log, accessLog), server.Recover(log))
 	traced.Use(guard...)
 	h.Register(traced)
 	server.ApplyMethodRules(router)

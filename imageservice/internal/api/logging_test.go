@@ -24,7 +24,7 @@ func TestLogLinesCarryTheTrace(t *testing.T) {
 		tracer, err := tracing.New("imageservice", "", "")
 		So(err, ShouldBeNil)
 		Reset(func() { _ = tracer.Close() })
-		r := NewRouter(h, tracer, noMetrics, log)
+		r := NewRouter(h, tracer, noMetrics, log, nil)
 
 		req := httptest.NewRequest(http.MethodGet, "/file/cake.jpg", nil)
 		req.Header.Set("X-B3-TraceId", "463ac35c9f6413ad48485a3953bb6124")

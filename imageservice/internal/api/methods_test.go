@@ -29,7 +29,7 @@ func TestMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tracer.Close() })
-	router := NewRouter(h, tracer, noMetrics, log)
+	router := NewRouter(h, tracer, noMetrics, log, nil)
 	methodtest.Run(t, router, router, []methodtest.Route{
 		{Template: "/health", Path: "/health", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/metrics", Path: "/metrics", Allow: "GET, HEAD, OPTIONS"},

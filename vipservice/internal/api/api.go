@@ -53,9 +53,10 @@ func AuthRules() bearer.Rules {
 // update of vipservice that happens to overlap one of RabbitMQ; a lasting
 // outage still gets the task replaced.
 //
-// guard, when given, is the token check of /vip/stats (bearer.Guard.Middleware,
-// innermost; AuthRules).
-func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, metrics http.Handler, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
+// accessLog switches the line of every traced request at info (access_log,
+// server.LogRequests; nil: off). guard, when given, is the token check of
+// /vip/stats (bearer.Guard.Middleware, innermost; AuthRules).
+func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, metrics http.Handler, log logrus.FieldLogger, accessLog func() bool, guard ...mux.MiddlewareFunc) *mux.Router {
 	ready := server.NewHealth()
 	ready.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
 	live := server.NewHealth()
@@ -80,7 +81,7 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
-	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
+	traced.Use(tracer.Middleware(), server.LogRequests(log, accessLog), server.Recover(log))
 	traced.Use(guard...)
 	traced.HandleFunc("/vip/stats", func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteJSON(w, http.StatusOK, statsBody{StatsSnapshot: stats.Snapshot(), Broker: broker.Status()})

@@ -23,7 +23,7 @@ func TestMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tracer.Close() })
-	router := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, noMetrics, log)
+	router := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, noMetrics, log, nil)
 	methodtest.Run(t, router, router, []methodtest.Route{
 		{Template: "/health", Path: "/health", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/health/live", Path: "/health/live", Allow: "GET, HEAD, OPTIONS"},
