@@ -33,7 +33,13 @@
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
 // CA the suite trusts for HTTPS through SSL_CERT_FILE; an SSL_CERT_FILE
-// already set wins), E2E_ZIPKIN_URL (http://localhost:9411),
+// already set wins), E2E_CLIENT_ID (goblog-machine) and E2E_CLIENT_SECRET_FILE
+// (../.secrets/auth_client_secret_<id>): the suite's access token, fetched
+// through the edge by the client credentials grant, renewed before it expires,
+// and sent on every request to the edge and from the probe (the services
+// require tokens on Swarm), E2E_AUTH_SIGNING_KEY_FILE
+// (../.secrets/auth_signing_key.pem: edge_auth_test.go signs wrong tokens with
+// it), E2E_ZIPKIN_URL (http://localhost:9411),
 // E2E_TURBINE_URL (http://localhost:8282),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER

@@ -58,8 +58,9 @@ func ConcurrentCreatesThroughTheEdge(t *testing.T, env Environment) {
 	edge := env.EdgeURL()
 	Convey("Given the edge of the "+env.Name(), t, func() {
 		prefix := fmt.Sprintf("Concurrent_%d_", time.Now().UnixNano()%1_000_000)
-		// One connection per request: the edge sees 200 at once, not a pool's worth.
-		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: ConcurrentCreates}}
+		// One connection per request: the edge sees 200 at once, not a pool's worth. The default
+		// transport: the suites set it up for the edge (its CA, its access token).
+		client := &http.Client{Timeout: 30 * time.Second}
 		defer client.CloseIdleConnections()
 
 		Convey(fmt.Sprintf("When %d accounts are POSTed at the same time", ConcurrentCreates), func() {
