@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityConfigurerAdapter;
@@ -29,6 +30,7 @@ import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * The edge as an OAuth 2.0 resource server (RFC 6750) when {@code goblog.edge.auth.required} is
@@ -51,10 +53,14 @@ public class EdgeSecurityConfiguration extends WebSecurityConfigurerAdapter {
     private static final Logger log = LoggerFactory.getLogger(EdgeSecurityConfiguration.class);
 
     private final EdgeAuthProperties auth;
+    private final Integer managementPort;
+    private final Integer serverPort;
 
-    public EdgeSecurityConfiguration(EdgeAuthProperties auth) {
+    public EdgeSecurityConfiguration(EdgeAuthProperties auth, Environment environment) {
         super(true); // no default configuration: no form login, no basic auth, no generated password
         this.auth = auth;
+        this.managementPort = environment.getProperty("management.server.port", Integer.class);
+        this.serverPort = environment.getProperty("server.port", Integer.class);
         List<String> problems = auth.problems();
         if (!problems.isEmpty()) {
             throw new IllegalStateException("The edge cannot check access tokens: " + String.join("; ", problems)
@@ -82,6 +88,9 @@ public class EdgeSecurityConfiguration extends WebSecurityConfigurerAdapter {
                 auth.getClockSkew());
         BearerRefusals refusals = new BearerRefusals();
         var authorize = http.authorizeRequests();
+        // The actuator's own port (the health check, inside the network only; never published)
+        // needs no token: the security filter chain covers the management context too.
+        authorize.requestMatchers(onManagementPort()).permitAll();
         authorize.antMatchers(ScopeRules.OPEN).permitAll();
         for (ScopeRules.Rule rule : ScopeRules.rules()) {
             authorize.antMatchers(rule.method(), rule.pattern()).hasAuthority("SCOPE_" + rule.scope());
@@ -93,6 +102,15 @@ public class EdgeSecurityConfiguration extends WebSecurityConfigurerAdapter {
                 .authenticationEntryPoint(refusals)
                 .accessDeniedHandler(refusals)
                 .jwt().decoder(jwtDecoder(auth));
+    }
+
+    /** Requests on the actuator's own port, when it has one (management.server.port > 0, not the server's). */
+    private RequestMatcher onManagementPort() {
+        if (managementPort == null || managementPort <= 0 || managementPort.equals(serverPort)) {
+            return request -> false;
+        }
+        int port = managementPort;
+        return request -> request.getLocalPort() == port;
     }
 
     /**

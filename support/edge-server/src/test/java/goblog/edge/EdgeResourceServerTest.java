@@ -71,6 +71,7 @@ class EdgeResourceServerTest {
     static final String ISSUER = "https://localhost:8765";
 
     private static HttpServer server;
+    private static int managementPort;
     private static final AtomicInteger jwksFetches = new AtomicInteger();
     private static final Map<String, String> seen = new ConcurrentHashMap<>();
     private static final List<RSAKey> published = new ArrayList<>();
@@ -105,6 +106,9 @@ class EdgeResourceServerTest {
             reply(exchange, "{\"id\":\"10000\"}");
         });
         server.start();
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            managementPort = s.getLocalPort();
+        }
     }
 
     @AfterAll
@@ -119,6 +123,7 @@ class EdgeResourceServerTest {
         registry.add("zuul.routes.accounts.url", () -> base);
         registry.add("zuul.routes.images.url", () -> base);
         registry.add("zuul.routes.auth-server.url", () -> base);
+        registry.add("management.server.port", () -> managementPort);
     }
 
     @BeforeEach
@@ -278,6 +283,17 @@ class EdgeResourceServerTest {
         assertThat(seen.get("authorization")).isEmpty();
         assertThat(get("/.well-known/oauth-authorization-server", null).getStatusCodeValue()).isEqualTo(200);
         assertThat(seen.get("path")).isEqualTo("GET /.well-known/oauth-authorization-server");
+    }
+
+    @Test
+    void theHealthCheckOnTheManagementPortNeedsNoToken() {
+        ResponseEntity<String> health = new TestRestTemplate()
+                .getForEntity("http://127.0.0.1:" + managementPort + "/actuator/health", String.class);
+        assertThat(health.getStatusCodeValue()).isEqualTo(200);
+        assertThat(health.getBody()).contains("UP");
+        // and the public port serves no actuator: without a token 401, with one Zuul's 404
+        assertThat(get("/actuator/health", null).getStatusCodeValue()).isEqualTo(401);
+        assertThat(get("/actuator/health", "Bearer " + token(key, c -> { })).getStatusCodeValue()).isEqualTo(404);
     }
 
     @Test

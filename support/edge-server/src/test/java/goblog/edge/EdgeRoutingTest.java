@@ -34,7 +34,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * downstream that is gone is 502.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.zipkin.enabled=false", "zuul.host.socket-timeout-millis=2000",
+        properties = {"spring.zipkin.enabled=false", "management.server.port=0", "zuul.host.socket-timeout-millis=2000",
                 "spring.main.banner-mode=off", "logging.level.root=WARN",
                 "logging.level.org.springframework.cloud.netflix.zuul.filters.post.SendErrorFilter=ERROR"})
 // Zuul 1 keeps its filters in a JVM-wide registry: a cached context's routing filter would

@@ -49,7 +49,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * and 1.3 only, and a plain-HTTP request on the port gets no data.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.zipkin.enabled=false", "spring.main.banner-mode=off", "logging.level.root=WARN",
+        properties = {"spring.zipkin.enabled=false", "management.server.port=0", "spring.main.banner-mode=off", "logging.level.root=WARN",
                 "goblog.edge.tls.certificate-file=src/test/resources/tls/edge_tls_cert.pem",
                 "goblog.edge.tls.key-file=src/test/resources/tls/edge_tls_key.pem"})
 // Zuul 1 keeps its filters in a JVM-wide registry: a cached context's routing filter would
