@@ -118,6 +118,7 @@ class EdgeTlsTest {
         assertThat(response.body()).contains("10000");
         assertThat(seenHeaders.get("x-forwarded-proto")).containsExactly("https");
         assertThat(seenHeaders.get("x-forwarded-port")).containsExactly(String.valueOf(port));
+        assertThat(response.headers().firstValue("Strict-Transport-Security")).isEmpty();
     }
 
     @Test
