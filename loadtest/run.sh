@@ -290,18 +290,18 @@ set +e
 case $SIMULATION in
 GetAccounts)
     # The edge's CA as a PKCS#12 trust store (certificates only, so its password guards nothing):
-    # Gatling verifies the edge's certificate against it instead of trusting any.
-    tls_opts=()
+    # Gatling verifies the edge's certificate against it (gatling.conf, EDGE_TRUSTSTORE) instead
+    # of trusting any, as it would by default.
     if [[ $BASE_URL == https://* ]]; then
+        rm -f "$RUN_DIR/edge-truststore.p12"
         keytool -importcert -noprompt -alias goblog-edge-ca -file "$EDGE_CA_FILE" \
             -keystore "$RUN_DIR/edge-truststore.p12" -storetype PKCS12 -storepass goblog-edge-ca >/dev/null
-        tls_opts=(-Dgatling.ssl.trustStore.type=PKCS12 -Dgatling.ssl.trustStore.file="$RUN_DIR/edge-truststore.p12"
-            -Dgatling.ssl.trustStore.password=goblog-edge-ca)
+        export EDGE_TRUSTSTORE=$RUN_DIR/edge-truststore.p12
     fi
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
         -Dusers="$USERS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
-        "${tls_opts[@]}" -DtokenFile="$TOKEN_FILE" -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
+        -DtokenFile="$TOKEN_FILE" -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
     ;;
 GoVsJvm)
