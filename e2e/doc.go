@@ -32,8 +32,8 @@
 //
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
-// CA the suite trusts for HTTPS through SSL_CERT_FILE; an SSL_CERT_FILE
-// already set wins), E2E_CLIENT_ID (goblog-machine) and E2E_CLIENT_SECRET_FILE
+// CA the suite's default transport trusts beside the system's roots),
+// E2E_CLIENT_ID (goblog-machine) and E2E_CLIENT_SECRET_FILE
 // (../.secrets/auth_client_secret_<id>): the suite's access token, fetched
 // through the edge by the client credentials grant, renewed before it expires,
 // and sent on every request to the edge and from the probe (the services

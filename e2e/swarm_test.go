@@ -5,6 +5,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -93,17 +95,26 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
-// trustEdgeCA makes the suite's HTTPS clients (every http.Client over Go's default roots) trust
-// the per-deployment CA of the edge, edgeCAFile (deploy/edge-tls.sh), through SSL_CERT_FILE, which
-// Go reads once, at the first certificate check. An SSL_CERT_FILE already set is left alone.
+// trustEdgeCA makes the suite's HTTPS clients trust the per-deployment CA of the edge,
+// edgeCAFile (deploy/edge-tls.sh), beside the system's roots: http.DefaultTransport, which every
+// client of the suite and of systest uses, gets those roots. (Not SSL_CERT_FILE: a machine that
+// sets it for its own bundle would win over the suite's.)
 func trustEdgeCA() error {
-	if os.Getenv("SSL_CERT_FILE") != "" {
-		return nil
-	}
-	if _, err := os.Stat(edgeCAFile); err != nil {
+	pem, err := os.ReadFile(edgeCAFile)
+	if err != nil {
 		return fmt.Errorf("the edge's CA (E2E_EDGE_CA_FILE): %w (make up makes it)", err)
 	}
-	return os.Setenv("SSL_CERT_FILE", edgeCAFile)
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("the edge's CA (E2E_EDGE_CA_FILE) %s holds no PEM certificate", edgeCAFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	http.DefaultTransport = tr
+	return nil
 }
 
 // edgeTokens are the suite's access tokens (client credentials of clientID, both scopes, through
