@@ -55,6 +55,8 @@ test: test-unit test-integration-go fuzz test-jvm test-integration ## everything
 test-unit: ## go vet and go test -race of all four modules
 	$(GO) vet $(PKGS)
 	$(GO) test -race $(PKGS)
+# common/circuit's copy of hystrix-go is a module of its own: the tests of what was changed in it
+	cd common/circuit/third_party/hystrix-go && GOWORK=off $(GO) test -race ./hystrix/rolling/
 
 # -p 1: the messaging tests restart the broker, and the PostgreSQL outage test its server, which
 # would break the others. ensure-postgres.sh run: a throwaway cluster (temp dir, free port) for the
@@ -134,8 +136,26 @@ bench-overhead: ## bare endpoint / reference aggregator / accountservice under w
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(OVERHEAD_BIN)/accountservice ./accountservice
 	$(OVERHEAD_BIN)/overhead -bin $(OVERHEAD_BIN) -configRepo support/config-repo $(BENCH_FLAGS)
 
+# promtool: the one of Debian's prometheus package, the same version as the image's. When it is not
+# installed, the package is downloaded (apt-get download, no install: installing would start a
+# Prometheus on 9090) and unpacked into .run/promtool/.
+PROMTOOL_DIR := .run/promtool
+PROMTOOL = $(or $(shell command -v promtool 2>/dev/null),$(PROMTOOL_DIR)/usr/bin/promtool)
+
+$(PROMTOOL_DIR)/usr/bin/promtool:
+	@mkdir -p $(PROMTOOL_DIR)
+	@echo "apt-get download prometheus (for promtool, unpacked into $(PROMTOOL_DIR))"
+	@cd $(PROMTOOL_DIR) && { apt-get download prometheus >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get download prometheus >/dev/null; }; } && \
+		dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb
+
+.PHONY: lint-prometheus
+lint-prometheus: $(if $(shell command -v promtool 2>/dev/null),,$(PROMTOOL_DIR)/usr/bin/promtool) ## promtool: the rules parse, and their unit tests (support/prometheus/tests/) pass
+	$(PROMTOOL) check rules support/prometheus/rules/*.yml
+	$(PROMTOOL) test rules support/prometheus/tests/*.yml
+
 .PHONY: lint
-lint: lint-shell lint-imports ## shellcheck, hystrix-go containment, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
+lint: lint-shell lint-imports lint-prometheus ## shellcheck, hystrix-go containment, Prometheus rules, gofmt check, go vet, staticcheck (integration-tagged files included; the landscape and e2e suites with their tags)
 	@unformatted=$$(gofmt -l $(MODULES) $(SUITES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags integration $(PKGS)
@@ -174,17 +194,42 @@ landscape-down: ## stop exactly what `make landscape` started
 images: ## binaries, jars, base and service images for Swarm (cached: rebuilds only what changed)
 	bash deploy/up.sh --images-only
 
+# NODES=3: the three-node Swarm of deploy/nodes.sh (own daemons in network namespaces, a registry),
+# beside the main engine and its stack, which it never touches (issue 14; deploy/README.md, "Three
+# nodes"). Without NODES (or NODES=1) every target is the one-node Swarm of the main engine.
+NODES ?= 1
+ifneq ($(filter-out 1 3,$(NODES)),)
+$(error NODES=$(NODES): 1 (the main engine's one-node Swarm) or 3 (deploy/nodes.sh))
+endif
+# The docker CLI of the three-node Swarm's manager, and the other nodes' engines.
+NODES_ENV = DOCKER_HOST=unix:///run/goblog-nodes/node1/docker.sock \
+	GOBLOG_NODE_HOSTS="unix:///run/goblog-nodes/node2/docker.sock unix:///run/goblog-nodes/node3/docker.sock"
+
 .PHONY: up
-up: ## deploy the whole landscape on Docker Swarm, wait until every service is healthy, print the URLs
+up: ## deploy the whole landscape on Docker Swarm, wait until every service is healthy, print the URLs (NODES=3: on three nodes)
+ifeq ($(NODES),3)
+	bash deploy/nodes-up.sh
+else
 	bash deploy/up.sh
+endif
 
 .PHONY: down
-down: ## remove the Swarm stack and wait until it is gone (images, .secrets/, the broker's and the database's data stay; PURGE=1 removes the data)
+down: ## remove the Swarm stack and wait until it is gone (images, .secrets/, the broker's and the database's data stay; PURGE=1 removes the data; NODES=3: the nodes and registry too)
+ifeq ($(NODES),3)
+	$(NODES_ENV) bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
+	bash deploy/nodes.sh down $(if $(filter 1,$(PURGE)),--purge)
+else
 	bash deploy/down.sh $(if $(filter 1,$(PURGE)),--volumes)
+endif
 
 .PHONY: status
-status: ## docker service ls of the stack plus the health of every task
+status: ## docker service ls of the stack plus the health of every task (NODES=3: and the nodes)
+ifeq ($(NODES),3)
+	bash deploy/nodes.sh status
+	$(NODES_ENV) bash deploy/status.sh
+else
 	bash deploy/status.sh
+endif
 
 .PHONY: refresh
 refresh: ## announce a config refresh on the bus (POST /actuator/busrefresh in the config server)
@@ -201,27 +246,52 @@ token: ## print a fresh access token (client credentials, account:read account:w
 # integration tests (scripts/ensure-rabbitmq.sh) is stopped first; `make test-integration-go`
 # starts it again. E2E_FLAGS: more `go test` flags (default -v: each check's story in the log).
 E2E_FLAGS ?= -v
+E2E_ACKNOWLEDGED ?= .run/e2e-acknowledged.txt
+# NODES=3: the three-node stories (e2e/nodes_test.go) against the stack of `make up NODES=3`, with
+# the addresses deploy/nodes-up.sh wrote to .run/nodes/e2e.env; the host RabbitMQ is left alone
+# (the stack's ports are on the nodes' addresses, not the host's).
+E2E_NODES_RUN ?= TestNodes
 .PHONY: e2e
-e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ
+e2e: ## end-to-end suite (e2e/ + the systest stories) against the deployed stack (make up first); stops the host RabbitMQ (NODES=3: the three-node stories)
+ifeq ($(NODES),3)
+	@test -f .run/nodes/e2e.env || { echo "no .run/nodes/e2e.env: make up NODES=3 first" >&2; exit 1; }
+	$(GO) vet -tags e2e ./e2e/...
+	set -a && . .run/nodes/e2e.env && set +a && \
+		$(GO) test -tags e2e -count=1 -timeout 30m $(E2E_FLAGS) -run '$(E2E_NODES_RUN)' ./e2e
+else
 	@echo "e2e: stopping the host RabbitMQ (port 5672 must refuse connections): bash scripts/ensure-rabbitmq.sh stop"
 	bash scripts/ensure-rabbitmq.sh stop
 	$(GO) vet -tags e2e ./e2e/...
 	@# One package (the others have no tests): go test streams its -v output as the checks run.
-	$(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
+	E2E_ACKNOWLEDGED_FILE=$(abspath $(E2E_ACKNOWLEDGED)) $(GO) test -tags e2e -count=1 -timeout 20m $(E2E_FLAGS) ./e2e
+endif
+
+# Issue 9, system story 5: `make e2e` writes every account it saw acknowledged (201) to
+# E2E_ACKNOWLEDGED (one "id name" line each); this target replaces the stack with `make down` and
+# `make up` (volumes kept) and reads every one back through the edge (e2e/redeploy_test.go).
+.PHONY: e2e-redeploy
+e2e-redeploy: ## after make e2e: make down, make up, and every account that e2e run acknowledged reads back
+	@test -s $(E2E_ACKNOWLEDGED) || { echo "$(E2E_ACKNOWLEDGED) is missing or empty: run make e2e first" >&2; exit 1; }
+	$(MAKE) down
+	$(MAKE) up
+	E2E_REDEPLOYED=1 E2E_ACKNOWLEDGED_FILE=$(abspath $(E2E_ACKNOWLEDGED)) \
+		$(GO) test -tags e2e -count=1 -timeout 10m $(E2E_FLAGS) -run '^TestAcknowledgedAccountsSurviveRedeploy$$' ./e2e
 
 # --- Load tests (issue 5): loadtest/run.sh holds the logic, loadtest/README.md explains it -------
 
 # Parameters of `make loadtest`, e.g. `make loadtest SIMULATION=GoVsJvm RATE=200 DURATION=90`.
-# RAMP (seconds) and IDLE (seconds of idle baseline) pass through when given.
+# RAMP (seconds), IDLE (seconds of idle baseline), AFTER (seconds of idle after the load) and POSTS
+# (GetAccounts: POSTs out of every 100 requests, e.g. 20 for the write-heavy run) pass through when given.
 SIMULATION ?= GetAccounts
 USERS      ?= 100
 RATE       ?= 200
 DURATION   ?= 60
 LOADTEST_ENV = SIMULATION=$(SIMULATION) USERS=$(USERS) RATE=$(RATE) DURATION=$(DURATION) \
-	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE))
+	$(if $(RAMP),RAMP=$(RAMP)) $(if $(IDLE),IDLE=$(IDLE)) $(if $(POSTS),POSTS=$(POSTS)) \
+	$(if $(AFTER),AFTER=$(AFTER)) $(if $(WARMUP),WARMUP=$(WARMUP)) $(if $(TUNED),TUNED=$(TUNED))
 
 .PHONY: loadtest
-loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION)
+loadtest: ## Gatling load + footprint report in loadtest/report/ (SIMULATION=GetAccounts|GoVsJvm, USERS, RATE, DURATION, POSTS=20: write-heavy)
 	$(LOADTEST_ENV) bash loadtest/run.sh
 
 .PHONY: loadtest-smoke
@@ -231,3 +301,14 @@ loadtest-smoke: ## 30 s of 5 users through the edge with the report; fails on an
 .PHONY: loadtest-startup
 loadtest-startup: ## restart imageservice and quotes-service one at a time, measure start to ready and healthy
 	bash loadtest/startup.sh
+
+# --- Central logs (issue 12): deploy/logs.sh holds the logic, deploy/README.md "Logs" explains it --
+
+# make logs TRACE=<X-B3-TraceId>, or SERVICE=accountservice LEVEL=warn; SINCE=1h, LIMIT=500,
+# QUERY='<LogsQL>' and RAW=1 pass through when given.
+LOGS_ARGS = $(foreach v,TRACE SERVICE LEVEL SINCE LIMIT QUERY RAW,$(if $($(v)),'$(v)=$($(v))'))
+.PHONY: logs
+logs: ## lines from the central log store in time order: TRACE=<id> (every service's lines of a request), SERVICE=<name>, LEVEL=warn
+	@# TRACE given but empty (a trace id that did not come back) would otherwise print every line.
+	@$(if $(filter command line environment,$(origin TRACE)),$(if $(TRACE),,echo "make logs: TRACE is empty: give the X-B3-TraceId of a response" >&2; exit 2))
+	bash deploy/logs.sh $(LOGS_ARGS)

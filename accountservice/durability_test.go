@@ -73,6 +73,20 @@ func TestAcknowledgedAccountsSurviveKill9(t *testing.T) {
 		t.Errorf("POST after restart = %d %s; want 201 with a new id", resp.StatusCode, body)
 	}
 
+	// GET /metrics: the bbolt store's operations and the requests, by template.
+	_, metrics := do(t, "GET", base+"/metrics", "")
+	for _, want := range []string{
+		fmt.Sprintf(`goblog_store_operation_duration_seconds_count{operation="read",store="bolt"} %d`, n+1),
+		`goblog_store_operation_duration_seconds_count{operation="create",store="bolt"} 1`,
+		`goblog_store_operation_duration_seconds_count{operation="seed",store="bolt"} 1`,
+		fmt.Sprintf(`goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} %d`, n+1),
+		"goblog_messaging_connection_up 0",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("GET /metrics lacks %s:\n%s", want, metrics)
+		}
+	}
+
 	// SIGTERM: a graceful shutdown with an unreachable broker, exit status 0.
 	if code := second.terminate(t); code != 0 {
 		t.Errorf("exit status after SIGTERM = %d; want 0\n%s", code, second.output())

@@ -7,6 +7,8 @@
 #   goblog/base-jre:17                openjdk-17-jre-headless
 #   goblog/base-rabbitmq:3.10         rabbitmq-server (Erlang 25), Debian bookworm's 3.10.x
 #   goblog/base-postgres:15           postgresql-15, Debian bookworm's PostgreSQL 15.x
+#   goblog/base-prometheus:2.42       prometheus (server, promtool, the classic web UI and the
+#                                     JavaScript libraries of its console templates), bookworm's 2.42.x
 #
 # One `debootstrap --variant=minbase` root is made once and copied for each base; the
 # packages (with bookworm-updates and bookworm-security when the machine's apt sources name
@@ -14,7 +16,7 @@
 # dropped. Reuse, fastest first: an image whose recipe label matches is kept as it is; a finished
 # root in the cache is imported again; otherwise the root is built.
 #
-# Usage: deploy/build-base-images.sh [jre|rabbitmq|postgres]...   (default: all three)
+# Usage: deploy/build-base-images.sh [jre|rabbitmq|postgres|prometheus]...   (default: all four)
 # Environment:
 #   GOBLOG_BASE_CACHE   cache of roots (default /var/cache/goblog/base)
 #   DEBIAN_MIRROR       Debian mirror (default: read from /etc/apt/sources.list{,.d/*})
@@ -39,6 +41,11 @@ POSTGRES_TAG=goblog/base-postgres:$POSTGRES_MAJOR
 # The server alone: postgresql-15 brings the client tools (psql, pg_dump, pg_isready) it depends
 # on; not the postgresql metapackage (its recommends are off anyway).
 POSTGRES_PACKAGES="postgresql-$POSTGRES_MAJOR"
+# Prometheus: the package alone (its recommended node exporter is off with the recommends); its
+# dependencies are the libjs-* packages the classic UI and the console templates load.
+PROMETHEUS_SERIES=2.42
+PROMETHEUS_TAG=goblog/base-prometheus:$PROMETHEUS_SERIES
+PROMETHEUS_PACKAGES="prometheus"
 
 log() { printf 'build-base-images: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -186,6 +193,11 @@ path-exclude /usr/share/lintian/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 EOF
+    if [[ $name == prometheus ]]; then
+        # Kept past the excludes: the console libraries, moved into /etc/prometheus below.
+        echo 'path-include /usr/share/doc/prometheus/examples/console_libraries/*' \
+            >>"$tmp/etc/dpkg/dpkg.cfg.d/90goblog-no-docs"
+    fi
     cp /etc/resolv.conf "$tmp/etc/resolv.conf"
 
     mount_in "$tmp"
@@ -207,6 +219,20 @@ EOF
         # container makes its cluster on its volume at first start (postgres-entrypoint.sh).
         in_root "$tmp" pg_dropcluster "$POSTGRES_MAJOR" main >/dev/null 2>&1 || true
         rm -rf "$tmp/var/lib/postgresql/$POSTGRES_MAJOR/main"
+    fi
+    if [[ $name == prometheus ]]; then
+        local pv
+        # shellcheck disable=SC2016 # dpkg-query's own format syntax
+        pv=$(chroot "$tmp" dpkg-query -W -f '${Version}' prometheus)
+        [[ $pv == "$PROMETHEUS_SERIES".* ]] || die "prometheus $pv is not $PROMETHEUS_SERIES.x: update PROMETHEUS_SERIES"
+        # The console libraries (prom.lib, menu.lib) ship as examples under /usr/share/doc, which
+        # the shrink below empties: they go where --web.console.libraries points first.
+        cp -a "$tmp/usr/share/doc/prometheus/examples/console_libraries/." "$tmp/etc/prometheus/console_libraries/"
+        rm -rf "$tmp/usr/share/doc/prometheus/examples"
+        # moment-timezone's data/ (212 MB of per-zone files) is not loaded by anything: the UI
+        # loads the 1 MB moment-timezone-with-data.min.js beside it.
+        rm -rf "$tmp/usr/share/javascript/moment-timezone/data"
+        rm -rf "$tmp/var/lib/prometheus/metrics2"
     fi
     if [[ $name == rabbitmq ]]; then
         local v
@@ -260,7 +286,7 @@ base() {
 
 main() {
     local targets=("$@")
-    ((${#targets[@]})) || targets=(jre rabbitmq postgres)
+    ((${#targets[@]})) || targets=(jre rabbitmq postgres prometheus)
     need_tools
     mkdir -p "$CACHE"
     exec 9>"$CACHE/.lock"
@@ -282,7 +308,11 @@ main() {
                 'ENV LANG=C.UTF-8' "ENV PATH=/usr/lib/postgresql/$POSTGRES_MAJOR/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
                 'CMD ["postgres", "--version"]'
             ;;
-        *) die "unknown base '$t' (jre, rabbitmq, postgres)" ;;
+        prometheus)
+            base prometheus "$PROMETHEUS_TAG" "$PROMETHEUS_PACKAGES" \
+                'ENV LANG=C.UTF-8' 'CMD ["prometheus", "--version"]'
+            ;;
+        *) die "unknown base '$t' (jre, rabbitmq, postgres, prometheus)" ;;
         esac
     done
 }

@@ -6,7 +6,12 @@
 #                       auth-server
 #                       from support/<service>/target/<service>.jar (or the one jar found there)
 #   rabbitmq (FROM goblog/base-rabbitmq:3.10)
+#   quotes-service-tuned: quotes-service's jar with tuned JVM settings and a class-data sharing
+#                       archive (deploy/jvm-tuned.Dockerfile); only when named, for the GoVsJvm
+#                       load test (loadtest/run.sh), not part of the default set or the stack
 #   postgres (FROM goblog/base-postgres:15)
+#   logstore (FROM scratch): VictoriaLogs from bin/victoria-logs (deploy/build-logstore.sh)
+#   prometheus (FROM goblog/base-prometheus:2.42)   with support/prometheus/
 #
 # Nothing is compiled here: `make build` makes bin/, Maven makes the jars. An image whose binary or
 # jar is missing is skipped with a message (REQUIRE_ALL=1 makes that an error). The base images are
@@ -190,10 +195,31 @@ build_jvm() {
         --build-arg PORT="$port" --build-arg HEALTH_PATH="$health"
 }
 
+# build_tuned: quotes-service's jar in deploy/jvm-tuned.Dockerfile (a training run at build time
+# makes the class-data sharing archive, so a build takes some 20-40 s).
+build_tuned() {
+    local jar ctx
+    jar=$(find_jar quotes-service)
+    [[ -n $jar ]] || { skip quotes-service-tuned "no jar in support/quotes-service/target/: run the Maven build"; return; }
+    ctx=$(stage quotes-service-tuned "$jar=app.jar" "$DEPLOY/files/http-health=http-health")
+    build quotes-service-tuned "$DEPLOY/jvm-tuned.Dockerfile" "$ctx" \
+        --build-arg PORT=8080 --build-arg HEALTH_PATH=/actuator/health
+}
+
 build_postgres() {
     local ctx
     ctx=$(stage postgres "$DEPLOY/files/postgres-entrypoint.sh=postgres-entrypoint.sh")
     build postgres "$DEPLOY/postgres.Dockerfile" "$ctx"
+}
+
+# build_logstore: VictoriaLogs and the healthchecker FROM scratch (deploy/logstore.Dockerfile).
+build_logstore() {
+    local bin=$BIN_DIR/victoria-logs ctx
+    [[ -x $bin ]] || { skip logstore "$bin is missing: run deploy/build-logstore.sh"; return; }
+    [[ -x $BIN_DIR/healthchecker ]] || { skip logstore "$BIN_DIR/healthchecker is missing: run 'make build'"; return; }
+    ctx=$(stage logstore "$bin=bin/victoria-logs" "$BIN_DIR/healthchecker=bin/healthchecker")
+    mkdir -p "$ctx/data"
+    build logstore "$DEPLOY/logstore.Dockerfile" "$ctx"
 }
 
 build_rabbitmq() {
@@ -203,22 +229,34 @@ build_rabbitmq() {
     build rabbitmq "$DEPLOY/rabbitmq.Dockerfile" "$ctx"
 }
 
+build_prometheus() {
+    local src=support/prometheus f files=()
+    files=("$src/prometheus.yml=prometheus.yml" "$src/prometheus-health=prometheus-health")
+    for f in "$src"/rules/*.yml "$src"/consoles/*; do
+        files+=("$f=${f#"$src"/}")
+    done
+    local ctx
+    ctx=$(stage prometheus "${files[@]}")
+    build prometheus "$DEPLOY/prometheus.Dockerfile" "$ctx"
+}
+
 main() {
     local want=("$@") all=() s
     all=("${GO_SERVICES[@]}")
     for s in "${JVM_SERVICES[@]}"; do all+=("${s%%:*}"); done
-    all+=(rabbitmq postgres)
+    all+=(rabbitmq postgres logstore prometheus)
     ((${#want[@]})) || want=("${all[@]}")
     for s in "${want[@]}"; do
-        [[ " ${all[*]} " == *" $s "* ]] || die "unknown service '$s' (${all[*]})"
+        [[ " ${all[*]} quotes-service-tuned " == *" $s "* ]] || die "unknown service '$s' (${all[*]} quotes-service-tuned)"
     done
     selected() { [[ " ${want[*]} " == *" $1 "* ]]; }
 
     "$DEPLOY/ensure-docker.sh"
     local bases=()
-    for s in "${JVM_SERVICES[@]}"; do selected "${s%%:*}" && { bases+=(jre); break; }; done
+    for s in "${JVM_SERVICES[@]}" quotes-service-tuned; do selected "${s%%:*}" && { bases+=(jre); break; }; done
     selected rabbitmq && bases+=(rabbitmq)
     selected postgres && bases+=(postgres)
+    selected prometheus && bases+=(prometheus)
     ((${#bases[@]} == 0)) || "$DEPLOY/build-base-images.sh" "${bases[@]}"
 
     for s in "${GO_SERVICES[@]}"; do selected "$s" && build_go "$s"; done
@@ -228,8 +266,11 @@ main() {
         rest=${spec#*:}
         selected "$svc" && build_jvm "$svc" "${rest%%:*}" "${rest#*:}"
     done
+    selected quotes-service-tuned && build_tuned
     selected rabbitmq && build_rabbitmq
     selected postgres && build_postgres
+    selected logstore && build_logstore
+    selected prometheus && build_prometheus
 
     log "built ${#BUILT[@]}, skipped ${#SKIPPED[@]} (tag $TAG):"
     for s in "${BUILT[@]}"; do log "  built   $s"; done

@@ -38,16 +38,9 @@ install_docker_io() {
     apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
 }
 
-# close_inherited_fds closes every descriptor above 2 of the current (sub)shell. A daemon started
-# after it does not keep what its caller holds open for ever: `flock /tmp/goblog-system.lock <command>`
-# would otherwise stay locked for as long as the daemon runs.
-close_inherited_fds() {
-    local fd
-    for fd in /proc/"$BASHPID"/fd/*; do
-        fd=${fd##*/}
-        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-}
+# close_inherited_fds: a daemon must not keep the caller's flock open.
+# shellcheck source=scripts/daemon-fds.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/daemon-fds.sh"
 
 start_dockerd() {
     if command -v pgrep >/dev/null 2>&1 && pgrep -x dockerd >/dev/null 2>&1; then

@@ -17,9 +17,11 @@ NETWORK=${STACK}_goblog
 # The services of the stack, as in docker-stack.yml, and the host ports it publishes.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 STACK_SERVICES=(rabbitmq postgres configserver zipkin quotes-service accountservice vipservice imageservice
-    edge-server hystrix-dashboard turbine auth-server)
+    edge-server hystrix-dashboard turbine auth-server logstore prometheus)
 # shellcheck disable=SC2034 # read by the scripts that source this file
-PUBLISHED_PORTS=(8765 9411 7979 8282 15672)
+# (logstore: 9428, its UI and query API behind basic auth; its syslog ingest is 5140/udp.
+# prometheus: 9090 behind basic auth.)
+PUBLISHED_PORTS=(8765 9411 7979 8282 15672 9428 9090)
 
 log() { printf '%s: %s\n' "${LOG_NAME:-deploy}" "$*" >&2; }
 die() {
@@ -98,9 +100,18 @@ port_conflicts() {
 }
 
 # task_health CONTAINER_ID: healthy, unhealthy, starting, none (no healthcheck) or gone.
+# On a multi-node swarm a container is known only to the engine of its node: GOBLOG_NODE_HOSTS
+# (the nodes' DOCKER_HOST values, space-separated; deploy/nodes-up.sh sets it) are asked in turn.
 task_health() {
-    docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null ||
-        echo gone
+    local format='{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' host out
+    # A container the engine does not know still prints an empty line: only a success counts.
+    for host in "" ${GOBLOG_NODE_HOSTS:-}; do
+        if out=$(docker ${host:+-H "$host"} inspect --format "$format" "$1" 2>/dev/null); then
+            echo "$out"
+            return
+        fi
+    done
+    echo gone
 }
 
 # The parts of a container spec that make a task current: a running task whose spec differs from

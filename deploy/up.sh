@@ -24,6 +24,9 @@
 #   GOBLOG_STACK        stack name (default goblog)
 #   UP_WAIT_SECONDS     bound of step 7 (default 480)
 #   SKIP_BUILD=1        skip steps 3 and 4: deploy the images of the last build (.run/images/*.ref)
+#   GOBLOG_IMAGE_ENV    a file of SERVICE_IMAGE=reference lines to deploy instead of the last build's
+#                       refs; with it the host's ports are not checked and no URL is printed: the
+#                       caller (deploy/nodes-up.sh, `make up NODES=3`) deploys onto other engines
 set -euo pipefail
 LOG_NAME=up
 # shellcheck source=deploy/lib.sh
@@ -82,6 +85,8 @@ build() {
     step "binaries: make build, turbine"
     make --no-print-directory -C "$ROOT" build >/dev/null
     CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/turbine ./support/turbine
+    step "log store: deploy/build-logstore.sh (VictoriaLogs; reused when built)"
+    "$DEPLOY/build-logstore.sh"
     step "jars: make -C support (Maven runs only when a source changed)"
     need_maven
     # Maven 3.8 prints bare colour resets even in batch mode: dropped, with the empty lines.
@@ -93,9 +98,14 @@ build() {
         die "building the images failed"
 }
 
-# image_env: SERVICE_IMAGE=ref for every service, from the refs of the last build.
+# image_env: SERVICE_IMAGE=ref for every service, from the refs of the last build; or the file
+# GOBLOG_IMAGE_ENV names (deploy/nodes-up.sh: the registry's digest references).
 image_env() {
     local svc ref var
+    if [[ -n ${GOBLOG_IMAGE_ENV:-} ]]; then
+        cat "$GOBLOG_IMAGE_ENV"
+        return
+    fi
     for svc in "${STACK_SERVICES[@]}"; do
         ref=$(cat ".run/images/$svc.ref" 2>/dev/null) || die "no image built for $svc: run make up without SKIP_BUILD"
         docker image inspect "$ref" >/dev/null 2>&1 || die "image $ref is gone: run make up without SKIP_BUILD"
@@ -232,8 +242,15 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
       (the dashboard fetches it inside the overlay network; from the host it is
        http://localhost:8282/turbine.stream?cluster=accountservice)
   RabbitMQ management     http://localhost:15672/   user admin, password in $ROOT/.secrets/amqp_password_admin
+  Logs (VictoriaLogs)     http://localhost:9428/select/vmui/   user admin, password in $ROOT/.secrets/logstore_password
+      make logs TRACE=<X-B3-TraceId>     every service's lines of one request, in time order
+      make logs SERVICE=accountservice LEVEL=warn
+  Prometheus (metrics)    http://localhost:9090/   user operator, password in $ROOT/.secrets/prometheus_password
+      operator page:      http://localhost:9090/consoles/goblog.html   (rates, errors, latency, memory, CPU, circuits, broker)
+      alerts:             http://localhost:9090/classic/alerts   (targets: /classic/targets)
+      e.g. curl -u "operator:\$(cat .secrets/prometheus_password)" 'http://localhost:9090/api/v1/query?query=up'
 
-  make token    a fresh access token of the auth-server (inside the network only, for now)
+  make token    a fresh access token of the auth-server (also at https://localhost:8765/oauth2/token)
   make status   services and the health of each task
   make e2e      the end-to-end suite against this stack
   make down     remove the stack
@@ -241,7 +258,7 @@ EOF
 }
 
 "$DEPLOY/ensure-docker.sh"
-((IMAGES_ONLY)) || preflight
+((IMAGES_ONLY)) || [[ -n ${GOBLOG_IMAGE_ENV:-} ]] || preflight
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     build
 fi
@@ -258,4 +275,4 @@ if [[ -n $PREVIOUS_CONFIG_VERSION && $PREVIOUS_CONFIG_VERSION != "$CURRENT_CONFI
     "$DEPLOY/refresh-config.sh" || log "WARNING: the refresh failed: run make refresh"
 fi
 prune_old
-print_urls
+[[ -n ${GOBLOG_IMAGE_ENV:-} ]] || print_urls

@@ -26,9 +26,29 @@
 // PostgreSQL container (503 with a JSON error meanwhile, every acknowledged
 // account afterwards, accountservice's tasks kept).
 //
+// Check 8, the rolling update of accountservice under load, is also issue 9's
+// story 2: every account acknowledged (201) before or during the update reads
+// back after it.
+//
 // After the checks of issue 4 (stack_test.go), update_test.go rolls
 // RabbitMQ and checks that a persistent message survives it, that no task of
-// another service is replaced meanwhile, and that VIP notifications flow again.
+// another service is replaced meanwhile, and that every VIP read answered 200
+// during the roll (10 req/s through the edge) is counted by vipservice exactly
+// once (issue 9: the outbox delivers at least once, vipservice's dedupe makes
+// it exactly).
+//
+// Issue 9's story 5 spans two runs: the stories that create accounts write
+// each acknowledged one to E2E_ACKNOWLEDGED_FILE (default
+// ../.run/e2e-acknowledged.txt, one "id name" line each); `make e2e-redeploy`
+// runs `make down` and `make up`, then this suite with E2E_REDEPLOYED=1 and
+// only TestAcknowledgedAccountsSurviveRedeploy, which reads each one back
+// through the edge (redeploy_test.go; skipped in an ordinary run).
+//
+// metrics_test.go tells issue 12's stories through Prometheus's HTTP API (published
+// on 9090 with basic authentication: user operator, the password make up made in
+// .secrets/): the request counter of /accounts/{id} against the reads sent
+// through the edge, the targets following a scale to 3 and back, the
+// CircuitOpen alert firing while quotes-service is scaled to 0 and resolving.
 //
 // Environment: E2E_STACK (default goblog), E2E_EDGE_URL
 // (https://localhost:8765), E2E_EDGE_CA_FILE (../.secrets/edge_ca.pem, the
@@ -44,7 +64,16 @@
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
-// E2E_AMQP_VHOST (goblog).
+// E2E_AMQP_VHOST (goblog), E2E_ACKNOWLEDGED_FILE, E2E_REDEPLOYED,
+// E2E_PROMETHEUS_URL (http://localhost:9090), E2E_PROMETHEUS_PASSWORD_FILE
+// (../.secrets/prometheus_password).
+//
+// nodes_test.go tells the stories of a three-node Swarm (issue 14: one task
+// per node, a drain, a node that vanishes, the data node drained); they run
+// only with E2E_NODES=3, as `make e2e NODES=3` sets it with the addresses
+// deploy/nodes-up.sh wrote to .run/nodes/e2e.env. GOBLOG_NODE_HOSTS names
+// the other nodes' engines, whose containers the manager's engine does not
+// know.
 //
 // Package load, used by the zero-downtime check, also drives the command
 // e2e/cmd/edgeload.

@@ -21,12 +21,16 @@ import (
 // (deploy/docker-stack.yml, service postgres), shared by every replica and kept across a crash of
 // the database.
 
-// createAccounts creates n accounts through the edge, named prefix0…, and returns them.
+// createAccounts creates n accounts through the edge, named prefix0…, and returns them; each
+// acknowledged one is recorded for story 5 (redeploy_test.go).
 func createAccounts(prefix string, n int) ([]systest.CreatedAccount, error) {
 	var out []systest.CreatedAccount
 	for i := range n {
 		a, _, err := systest.CreateAccount(httpClient, edgeURL, prefix+strconv.Itoa(i))
 		if err != nil {
+			return out, err
+		}
+		if err := acknowledged.record(a); err != nil {
 			return out, err
 		}
 		out = append(out, a)
@@ -137,6 +141,9 @@ func TestPostgresKilled(t *testing.T) {
 					answers = append(answers, outageAnswer{http.MethodPost, r.Status, string(r.Body), transportErr(r, err)})
 					if err == nil {
 						acked = append(acked, a)
+						if err := acknowledged.record(a); err != nil {
+							t.Error(err)
+						}
 					}
 					mu.Unlock()
 					_, r, err = edgeAccount(acked[0].ID)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -323,21 +324,48 @@ func TestUnhealthyTaskIsReplaced(t *testing.T) {
 }
 
 // 8. `docker service update --force accountservice` while a steady 20 req/s load runs through
-// the edge: not one request fails, GETs and POSTs alike.
+// the edge: not one request fails, GETs and POSTs alike. With issue 9's shared store this is also
+// its system story 2: every account acknowledged (201) before or during the update reads back
+// after it.
 func TestRollingUpdateWithoutErrors(t *testing.T) {
 	Convey("Given accountservice ready and a steady load of 20 req/s (a third of them POSTs) through the edge", t, func() {
 		So(waitReady("accountservice", 2*time.Minute), ShouldBeNil)
 		old, err := runningTasks("accountservice")
 		So(err, ShouldBeNil)
+		// Every 201 of the load: its account, read back after the update.
+		var ackMu sync.Mutex
+		var acked []systest.CreatedAccount
+		var ackErrs []string
+		created := func(status int, body []byte) {
+			if status != http.StatusCreated {
+				return
+			}
+			var a systest.CreatedAccount
+			err := json.Unmarshal(body, &a)
+			if err == nil && a.ID == "" {
+				err = errors.New("no id")
+			}
+			if err == nil {
+				err = acknowledged.record(a)
+			}
+			ackMu.Lock()
+			defer ackMu.Unlock()
+			if err != nil {
+				ackErrs = append(ackErrs, fmt.Sprintf("a 201 of POST /api/accounts: %v: %.200s", err, body))
+				return
+			}
+			acked = append(acked, a)
+		}
 		// Two GETs and a POST, over and over: a POST is not resent by the edge's HTTP client
 		// when a connection closes under it, so it fails unless the old task drains
 		// (shutdown_drain) before it closes its connections.
+		prefix := fmt.Sprintf("Rolling_%d_", time.Now().UnixNano()%1_000_000)
 		var reqs []load.Request
 		for i := range 30 {
 			reqs = append(reqs, load.Request{URL: fmt.Sprintf("%s/api/accounts/%d", edgeURL, 10001+i)})
 			if i%2 == 1 {
 				reqs = append(reqs, load.Request{Method: http.MethodPost, URL: edgeURL + "/api/accounts",
-					Body: fmt.Sprintf(`{"name":"rolling update %d"}`, i), Want: http.StatusCreated})
+					Body: fmt.Sprintf(`{"name":"%s%d"}`, prefix, i), Want: http.StatusCreated, Answered: created})
 			}
 		}
 		run := load.StartRequests(t.Context(), &http.Client{Timeout: 5 * time.Second}, reqs, 20)
@@ -380,6 +408,24 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 				for _, o := range old {
 					So(slices.ContainsFunc(now, func(tk task) bool { return tk.ID == o.ID }), ShouldBeFalse)
 				}
+
+				Convey("and every account acknowledged before or during the update reads back after it (issue 9 story 2)", func() {
+					ackMu.Lock()
+					defer ackMu.Unlock()
+					So(ackErrs, ShouldBeEmpty)
+					So(len(acked), ShouldBeGreaterThan, 0)
+					var missing []string
+					for _, c := range acked {
+						a, _, err := edgeAccount(c.ID)
+						if err != nil {
+							missing = append(missing, err.Error())
+						} else if a.Name != c.Name {
+							missing = append(missing, fmt.Sprintf("%s reads as %q, created as %q", c.ID, a.Name, c.Name))
+						}
+					}
+					t.Logf("%d accounts acknowledged during the load read back, %d missing", len(acked), len(missing))
+					So(missing, ShouldBeEmpty)
+				})
 			})
 		})
 	})
@@ -389,7 +435,8 @@ func TestRollingUpdateWithoutErrors(t *testing.T) {
 // published. The host RabbitMQ of the Go integration tests must be stopped first (make e2e does:
 // scripts/ensure-rabbitmq.sh stop), or 5672 answers.
 func TestInternalPortsClosedOnTheHost(t *testing.T) {
-	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999}
+	// 15692: RabbitMQ's Prometheus metrics; 8766: the edge's actuator (its metrics among them).
+	internal := []int{6767, 7777, 8888, 5672, 5432, 6868, 8080, 8181, 9999, 15692, 8766}
 	Convey("Given the stack", t, func() {
 		Convey("it publishes only the edge and the operator UIs", func() {
 			for _, svc := range stackServices {

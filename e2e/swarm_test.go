@@ -32,6 +32,9 @@ var (
 	probeImage = env("E2E_PROBE_IMAGE", "goblog/base-jre:17")
 	dockerBin  = env("DOCKER", "docker")
 	network    = stack + "_goblog"
+	// nodeHosts: on a multi-node swarm (make e2e NODES=3) the engines of the other nodes, whose
+	// containers the manager's engine does not know (DOCKER_HOST values, space-separated).
+	nodeHosts = strings.Fields(os.Getenv("GOBLOG_NODE_HOSTS"))
 )
 
 // The client the suite's requests through the edge and to the services get tokens as.
@@ -43,9 +46,10 @@ var (
 // The services of the stack (deploy/docker-stack.yml) and the host ports it may publish.
 var (
 	stackServices = []string{"rabbitmq", "postgres", "configserver", "zipkin", "quotes-service", "accountservice",
-		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "auth-server"}
+		"vipservice", "imageservice", "edge-server", "hystrix-dashboard", "turbine", "auth-server", "logstore", "prometheus"}
 	publishedPorts = map[string][]int{
-		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672},
+		"edge-server": {8765}, "zipkin": {9411}, "hystrix-dashboard": {7979}, "turbine": {8282}, "rabbitmq": {15672}, "logstore": {5140, 9428},
+		"prometheus": {9090},
 	}
 )
 
@@ -57,6 +61,10 @@ var httpClient = systest.NewClient()
 // probe is the container inside the overlay network the suite reaches the internal services
 // through; TestMain starts it.
 var probe *probeContainer
+
+// acknowledged records the accounts the stories saw acknowledged, for story 5 of issue 9
+// (redeploy_test.go); TestMain creates it, but not in the run after a redeploy, which reads it.
+var acknowledged *acknowledgedLog
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -92,6 +100,18 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer probe.remove()
+	if !redeployed {
+		acknowledged, err = newAcknowledgedLog(acknowledgedFile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := acknowledged.close(); err != nil {
+				fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			}
+		}()
+	}
 	return m.Run()
 }
 
@@ -196,6 +216,7 @@ func lines(s string) []string {
 // task is a task of a service that Swarm wants running.
 type task struct {
 	ID          string
+	NodeID      string
 	State       string // Swarm's: running once the container is healthy
 	ContainerID string
 	Health      string // the container's: healthy, unhealthy, starting, none
@@ -214,21 +235,20 @@ func runningTasks(svc string) ([]task, error) {
 		return nil, nil
 	}
 	out, err = docker(30*time.Second, append([]string{"inspect", "--format",
-		"{{.ID}}|{{.Status.State}}|{{.Status.ContainerStatus.ContainerID}}"}, ids...)...)
+		"{{.ID}}|{{.Status.State}}|{{.Status.ContainerStatus.ContainerID}}|{{.NodeID}}"}, ids...)...)
 	if err != nil {
 		return nil, err
 	}
 	var tasks []task
 	for _, l := range lines(out) {
 		f := strings.Split(l, "|")
-		if len(f) != 3 {
+		if len(f) != 4 {
 			return nil, fmt.Errorf("unexpected task line %q", l)
 		}
-		t := task{ID: f[0], State: f[1], ContainerID: f[2], Health: "-"}
+		t := task{ID: f[0], State: f[1], ContainerID: f[2], NodeID: f[3], Health: "-"}
 		if t.ContainerID != "" {
-			c, err := docker(30*time.Second, "inspect", "--format",
-				`{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}|{{with index .NetworkSettings.Networks "`+network+`"}}{{.IPAddress}}{{end}}`,
-				t.ContainerID)
+			c, err := inspectContainer(t.ContainerID,
+				`{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.State.StartedAt}}|{{with index .NetworkSettings.Networks "`+network+`"}}{{.IPAddress}}{{end}}`)
 			if err == nil {
 				if cf := strings.Split(c, "|"); len(cf) == 3 {
 					t.Health, t.IP = cf[0], cf[2]
@@ -242,11 +262,34 @@ func runningTasks(svc string) ([]task, error) {
 	return tasks, nil
 }
 
+// inspectContainer is docker inspect --format format of a container, asked of the manager's engine
+// and then of each of nodeHosts: only the engine of a container's node knows it.
+func inspectContainer(id, format string) (string, error) {
+	out, err := docker(30*time.Second, "inspect", "--format", format, id)
+	for _, h := range nodeHosts {
+		if err == nil {
+			break
+		}
+		out, err = docker(30*time.Second, "-H", h, "inspect", "--format", format, id)
+	}
+	return out, err
+}
+
 // containersOf returns the ids of the containers of svc that exist and run, whatever Swarm wants of
-// them: a task Swarm is stopping keeps its container (and serves) until it has stopped.
+// them: a task Swarm is stopping keeps its container (and serves) until it has stopped. Every
+// node's engine is asked (nodeHosts).
 func containersOf(svc string) ([]string, error) {
-	out, err := docker(30*time.Second, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+serviceName(svc))
-	return lines(out), err
+	args := []string{"ps", "-q", "--filter", "label=com.docker.swarm.service.name=" + serviceName(svc)}
+	out, err := docker(30*time.Second, args...)
+	ids := lines(out)
+	for _, h := range nodeHosts {
+		if err != nil {
+			break
+		}
+		out, err = docker(30*time.Second, append([]string{"-H", h}, args...)...)
+		ids = append(ids, lines(out)...)
+	}
+	return ids, err
 }
 
 // healthyTasks returns the running, healthy tasks of svc.

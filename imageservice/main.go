@@ -13,6 +13,7 @@ import (
 	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -36,6 +37,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		return err
 	}
 	cfg := settings.Load()
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	gallery := bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) })
 	if err := gallery.Warm(); err != nil {
@@ -57,10 +59,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if cfg.AMQPURL == "" {
 		log.Warn("amqp_server_url not configured: configuration refresh over the bus is off")
 	} else {
-		// A broker that refuses our credentials makes the client reload the
-		// whole configuration (the live settings too) for a new amqp_server_url.
-		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-			messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
+		// Named imageservice@<servedBy> in the management UI. A broker that
+		// refuses our credentials makes the client reload the whole
+		// configuration (the live settings too) for a new amqp_server_url.
+		broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
 		closers = append([]func() error{broker.Close}, closers...) // reverse order of opening
 		// Listen returns once registered; the client (re)binds on every connect.
 		if err := bus.Listen(ctx, broker, cfg.EventBus, bus.ServiceID(app, cfg.Profile, cfg.Port), store.Reload, log); err != nil {
@@ -77,12 +79,14 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		MemoryBudget: int64(cfg.ImageMemoryBudgetMiB) << 20,
 	})
 
-	router := api.NewRouter(handler, tracer, log, guard.Middleware)
+	router := api.NewRouter(handler, tracer, metrics.Handler(reg, log), log, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("imageservice listening")
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
 		Closers: closers,
 		Drain:   cfg.ShutdownDrain,
+		// The memory of a load back to the OS once it is over (issue 13).
+		IdleReturn: server.DefaultIdleReturn(),
 	}.Run(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,6 +47,17 @@ func TestRun(t *testing.T) {
 		So(err, ShouldBeNil)
 		resp.Body.Close()
 		So(resp.Header.Get("Content-Type"), ShouldEqual, "image/jpeg")
+
+		// GET /metrics: the requests above by route template, not by account or file.
+		resp, err = http.Get(base + "/metrics")
+		So(err, ShouldBeNil)
+		text, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		So(err, ShouldBeNil)
+		So(resp.StatusCode, ShouldEqual, http.StatusOK)
+		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`)
+		So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/file/{name}"} 1`)
+		So(string(text), ShouldContainSubstring, "go_goroutines ")
 
 		So(svc.Stop(), ShouldBeNil)
 	})

@@ -16,13 +16,24 @@
 # Environment:
 #   SIMULATION   GetAccounts (default) or GoVsJvm
 #   USERS        GetAccounts: virtual users, each one request a second (default 100)
+#   POSTS        GetAccounts: POST /accounts out of every 100 requests, 0-100 (default 0: reads
+#                only); 20 is the write-heavy scenario of issue 9
 #   RATE         GoVsJvm: requests per second on each of the two services (default 200)
 #   DURATION     seconds of load, the ramp included (default 60)
 #   RAMP         seconds of ramp (default 15 for GetAccounts, 10 for GoVsJvm)
+#   TUNED        GoVsJvm: 1 (default) also loads quotes-service-tuned, the same jar with tuned JVM
+#                settings (deploy/jvm-tuned.Dockerfile), deployed as goblog_quotes-service-tuned for
+#                the run and removed after it; 0: imageservice and quotes-service only
+#   WARMUP       GoVsJvm: seconds of the same load before the baseline, not measured (default 60 with
+#                TUNED=1, else 0): quotes-service-tuned has just started and would be measured while
+#                it loads classes and compiles, against twins that have served the stack for a while
 #   BASE_URL     GetAccounts target (default https://localhost:8765/api, the edge)
 #   EDGE_CA_FILE the CA Gatling trusts for HTTPS (default <repo>/.secrets/edge_ca.pem, made by
 #                deploy/edge-tls.sh); Gatling would otherwise accept any certificate
 #   IDLE         seconds of idle baseline before the load (default 20)
+#   AFTER        seconds of idle after the load, still sampled (default 0: none); the report gives
+#                each container's memory 2 and 10 minutes after the load's end when AFTER reaches
+#                them (AFTER=600 for both): does memory come back down once the load is over?
 #   SETTLE       before the baseline, wait at most this many seconds (default 120) until the
 #                whole machine is below SETTLE_CPU % of one core (default 40) over 10 s: JVMs keep
 #                compiling for minutes after a deploy, and the baseline should be idle
@@ -40,11 +51,15 @@ LOAD_IMAGE=goblog/loadtest-gatling:latest
 
 SIMULATION=${SIMULATION:-GetAccounts}
 USERS=${USERS:-100}
+POSTS=${POSTS:-0}
 RATE=${RATE:-200}
 DURATION=${DURATION:-60}
 BASE_URL=${BASE_URL:-https://localhost:8765/api}
 EDGE_CA_FILE=${EDGE_CA_FILE:-$ROOT/.secrets/edge_ca.pem}
 IDLE=${IDLE:-20}
+AFTER=${AFTER:-0}
+TUNED=${TUNED:-1}
+WARMUP=${WARMUP:-$((TUNED == 1 ? 60 : 0))}
 SETTLE=${SETTLE:-120}
 SETTLE_CPU=${SETTLE_CPU:-40}
 STRICT=${STRICT:-1}
@@ -52,13 +67,16 @@ ENSURE_STACK=${ENSURE_STACK:-1}
 E2E_WAIT=${E2E_WAIT:-1800}
 REPORT_ROOT=${REPORT_ROOT:-$HERE/report}
 case $SIMULATION in
-GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users" ;;
+GetAccounts) RAMP=${RAMP:-15}; LABEL="${USERS} users"; ((POSTS == 0)) || LABEL+=" ${POSTS}% POSTs" ;;
 GoVsJvm) RAMP=${RAMP:-10}; LABEL="${RATE} req/s" ;;
 *) echo "run.sh: SIMULATION must be GetAccounts or GoVsJvm, not $SIMULATION" >&2; exit 2 ;;
 esac
-for v in USERS RATE DURATION RAMP IDLE SETTLE SETTLE_CPU; do
+for v in USERS POSTS RATE DURATION RAMP IDLE AFTER WARMUP SETTLE SETTLE_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number, not ${!v}" >&2; exit 2; }
 done
+((POSTS <= 100)) || { echo "run.sh: POSTS ($POSTS) is a share of 100 requests" >&2; exit 2; }
+[[ $TUNED == 0 || $TUNED == 1 ]] || { echo "run.sh: TUNED must be 0 or 1, not $TUNED" >&2; exit 2; }
+[[ $SIMULATION == GoVsJvm ]] || { TUNED=0; WARMUP=0; }
 ((RAMP <= DURATION)) || { echo "run.sh: RAMP ($RAMP) is longer than DURATION ($DURATION)" >&2; exit 2; }
 
 log() { printf '%s loadtest: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -78,12 +96,22 @@ ancestors() {
     done
 }
 
-# e2e_running: an e2e run or a deploy other than our own ancestors is in progress.
+# docker_host_of PID: the DOCKER_HOST a process talks to (empty: the default engine).
+docker_host_of() {
+    tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | sed -n 's/^DOCKER_HOST=//p'
+}
+
+# e2e_running: an e2e run or a deploy other than our own ancestors is in progress on the engine
+# this run uses. Not counted: a deploy to another engine (such as the nodes of `make up NODES=3`),
+# which leaves this stack alone, and a `flock ... make e2e` still waiting for the system lock
+# (its command, once it has the lock, runs as a child that is counted).
 e2e_running() {
     local mine pid
     mine=" $(ancestors | tr '\n' ' ') "
     for pid in $(pgrep -f 'make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh'); do
-        [[ $mine == *" $pid "* ]] || return 0
+        [[ $mine == *" $pid "* ]] && continue
+        [[ $(ps -o comm= -p "$pid" 2>/dev/null) == flock ]] && continue
+        [[ $(docker_host_of "$pid") == "${DOCKER_HOST:-}" ]] && return 0
     done
     return 1
 }
@@ -175,6 +203,43 @@ build_load_image() {
     out=$(docker build -t "$LOAD_IMAGE" -f "$HERE/Dockerfile" "$ctx" 2>&1) || { echo "$out" >&2; die "docker build of $LOAD_IMAGE failed"; }
 }
 
+# The tuned twin of quotes-service is not part of the stack (it would cost every deploy a JVM):
+# it joins it for a GoVsJvm run, labelled as one of the stack's services so that the report
+# samples it like the others and `make down` removes it too, and leaves after the run. DNS round
+# robin as the stack's own services (endpoint_mode: dnsrr): a virtual IP is not routed here.
+TUNED_SERVICE=${STACK}_quotes-service-tuned
+TUNED_CREATED=0
+
+deploy_tuned() {
+    log "building goblog/quotes-service-tuned (a class-data sharing training run the first time)"
+    rm -f "$ROOT/.run/images/quotes-service-tuned.ref"
+    REQUIRE_ALL=1 "$ROOT/deploy/build-images.sh" quotes-service-tuned >&2 ||
+        die "no quotes-service-tuned image (needs support/quotes-service/target/*.jar: make -C support), or run with TUNED=0"
+    local ref
+    ref=$(cat "$ROOT/.run/images/quotes-service-tuned.ref")
+    docker service rm "$TUNED_SERVICE" >/dev/null 2>&1 || true
+    log "deploying $TUNED_SERVICE ($ref)"
+    TUNED_CREATED=1
+    docker service create --detach --quiet --name "$TUNED_SERVICE" \
+        --label "com.docker.stack.namespace=$STACK" --container-label "com.docker.stack.namespace=$STACK" \
+        --network "name=$NETWORK,alias=quotes-service-tuned" --endpoint-mode dnsrr \
+        --limit-memory 512M --stop-grace-period 20s \
+        --env ZIPKIN_BASE_URL=http://zipkin:9411 "$ref" >/dev/null
+    local deadline=$((SECONDS + 300))
+    until docker ps --filter "label=com.docker.swarm.service.name=$TUNED_SERVICE" --format '{{.Status}}' |
+        grep -q '(healthy)'; do
+        ((SECONDS < deadline)) || die "$TUNED_SERVICE not healthy after 300 s"
+        sleep 3
+    done
+    log "$TUNED_SERVICE is healthy"
+}
+
+remove_tuned() {
+    ((TUNED_CREATED)) || return 0
+    docker service rm "$TUNED_SERVICE" >/dev/null 2>&1 || true
+    TUNED_CREATED=0
+}
+
 write_meta() {
     python3 - "$RUN_DIR/meta.json" <<'EOF'
 import json, os, sys
@@ -182,10 +247,10 @@ env = os.environ
 meta = {k: env.get("M_" + k.upper()) for k in
         ["run_id", "simulation", "label", "users", "rate", "duration", "ramp", "base_url",
          "load_from", "command", "git", "idle_start", "idle_end", "load_started", "load_ended",
-         "gatling_rc", "e2e_during_load", "settled_cpu"]}
+         "gatling_rc", "e2e_during_load", "settled_cpu", "after", "rate_per_service"]}
 for k in ["idle_start", "idle_end", "load_started", "load_ended"]:
     meta[k] = float(meta[k]) if meta[k] else None
-for k in ["duration", "ramp", "gatling_rc", "settled_cpu"]:
+for k in ["duration", "ramp", "gatling_rc", "settled_cpu", "after", "rate_per_service"]:
     meta[k] = int(meta[k]) if meta[k] else None
 meta["cpus"] = os.cpu_count()
 with open("/proc/meminfo") as f:
@@ -201,6 +266,7 @@ M_LOAD_STARTED=
 cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
     [[ -n $LOAD_CONTAINER ]] && docker rm -f "$LOAD_CONTAINER" >/dev/null 2>&1
+    remove_tuned
     # A run that ended before any load leaves no half-filled report folder behind.
     [[ -n $RUN_DIR && -z $M_LOAD_STARTED ]] && rm -rf "$RUN_DIR"
     return 0
@@ -223,6 +289,17 @@ ensure_stack
 log "compiling the simulations"
 mvnq test-compile
 [[ $SIMULATION == GoVsJvm ]] && { log "building $LOAD_IMAGE"; build_load_image; }
+((TUNED == 0)) || deploy_tuned
+if ((WARMUP > 0)); then
+    log "warm-up: the same load for ${WARMUP}s, not measured"
+    LOAD_CONTAINER=$STACK-gatling-$$
+    timeout $((WARMUP + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
+        --memory 1g "$LOAD_IMAGE" -Drate="$RATE" -Dduration="$WARMUP" -Dramp="$((WARMUP < RAMP ? WARMUP : RAMP))" \
+        -DtunedUrl="$( ((TUNED)) && echo http://quotes-service-tuned:8080)" \
+        io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /tmp/warmup >/dev/null 2>&1 ||
+        log "WARNING: the warm-up had failures or failed"
+    LOAD_CONTAINER=
+fi
 
 RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(tr '[:upper:]' '[:lower:]' <<<"$SIMULATION")-${LABEL// /}
 RUN_ID=${RUN_ID//\//}
@@ -231,17 +308,22 @@ mkdir -p "$RUN_DIR"
 log "report folder $RUN_DIR"
 
 export M_RUN_ID=$RUN_ID M_SIMULATION=$SIMULATION M_LABEL=$LABEL M_DURATION=$DURATION M_RAMP=$RAMP
+export M_AFTER=$AFTER
+AFTER_ARG=
+((AFTER == 0)) || AFTER_ARG=" AFTER=$AFTER"
 export M_GIT
 M_GIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] && M_GIT+=-dirty
 case $SIMULATION in
 GetAccounts)
     export M_USERS=$USERS M_BASE_URL=$BASE_URL M_LOAD_FROM="Gatling on the host (gatling-maven-plugin) to $BASE_URL"
-    export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP"
+    export M_COMMAND="make loadtest SIMULATION=GetAccounts USERS=$USERS DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
+    ((POSTS == 0)) || M_COMMAND+=" POSTS=$POSTS"
     ;;
 GoVsJvm)
-    export M_RATE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
-    export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP"
+    export M_RATE=$RATE M_RATE_PER_SERVICE=$RATE M_LOAD_FROM="Gatling in a container on the overlay network $NETWORK (image $LOAD_IMAGE)"
+    export M_COMMAND="make loadtest SIMULATION=GoVsJvm RATE=$RATE DURATION=$DURATION RAMP=$RAMP$AFTER_ARG"
+    ((TUNED)) || M_COMMAND+=" TUNED=0"
     ;;
 esac
 
@@ -300,7 +382,7 @@ GetAccounts)
     fi
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
-        -Dusers="$USERS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
+        -Dusers="$USERS" -DpostPercent="$POSTS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
         -DtokenFile="$TOKEN_FILE" -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
     ;;
@@ -309,6 +391,7 @@ GoVsJvm)
     timeout $((DURATION + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
         --memory 1g -v "$RUN_DIR:/out" "$LOAD_IMAGE" \
         -Drate="$RATE" -Dduration="$DURATION" -Dramp="$RAMP" -Dmarks=/out/marks -DtokenFile=/out/token \
+        -DtunedUrl="$( ((TUNED)) && echo http://quotes-service-tuned:8080)" \
         io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /out/gatling-results \
         2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
@@ -323,6 +406,10 @@ if e2e_running || grep -q '"others_busy": true' "$RUN_DIR/samples.jsonl" 2>/dev/
     log "WARNING: an e2e run or a deploy was going on during the load: the figures are disturbed"
 fi
 sleep 3 # the last samples after the load
+if ((AFTER > 3)); then
+    log "idle after the load: ${AFTER}s, still sampling (memory 2 and 10 minutes after its end)"
+    sleep $((AFTER - 3))
+fi
 kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=

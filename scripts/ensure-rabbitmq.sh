@@ -81,16 +81,9 @@ install_broker() {
 	command -v rabbitmq-server >/dev/null 2>&1 || die "rabbitmq-server still missing after apt-get install"
 }
 
-# close_inherited_fds closes every descriptor above 2 of the current (sub)shell. A daemon started
-# after it does not keep what its caller holds open for ever: `flock /tmp/goblog-system.lock <command>`
-# would otherwise stay locked for as long as the daemon runs.
-close_inherited_fds() {
-	local fd
-	for fd in /proc/"$BASHPID"/fd/*; do
-		fd=${fd##*/}
-		if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-	done
-}
+# close_inherited_fds: a daemon must not keep the caller's flock open.
+# shellcheck source=scripts/daemon-fds.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon-fds.sh"
 
 start_node() {
 	log "starting RabbitMQ (rabbitmq-server -detached)"

@@ -13,6 +13,7 @@ import (
 	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/bus"
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/service"
 	"github.com/goblog/common/tracing"
@@ -35,7 +36,8 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if err != nil {
 		return err
 	}
-	cfg := settings.Load() // start-only settings; the live ones are applied by applyLive
+	cfg := settings.Load()       // start-only settings; the live ones are applied by applyLive
+	reg := metrics.NewRegistry() // served at GET /metrics
 
 	tracer, err := tracing.New(cfg.Name, net.JoinHostPort(servedBy, strconv.Itoa(cfg.Port)), cfg.ZipkinURL, tracing.WithLogger(log))
 	if err != nil {
@@ -46,10 +48,10 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		_ = tracer.Close()
 		return fmt.Errorf("starting the token check: %w", err)
 	}
-	// A broker that refuses our credentials makes the client reload the whole
-	// configuration (the live settings too) for a new amqp_server_url.
-	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.WithConnectionName(app),
-		messaging.WithCredentialsRefresh(messaging.ReloadConfigForURL(store)))
+	// Named vipservice@<servedBy> in the management UI. A broker that refuses
+	// our credentials makes the client reload the whole configuration (the
+	// live settings too) for a new amqp_server_url.
+	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
 
 	stats := &vip.Stats{}
 	handler := consumer.New(tracer, stats, vip.NewSeenIDs(cfg.DedupeWindow), log)
@@ -67,13 +69,15 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 		log.WithError(err).Error("configuration refresh over the bus is off")
 	}
 
-	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, log, guard.Middleware)
+	router := api.NewRouter(tracer, stats, broker, cfg.OutageGrace, metrics.Handler(reg, log), log, guard.Middleware)
 	log.WithField("port", cfg.Port).Info("vipservice listening")
 	// Closers run in reverse order of opening: the broker, the token check, the tracer.
 	return server.Runner{
 		Log:     log,
-		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), router)},
+		Servers: []*http.Server{server.New(":"+strconv.Itoa(cfg.Port), metrics.NewHTTP(reg).Instrument(router))},
 		Closers: []func() error{broker.Close, guard.Close, tracing.FlushSpans(log, tracer)},
 		Drain:   cfg.ShutdownDrain,
+		// The memory of a load back to the OS once it is over (issue 13).
+		IdleReturn: server.DefaultIdleReturn(),
 	}.Run(ctx)
 }

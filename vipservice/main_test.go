@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,6 +49,17 @@ func TestRun(t *testing.T) {
 			So(stats["received"], ShouldEqual, 0)
 			So(stats["rejected"], ShouldEqual, 0)
 			So(stats["broker"], ShouldStartWith, "DOWN: ")
+
+			// GET /metrics: the request above by its route, the runtime's collectors.
+			resp, err = http.Get(base + "/metrics")
+			So(err, ShouldBeNil)
+			text, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			So(err, ShouldBeNil)
+			So(resp.StatusCode, ShouldEqual, http.StatusOK)
+			So(string(text), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/vip/stats"} 1`)
+			So(string(text), ShouldContainSubstring, "go_goroutines ")
+			So(string(text), ShouldContainSubstring, "process_resident_memory_bytes ")
 
 			So(svc.Stop(), ShouldBeNil)
 		})

@@ -73,7 +73,6 @@ type Option func(*options)
 
 type options struct {
 	client        *http.Client
-	now           func() time.Time
 	unknownKIDGap time.Duration
 }
 
@@ -81,18 +80,19 @@ type options struct {
 // no cookies, Go's default transport).
 func WithHTTPClient(client *http.Client) Option { return func(o *options) { o.client = client } }
 
-// WithClock makes now the time of the rate limit on refetches for an
-// unknown kid (RefreshOnUnknownKID). Token times are checked against the
-// real clock.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// WithUnknownKIDInterval replaces RefreshOnUnknownKID, the least time
+// between two fetches of the key set caused by an unknown kid.
+func WithUnknownKIDInterval(d time.Duration) Option {
+	return func(o *options) { o.unknownKIDGap = d }
+}
 
 // New returns the Guard of settings and rules. With tokens not required it
 // logs a warning that they are not checked, and its Middleware lets every
 // request through. Otherwise it fetches the key set (waiting up to
 // FetchTimeout: a service starting before the authorization server starts
 // all the same, and answers 401 until the keys are there) and keeps it up
-// to date until Close. An error: the settings lack the key source, or a rule
-// is not a valid pattern (or two collide).
+// to date until Close. An error: the settings lack the key source, the JWKS
+// URL is not absolute, or a rule is not a valid pattern (or two collide).
 func New(ctx context.Context, s Settings, rules Rules, log logrus.FieldLogger, opts ...Option) (*Guard, error) {
 	scopes, err := scopeMux(rules)
 	if err != nil {
@@ -108,7 +108,6 @@ func New(ctx context.Context, s Settings, rules Rules, log logrus.FieldLogger, o
 	}
 	o := options{
 		client:        &http.Client{Timeout: FetchTimeout},
-		now:           time.Now,
 		unknownKIDGap: RefreshOnUnknownKID,
 	}
 	for _, opt := range opts {
@@ -125,7 +124,9 @@ func New(ctx context.Context, s Settings, rules Rules, log logrus.FieldLogger, o
 		parse = append(parse, jwt.WithAudience(s.Audience))
 	}
 	g.parser = jwt.NewParser(parse...)
-	g.keys = newKeySet(ctx, s.JWKSURL, o.client, o.now, o.unknownKIDGap, log)
+	if g.keys, err = newKeySet(ctx, s.JWKSURL, o.client, o.unknownKIDGap, log); err != nil {
+		return nil, err
+	}
 	log.WithFields(logrus.Fields{IssuerKey: s.Issuer, JWKSURLKey: s.JWKSURL, AudienceKey: s.Audience}).Info("access tokens are checked")
 	return g, nil
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,31 +28,17 @@ var accountRules = bearer.Rules{
 	"POST /accounts":     bearer.ScopeWrite,
 }
 
-// clock is a settable time for the unknown-kid rate limit.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fixture is a Guard in front of a handler that answers 200 with the
 // token's subject and scopes, and the log it writes.
 type fixture struct {
 	issuer  *bearertest.Issuer
-	clock   *clock
 	logs    *logtest.Hook
 	handler http.Handler
 }
 
-func newFixture(t *testing.T, tweak func(*bearer.Settings)) *fixture {
+func newFixture(t *testing.T, tweak func(*bearer.Settings), opts ...bearer.Option) *fixture {
 	t.Helper()
-	f := &fixture{issuer: bearertest.NewIssuer(t), clock: &clock{now: time.Now()}}
+	f := &fixture{issuer: bearertest.NewIssuer(t)}
 	log, hook := logtest.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
 	f.logs = hook
@@ -61,7 +46,7 @@ func newFixture(t *testing.T, tweak func(*bearer.Settings)) *fixture {
 	if tweak != nil {
 		tweak(&s)
 	}
-	g, err := bearer.New(context.Background(), s, accountRules, log, bearer.WithClock(f.clock.Now))
+	g, err := bearer.New(context.Background(), s, accountRules, log, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -251,16 +236,28 @@ func TestGuard(t *testing.T) {
 				So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusUnauthorized)
 			}
 			So(iss.Fetches(), ShouldEqual, 2)
+		})
+	})
 
-			Convey("and once the key is published (a rotation), its tokens pass after the interval", func() {
-				iss.Publish("key-2")
-				So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusUnauthorized)
-				f.clock.Add(bearer.RefreshOnUnknownKID)
-				So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusOK)
-				So(iss.Fetches(), ShouldEqual, 3)
-				So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusOK)
-				So(iss.Fetches(), ShouldEqual, 3)
-			})
+	Convey("Given a service whose key set may be fetched again for an unknown kid every 200 ms", t, func() {
+		const gap = 200 * time.Millisecond
+		f := newFixture(t, nil, bearer.WithUnknownKIDInterval(gap))
+		iss := f.issuer
+		iss.AddKey(t, "key-2", false) // signs, not published yet
+		So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusUnauthorized)
+		So(iss.Fetches(), ShouldEqual, 2)
+
+		Convey("once the key is published (a rotation), its tokens pass after the interval, and the next ones fetch nothing", func() {
+			iss.Publish("key-2")
+			deadline := time.Now().Add(10 * time.Second)
+			code := 0
+			for code != http.StatusOK && time.Now().Before(deadline) {
+				code = f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code
+			}
+			So(code, ShouldEqual, http.StatusOK)
+			fetches := iss.Fetches()
+			So(f.do("GET", "/accounts/1", bearerOf(iss.Token(t, bearer.ScopeRead))).Code, ShouldEqual, http.StatusOK)
+			So(iss.Fetches(), ShouldEqual, fetches)
 		})
 	})
 

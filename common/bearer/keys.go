@@ -3,24 +3,23 @@ package bearer
 import (
 	"context"
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 )
 
 // Timing of the key set, as Spring Security's JWKS source (Nimbus JOSE)
 // does it: the set is fetched at start, again every RefreshInterval, and at
 // once for a token whose "kid" it lacks (a rotated key), at most once per
-// RefreshOnUnknownKID.
+// RefreshOnUnknownKID. The fetching, caching and rate limiting are
+// github.com/MicahParks/jwkset's (its HTTP storage and client); this file
+// chooses the timing and which keys may verify a token.
 const (
 	// RefreshInterval is how long a fetched set is used before the
 	// background fetch replaces it (Spring's NimbusJwtDecoder caches it 5
@@ -31,176 +30,100 @@ const (
 	// made-up key ids costs the authorization server one request per
 	// interval, never one per request.
 	RefreshOnUnknownKID = 30 * time.Second
-	// FetchTimeout bounds one fetch of the key set.
+	// FetchTimeout bounds one fetch of the key set, and how long a request
+	// whose kid is unknown may wait for the rate limit to allow a fetch: a
+	// request that would wait longer is refused at once (invalid_token).
 	FetchTimeout = 5 * time.Second
 	// MinRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3: 2048
 	// or larger).
 	MinRSABits = 2048
-	// maxJWKSBytes bounds the key set's body.
-	maxJWKSBytes = 1 << 20
 )
 
 // Why no key verifies a token (the log's reason; the client sees
 // invalid_token).
 var (
-	errUnknownKID  = errors.New("no key with the token's kid in the key set")
-	errNoKID       = errors.New("token has no kid")
-	errRateLimited = errors.New("key set fetched for an unknown kid less than " + RefreshOnUnknownKID.String() + " ago")
+	errUnknownKID = errors.New("no key with the token's kid in the key set")
+	errNoKID      = errors.New("token has no kid")
 )
 
-// keySet is the authorization server's JWKS: its RS256 verification keys by
-// kid, replaced whole by each fetch. Safe for concurrent use; a lookup is
-// one atomic load.
+// keySet is the authorization server's JWKS, kept by jwkset: cached keys
+// (replaced whole by each fetch) behind a client that fetches the set again
+// for an unknown kid, rate limited. Safe for concurrent use.
 type keySet struct {
-	url    string
-	client *http.Client
-	now    func() time.Time
-	minGap time.Duration
-	log    logrus.FieldLogger
-
-	keys   atomic.Pointer[map[string]*rsa.PublicKey] // nil until the first good fetch
+	cached jwkset.Storage // the last fetched set; never fetches on a lookup
+	client jwkset.Storage // cached, then one rate-limited fetch on a miss
 	flight singleflight.Group
-
-	mu         sync.Mutex
-	lastForced time.Time // zero: no fetch forced yet
-
-	stop context.CancelFunc
-	done chan struct{}
+	stop   context.CancelFunc
 }
 
 // newKeySet fetches the set once (bounded by FetchTimeout) and keeps it up
 // to date in the background until close. When the authorization server does
 // not answer, the service starts all the same, refusing every token (401)
-// until a fetch succeeds.
-func newKeySet(ctx context.Context, url string, client *http.Client, now func() time.Time, minGap time.Duration, log logrus.FieldLogger) *keySet {
-	k := &keySet{url: url, client: client, now: now, minGap: minGap, log: log.WithField("jwks", url), done: make(chan struct{})}
-	if err := k.fetch(ctx); err != nil {
-		k.log.WithError(err).Warn("no JWKS yet: every token is refused until the authorization server answers")
-	}
+// until a fetch succeeds. An error: url is not an absolute URL.
+func newKeySet(ctx context.Context, url string, client *http.Client, unknownKIDGap time.Duration, log logrus.FieldLogger) (*keySet, error) {
+	log = log.WithField("jwks", url)
 	// The background fetch lives until close, not until ctx ends: a
 	// draining service still checks tokens.
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	k.stop = stop
-	go k.refreshLoop(bg)
-	return k
-}
-
-// refreshLoop fetches the set every RefreshInterval until ctx ends; a
-// failure keeps the keys fetched before.
-func (k *keySet) refreshLoop(ctx context.Context) {
-	defer close(k.done)
-	t := time.NewTicker(RefreshInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := k.fetch(ctx); err != nil {
-				k.log.WithError(err).Warn("fetching the JWKS failed; keeping the keys fetched before")
-			}
-		}
+	cached, err := jwkset.NewStorageFromHTTP(url, jwkset.HTTPClientStorageOptions{
+		Client:                    client,
+		Ctx:                       bg,
+		HTTPTimeout:               FetchTimeout,
+		RefreshInterval:           RefreshInterval,
+		NoErrorReturnFirstHTTPReq: true,
+		RefreshErrorHandler: func(_ context.Context, err error) {
+			log.WithError(err).Warn("fetching the JWKS failed; keeping the keys fetched before (none before the first success: every token is refused)")
+		},
+	})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("bearer: the JWKS at %q: %w", url, err)
 	}
+	onMiss, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{url: cached},
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(unknownKIDGap), 1),
+	})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("bearer: the JWKS at %q: %w", url, err)
+	}
+	return &keySet{cached: cached, client: onMiss, stop: stop}, nil
 }
 
-// close stops the background fetch and waits for it.
-func (k *keySet) close() {
-	k.stop()
-	<-k.done
-}
+// close stops the background fetch.
+func (k *keySet) close() { k.stop() }
 
-// key returns the verification key named kid, fetching the set again (rate
-// limited) when it does not hold one. Concurrent requests with an unknown
-// kid share one fetch.
+// key returns the RS256 verification key named kid. When the cached set
+// lacks it, the set is fetched again (at most once per RefreshOnUnknownKID;
+// concurrent requests share one fetch, bounded by FetchTimeout and not by
+// the first request's own deadline).
 func (k *keySet) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	if kid == "" {
 		return nil, errNoKID
 	}
-	if key, ok := k.lookup(kid); ok {
-		return key, nil
-	}
-	_, err, _ := k.flight.Do("refresh", func() (any, error) { return nil, k.refreshForKID(ctx, kid) })
-	if key, ok := k.lookup(kid); ok {
-		return key, nil
+	jwk, err := k.cached.KeyRead(ctx, kid)
+	if errors.Is(err, jwkset.ErrKeyNotFound) {
+		var v any
+		v, err, _ = k.flight.Do(kid, func() (any, error) {
+			fetch, cancel := context.WithTimeout(context.WithoutCancel(ctx), FetchTimeout)
+			defer cancel()
+			return k.client.KeyRead(fetch, kid)
+		})
+		if err == nil {
+			jwk = v.(jwkset.JWK)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (%w)", errUnknownKID, err)
 	}
-	return nil, errUnknownKID
+	return verificationKey(jwk)
 }
 
-func (k *keySet) lookup(kid string) (*rsa.PublicKey, bool) {
-	keys := k.keys.Load()
-	if keys == nil {
-		return nil, false
-	}
-	key, ok := (*keys)[kid]
-	return key, ok
-}
-
-// refreshForKID fetches the set now unless a fetch for an unknown kid
-// happened less than minGap ago.
-func (k *keySet) refreshForKID(ctx context.Context, kid string) error {
-	k.mu.Lock()
-	now := k.now()
-	if !k.lastForced.IsZero() && now.Sub(k.lastForced) < k.minGap {
-		k.mu.Unlock()
-		return errRateLimited
-	}
-	k.lastForced = now
-	k.mu.Unlock()
-
-	k.log.WithField("kid", kid).Info("token signed with a key not in the JWKS: fetching the JWKS again")
-	// Not the request's deadline: the fetch serves every request waiting on it.
-	return k.fetch(context.WithoutCancel(ctx))
-}
-
-// fetch GETs the set and replaces the keys with its usable ones; keys that
-// are not RS256 signing keys of MinRSABits or more are left out (logged).
-func (k *keySet) fetch(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.url, nil)
-	if err != nil {
-		return fmt.Errorf("fetching the JWKS: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := k.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("fetching the JWKS: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetching the JWKS: status %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
-	if err != nil {
-		return fmt.Errorf("fetching the JWKS: %w", err)
-	}
-	if len(body) > maxJWKSBytes {
-		return fmt.Errorf("fetching the JWKS: larger than %d bytes", maxJWKSBytes)
-	}
-	var set jwkset.JWKSMarshal
-	if err := json.Unmarshal(body, &set); err != nil {
-		return fmt.Errorf("decoding the JWKS: %w", err)
-	}
-	keys := make(map[string]*rsa.PublicKey, len(set.Keys))
-	for _, m := range set.Keys {
-		key, err := verificationKey(m)
-		if err != nil {
-			k.log.WithError(err).WithField("kid", m.KID).Info("JWKS key left out")
-			continue
-		}
-		keys[m.KID] = key
-	}
-	k.keys.Store(&keys)
-	return nil
-}
-
-// verificationKey is m as an RS256 verification key: an RSA public key
-// (RFC 7518 §6.3) of MinRSABits or more with a kid, whose "use" (RFC 7517
-// §4.2) and "alg" (§4.4), when present, say signatures and RS256.
-func verificationKey(m jwkset.JWKMarshal) (*rsa.PublicKey, error) {
+// verificationKey is jwk as an RS256 verification key: an RSA public key
+// (RFC 7518 §6.3) of MinRSABits or more, whose "use" (RFC 7517 §4.2) and
+// "alg" (§4.4), when present, say signatures and RS256.
+func verificationKey(jwk jwkset.JWK) (*rsa.PublicKey, error) {
+	m := jwk.Marshal()
 	switch {
 	case m.KID == "":
 		return nil, errors.New("no kid")
@@ -210,10 +133,6 @@ func verificationKey(m jwkset.JWKMarshal) (*rsa.PublicKey, error) {
 		return nil, fmt.Errorf("use %q is not sig", m.USE)
 	case m.ALG != "" && m.ALG != jwkset.AlgRS256:
 		return nil, fmt.Errorf("alg %q is not RS256", m.ALG)
-	}
-	jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{}, jwkset.JWKValidateOptions{})
-	if err != nil {
-		return nil, err
 	}
 	key, ok := jwk.Key().(*rsa.PublicKey)
 	if !ok {

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/goblog/common/messaging"
+	"github.com/goblog/common/tracing"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
 )
@@ -40,7 +41,8 @@ func Listen(ctx context.Context, sub Subscriber, exchange, serviceID string,
 	}
 	log = log.WithFields(logrus.Fields{"exchange": exchange, "serviceId": serviceID})
 	h := func(ctx context.Context, d amqp.Delivery) error {
-		handle(ctx, d.Body, serviceID, refresh, log)
+		// Spring Cloud Bus events carry the config server's B3 headers when it traces.
+		handle(ctx, d.Body, serviceID, refresh, log.WithFields(tracing.MessageLogFields(d.Headers)))
 		return nil // ack: a bus event is never worth redelivering
 	}
 	if err := sub.Subscribe(ctx, exchange, amqp.ExchangeTopic, "#", h); err != nil {

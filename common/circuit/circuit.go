@@ -39,6 +39,7 @@ type Client struct {
 	interval time.Duration
 	maxBody  int64
 	seen     sync.Map // circuit names known to be configured
+	metrics  *Metrics // nil: calls not measured (WithMetrics)
 }
 
 // Option changes a Client.
@@ -140,8 +141,16 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // downstream is never nil (an empty one is []byte{}).
 //
 // When the circuit times out, the request still running is cancelled as soon
-// as Get returns.
+// as Get returns. With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
+	fallback, end := c.metrics.begin(name, fallback)
+	body, err := c.do(ctx, name, url, fallback)
+	end(err)
+	return body, err
+}
+
+// do is Get, unmeasured.
+func (c *Client) do(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
 	c.ensureConfigured(name)
 	runCtx, cancel := c.runContext(ctx)
 	defer cancel()

@@ -51,6 +51,7 @@ type options struct {
 	shutdownTimeout time.Duration
 	connectionName  string
 	refreshURL      func(ctx context.Context) (string, error)
+	metrics         *Metrics // nil: not measured (WithMetrics)
 }
 
 func defaultOptions() options {
@@ -218,6 +219,7 @@ func (c *Client) run() {
 		backoff.WithMaxElapsedTime(0),
 	)
 	failures := 0
+	everConnected := false
 	for {
 		conn, err := c.dial()
 		if err != nil {
@@ -243,6 +245,8 @@ func (c *Client) run() {
 			_ = conn.Close()
 			return
 		}
+		c.opts.metrics.connection(true, everConnected)
+		everConnected = true
 		c.brokerLog().WithField("attempts", failures+1).Info("connected to the message broker")
 		failures = 0
 		b.Reset()
@@ -372,6 +376,7 @@ func (c *Client) setConnected(conn *amqp.Connection) bool {
 }
 
 func (c *Client) setDisconnected(err error) {
+	c.opts.metrics.connection(false, false)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	wasConnected := c.conn != nil
@@ -516,7 +521,9 @@ func (c *Client) Publish(ctx context.Context, queue string, body []byte, headers
 	if err != nil {
 		return fmt.Errorf("publishing to %s: %w", queue, err)
 	}
-	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, false, false, amqp.Publishing{
+	// mandatory: a message the default exchange cannot route (its queue was
+	// deleted after we declared it) comes back, counted, instead of vanishing.
+	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
 		Headers:      headers,
 		DeliveryMode: amqp.Persistent,
 		Timestamp:    time.Now().UTC(),
@@ -528,9 +535,12 @@ func (c *Client) Publish(ctx context.Context, queue string, body []byte, headers
 	if dc == nil { // cannot happen: the channel is in confirm mode
 		return fmt.Errorf("publishing to %s: channel not in confirm mode", queue)
 	}
+	c.opts.metrics.publish(queue)
 	select {
 	case <-dc.Done():
-		if !dc.Acked() {
+		acked := dc.Acked()
+		c.opts.metrics.confirm(queue, acked)
+		if !acked {
 			return fmt.Errorf("publishing to %s: broker did not confirm the message (nack or connection lost)", queue)
 		}
 		return nil
@@ -561,6 +571,7 @@ func (c *Client) publishChannel(queue string) (*amqp.Channel, error) {
 			c.declared = make(map[string]bool)
 		}
 		c.pubConn, c.pubCh = conn, ch
+		go c.watchReturns(ch, ch.NotifyReturn(make(chan amqp.Return, 16)))
 	}
 	if !c.declared[queue] {
 		// A channel of its own: a refused declaration (PRECONDITION_FAILED)
@@ -577,6 +588,22 @@ func (c *Client) publishChannel(queue string) (*amqp.Channel, error) {
 		c.declared[queue] = true
 	}
 	return c.pubCh, nil
+}
+
+// watchReturns counts and logs the messages the broker returns on the
+// publish channel ch as unroutable, until ch closes, and forgets that their
+// queue was declared, so the next Publish declares it again.
+func (c *Client) watchReturns(ch *amqp.Channel, returns <-chan amqp.Return) {
+	for r := range returns {
+		c.opts.metrics.returnOf(r.RoutingKey)
+		c.log.WithFields(logrus.Fields{"queue": r.RoutingKey, "reply": r.ReplyText}).
+			Warn("the broker returned a message as unroutable: its queue is gone; declaring it again for the next message")
+		c.pubMu.Lock()
+		if c.pubCh == ch {
+			delete(c.declared, r.RoutingKey)
+		}
+		c.pubMu.Unlock()
+	}
 }
 
 // declareQueue declares the durable, non-exclusive queue both Publish and
@@ -612,6 +639,7 @@ func (c *Client) Close() error {
 			c.log.Warn("handlers still running at shutdown; closing the connection anyway (their messages will be redelivered)")
 		}
 
+		c.opts.metrics.connection(false, false)
 		c.mu.Lock()
 		conn := c.conn
 		c.conn, c.lastErr = nil, ErrClosed

@@ -40,3 +40,22 @@ func ReloadConfigForURL(store *config.Store) func(ctx context.Context) (string, 
 		return u, err
 	}
 }
+
+// ForService is how every service configures its client, in one place: the
+// connection named ConnectionName(app, instance) in the management UI, the
+// configuration reloaded for a new URL when the broker refuses the
+// credentials (ReloadConfigForURL(store)), and the traffic measured on m.
+//
+//	broker := messaging.NewClient(cfg.AMQPURL, log, messaging.ForService(app, servedBy, store, messaging.NewMetrics(reg))...)
+func ForService(app, instance string, store *config.Store, m *Metrics) []Option {
+	return []Option{
+		WithConnectionName(ConnectionName(app, instance)),
+		WithCredentialsRefresh(ReloadConfigForURL(store)),
+		WithMetrics(m),
+	}
+}
+
+// ConnectionName is a service's connection name, "<app>@<instance>"
+// ("accountservice@10.0.1.7"): which service, and which of its replicas
+// (instance.Address, the servedBy of its answers and log lines).
+func ConnectionName(app, instance string) string { return app + "@" + instance }

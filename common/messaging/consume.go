@@ -2,6 +2,8 @@ package messaging
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -10,6 +12,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
+
+	"github.com/goblog/common/tracing"
 )
 
 // subscription is a consumer the client sets up again after every reconnect.
@@ -20,6 +24,9 @@ type subscription struct {
 	routingKey string
 	handler    Handler
 	log        logrus.FieldLogger
+	// metric is the queue label of its deliveries: queue, or for Subscribe
+	// the exchange's name and ".anonymous" (its queue's name is random).
+	metric string
 }
 
 // Consume handles the messages of the durable queue (declared as Publish
@@ -32,11 +39,15 @@ func (c *Client) Consume(ctx context.Context, queue string, h Handler) error {
 	if queue == "" {
 		return errors.New("consuming: queue name is empty")
 	}
-	return c.start(ctx, &subscription{queue: queue, handler: h, log: c.log.WithField("queue", queue)})
+	return c.start(ctx, &subscription{queue: queue, handler: h, log: c.log.WithField("queue", queue), metric: queue})
 }
 
-// Subscribe binds a fresh exclusive, auto-delete, server-named queue to the
-// exchange with routingKey and handles its messages like Consume. The exchange
+// Subscribe binds a fresh exclusive, auto-delete queue to the exchange with
+// routingKey and handles its messages like Consume. The queue is named as
+// Spring Cloud Stream names an anonymous consumer group's queue,
+// AnonymousQueueName(exchange) ("springCloudBus.anonymous.<random>"), so the
+// management UI shows which exchange it serves; its exclusive owner is the
+// client's connection (WithConnectionName: which service). The exchange
 // is declared durable and not auto-delete with the given kind ("topic" for
 // springCloudBus, as Spring Cloud Stream declares it), so both sides agree and
 // neither fails with PRECONDITION_FAILED. The queue disappears with the
@@ -52,7 +63,8 @@ func (c *Client) Subscribe(ctx context.Context, exchange, kind, routingKey strin
 	}
 	return c.start(ctx, &subscription{
 		exchange: exchange, kind: kind, routingKey: routingKey, handler: h,
-		log: c.log.WithFields(logrus.Fields{"exchange": exchange, "routingKey": routingKey}),
+		log:    c.log.WithFields(logrus.Fields{"exchange": exchange, "routingKey": routingKey}),
+		metric: exchange + ".anonymous",
 	})
 }
 
@@ -192,7 +204,7 @@ func (c *Client) setup(conn *amqp.Connection, s *subscription) (*amqp.Channel, <
 		if err := ch.ExchangeDeclare(s.exchange, s.kind, true, false, false, false, nil); err != nil {
 			return fail(fmt.Errorf("declaring %s exchange %s: %w", s.kind, s.exchange, err))
 		}
-		q, err := ch.QueueDeclare("", false, true, true, false, nil)
+		q, err := ch.QueueDeclare(AnonymousQueueName(s.exchange), false, true, true, false, nil)
 		if err != nil {
 			return fail(fmt.Errorf("declaring an exclusive queue for %s: %w", s.exchange, err))
 		}
@@ -232,8 +244,13 @@ func (c *Client) consume(ctx context.Context, s *subscription, deliveries <-chan
 
 // dispatch runs the handler and acks, or rejects without requeue on error or panic.
 func (c *Client) dispatch(ctx context.Context, s *subscription, d amqp.Delivery) {
-	log := s.log.WithFields(logrus.Fields{"deliveryTag": d.DeliveryTag, "redelivered": d.Redelivered})
-	if err := runHandler(ctx, s.handler, d); err != nil {
+	// The message's trace (traceId, and spanId of its sender), so these
+	// lines join the handler's in a search by trace id.
+	log := s.log.WithFields(tracing.MessageLogFields(d.Headers)).
+		WithFields(logrus.Fields{"deliveryTag": d.DeliveryTag, "redelivered": d.Redelivered})
+	err := runHandler(ctx, s.handler, d)
+	c.opts.metrics.handled(s.metric, err != nil)
+	if err != nil {
 		log.WithError(err).Warn("handler failed: rejecting the message without requeue")
 		if nerr := d.Nack(false, false); nerr != nil {
 			log.WithError(nerr).Warn("reject failed (channel closed): the broker will redeliver the message")
@@ -253,4 +270,16 @@ func runHandler(ctx context.Context, h Handler, d amqp.Delivery) (err error) {
 		}
 	}()
 	return h(ctx, d)
+}
+
+// AnonymousQueueName is "<exchange>.anonymous.<22 characters>": Spring Cloud
+// Stream's name for the queue of an anonymous consumer group (its
+// AnonymousQueue with Spring AMQP's Base64UrlNamingStrategy("anonymous."):
+// a random UUID's 16 bytes in unpadded base64url). A new name on every call.
+func AnonymousQueueName(exchange string) string {
+	var id [16]byte
+	_, _ = rand.Read(id[:])   // never fails (crypto/rand, Go 1.24)
+	id[6] = id[6]&0x0f | 0x40 // version 4, as java.util.UUID.randomUUID
+	id[8] = id[8]&0x3f | 0x80 // variant RFC 9562
+	return exchange + ".anonymous." + base64.RawURLEncoding.EncodeToString(id[:])
 }

@@ -58,6 +58,10 @@ type Runner struct {
 	Drain time.Duration
 	// HealthPath is the path answered DOWN while draining (default /health).
 	HealthPath string
+	// IdleReturn returns the memory of a busy period to the OS once it is
+	// over (DefaultIdleReturn in every service); counted are the requests of
+	// all Servers. The zero value is off.
+	IdleReturn IdleReturn
 }
 
 // Run serves every server until ctx is done (main cancels it on SIGTERM or
@@ -74,8 +78,16 @@ func (r Runner) Run(ctx context.Context) error {
 	if healthPath == "" {
 		healthPath = "/health"
 	}
+	var requests atomic.Int64
 	for _, srv := range servers {
 		srv.Handler = drainAware(srv.Handler, &draining, healthPath)
+		if r.IdleReturn.enabled() {
+			srv.Handler = counted(srv.Handler, &requests)
+		}
+	}
+	if r.IdleReturn.enabled() {
+		stopWatch := r.watchIdle(ctx, &requests)
+		defer stopWatch()
 	}
 	serveErrs := make(chan error, len(servers))
 	for _, srv := range servers {
@@ -163,6 +175,31 @@ wait:
 		log.Info("stopped")
 	}
 	return err
+}
+
+// watchIdle runs r.IdleReturn over requests until ctx is done or the
+// returned stop is called; stop waits for it to end.
+func (r Runner) watchIdle(ctx context.Context, requests *atomic.Int64) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ticker := time.NewTicker(r.IdleReturn.Tick)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.IdleReturn.watch(ctx, requests.Load, ticker.C, r.Log)
+	}()
+	return func() {
+		cancel()
+		<-done
+		ticker.Stop()
+	}
+}
+
+// counted wraps h, adding one to requests for every request.
+func counted(h http.Handler, requests *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, req)
+	})
 }
 
 // drainAware wraps h: once draining is set, every response asks the client

@@ -8,7 +8,18 @@ import (
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/propagation/b3"
 	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/sirupsen/logrus"
 )
+
+// BrokerServiceName is the remote service of every producer and consumer
+// span: the broker between the two, so Zipkin's dependency graph draws
+// accountservice → rabbitmq → vipservice (Zipkin links a PRODUCER span's
+// service to its remote endpoint, and a CONSUMER span's remote endpoint to
+// its service).
+const BrokerServiceName = "rabbitmq"
+
+// brokerEndpoint is the remote endpoint of the messaging spans.
+func brokerEndpoint() *model.Endpoint { return &model.Endpoint{ServiceName: BrokerServiceName} }
 
 // InjectAMQP writes the trace context of the span in ctx into headers as B3
 // string values, both the X-B3-* set and the single b3 header, so Brave
@@ -33,6 +44,37 @@ func (t *Tracer) InjectAMQP(ctx context.Context, headers amqp.Table) {
 // an empty SpanContext when there is none, or it is malformed; use it as
 // zipkin.Parent of the consumer span.
 func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
+	m := b3Headers(headers)
+	if len(m) == 0 {
+		return model.SpanContext{}
+	}
+	sc := t.Extract(m.Extract)
+	if sc.Err != nil {
+		return model.SpanContext{}
+	}
+	return sc
+}
+
+// MessageLogFields are the log fields of a message's trace, for what the
+// messaging layer logs about a delivery outside the consumer's span:
+// traceId, and spanId of the span that sent it (the consumer span's
+// parent), read from its B3 headers as ExtractAMQP reads them; nil when it
+// carries none.
+func MessageLogFields(headers amqp.Table) logrus.Fields {
+	m := b3Headers(headers)
+	if len(m) == 0 {
+		return nil
+	}
+	sc, err := m.Extract()
+	if err != nil || sc == nil || sc.TraceID.Empty() {
+		return nil
+	}
+	return logrus.Fields{"traceId": sc.TraceID.String(), "spanId": sc.ID.String()}
+}
+
+// b3Headers are the B3 headers among headers, names lower-cased, string or
+// []byte values as strings.
+func b3Headers(headers amqp.Table) b3.Map {
 	m := b3.Map{}
 	for k, v := range headers {
 		key := strings.ToLower(k)
@@ -46,29 +88,25 @@ func (t *Tracer) ExtractAMQP(headers amqp.Table) model.SpanContext {
 			m[key] = string(s)
 		}
 	}
-	if len(m) == 0 {
-		return model.SpanContext{}
-	}
-	sc := t.Extract(m.Extract)
-	if sc.Err != nil {
-		return model.SpanContext{}
-	}
-	return sc
+	return m
 }
 
-// StartConsumerSpan starts a consumer span named name that continues the
-// trace carried by headers (a new trace when there is none) and returns it
-// with a context holding it. Finish the span when the message is handled.
+// StartConsumerSpan starts a consumer span named name, remote service
+// BrokerServiceName, that continues the trace carried by headers (a new
+// trace when there is none) and returns it with a context holding it.
+// Finish the span when the message is handled.
 func (t *Tracer) StartConsumerSpan(ctx context.Context, name string, headers amqp.Table) (zipkin.Span, context.Context) {
-	sp := t.StartSpan(name, zipkin.Kind(model.Consumer), zipkin.Parent(t.ExtractAMQP(headers)))
+	sp := t.StartSpan(name, zipkin.Kind(model.Consumer), zipkin.Parent(t.ExtractAMQP(headers)),
+		zipkin.RemoteEndpoint(brokerEndpoint()))
 	return sp, zipkin.NewContext(ctx, sp)
 }
 
-// StartProducerSpan starts a producer span named name, child of the span in
-// ctx, and returns it with a context holding it: pass that context to
-// InjectAMQP so the consumer continues from the producer span.
+// StartProducerSpan starts a producer span named name, remote service
+// BrokerServiceName, child of the span in ctx, and returns it with a context
+// holding it: pass that context to InjectAMQP so the consumer continues from
+// the producer span.
 func (t *Tracer) StartProducerSpan(ctx context.Context, name string) (zipkin.Span, context.Context) {
-	return t.StartSpanFromContext(ctx, name, zipkin.Kind(model.Producer))
+	return t.StartSpanFromContext(ctx, name, zipkin.Kind(model.Producer), zipkin.RemoteEndpoint(brokerEndpoint()))
 }
 
 // isB3Key reports whether k (lower case) is a B3 header name.
@@ -105,6 +143,6 @@ func (t *Tracer) StartProducerSpanAfter(ctx context.Context, name, parent string
 	if err != nil || sc == nil {
 		return t.StartProducerSpan(ctx, name)
 	}
-	sp := t.StartSpan(name, zipkin.Kind(model.Producer), zipkin.Parent(*sc))
+	sp := t.StartSpan(name, zipkin.Kind(model.Producer), zipkin.Parent(*sc), zipkin.RemoteEndpoint(brokerEndpoint()))
 	return sp, zipkin.NewContext(ctx, sp)
 }

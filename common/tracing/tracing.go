@@ -28,7 +28,13 @@ const SpansPath = "/api/v2/spans"
 
 // Defaults of the HTTP reporter.
 const (
-	DefaultQueueSize = 10000
+	// DefaultQueueSize bounds the finished spans waiting for the forwarding
+	// goroutine. The queue is a channel of span values, so every slot a load
+	// ever reached stays resident afterwards (about 200 bytes a span: 2 MB
+	// for 10000, the default before issue 13, held after every load); it only
+	// has to absorb a burst while the forwarder hands spans to zipkin-go,
+	// which itself keeps at most DefaultBacklog.
+	DefaultQueueSize = 1000
 	// DefaultBacklog is how many spans zipkin-go's HTTP reporter keeps for the
 	// next attempt while Zipkin does not answer (older ones are dropped). It
 	// serializes its whole backlog again on every attempt, once a batch

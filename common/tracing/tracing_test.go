@@ -186,7 +186,7 @@ func TestTraceParent(t *testing.T) {
 
 func TestAMQP(t *testing.T) {
 	Convey("Given a tracer and a span in a context", t, func() {
-		tr, _ := newRecordingTracer(t)
+		tr, rec := newRecordingTracer(t)
 		sp, ctx := tr.StartProducerSpan(context.Background(), "publish vip_queue")
 		defer sp.Finish()
 
@@ -227,6 +227,34 @@ func TestAMQP(t *testing.T) {
 		Convey("Extract gives an empty context for missing or malformed headers", func() {
 			So(tr.ExtractAMQP(nil), ShouldResemble, model.SpanContext{})
 			So(tr.ExtractAMQP(amqp.Table{"b3": "garbage"}), ShouldResemble, model.SpanContext{})
+		})
+
+		Convey("producer and consumer spans name the broker as their remote service, for Zipkin's dependency graph", func() {
+			headers := amqp.Table{}
+			tr.InjectAMQP(ctx, headers)
+			consumer, _ := tr.StartConsumerSpan(context.Background(), "consume vip_queue", headers)
+			consumer.Finish()
+			after, _ := tr.StartProducerSpanAfter(context.Background(), "publish vip_queue", TraceParent(ctx))
+			after.Finish()
+			sp.Finish()
+
+			kinds := map[model.Kind]int{}
+			for _, s := range rec.Flush() {
+				So(s.RemoteEndpoint, ShouldNotBeNil)
+				So(s.RemoteEndpoint.ServiceName, ShouldEqual, "rabbitmq")
+				So(s.LocalEndpoint.ServiceName, ShouldEqual, "accountservice")
+				kinds[s.Kind]++
+			}
+			So(kinds, ShouldResemble, map[model.Kind]int{model.Producer: 2, model.Consumer: 1})
+		})
+
+		Convey("a message's log fields are its trace id and the id of the span that sent it", func() {
+			headers := amqp.Table{}
+			tr.InjectAMQP(ctx, headers)
+			So(MessageLogFields(headers), ShouldResemble, logrus.Fields{
+				"traceId": sp.Context().TraceID.String(), "spanId": sp.Context().ID.String()})
+			So(MessageLogFields(amqp.Table{"b3": "garbage"}), ShouldBeNil)
+			So(MessageLogFields(nil), ShouldBeNil)
 		})
 
 		Convey("Inject writes nothing without a span in the context", func() {

@@ -24,9 +24,13 @@ const maxFailures = 20
 
 // Request is one request of a load: Method (default GET) on URL with Body
 // (JSON when not empty), answered as it should be with Want (default 200).
+// Answered, when not nil, is given the status and body (at most 1 MiB) of
+// every answer to the request, wanted or not, from the request's goroutine
+// (so concurrently); a transport error is no answer.
 type Request struct {
 	Method, URL, Body string
 	Want              int
+	Answered          func(status int, body []byte)
 }
 
 // Failure is one request that did not answer what it should.
@@ -224,6 +228,9 @@ func send(client *http.Client, req Request) (int, string) {
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return 0, "reading the body: " + err.Error()
+	}
+	if req.Answered != nil {
+		req.Answered(resp.StatusCode, respBody)
 	}
 	if resp.StatusCode != want(req) {
 		s := strings.TrimSpace(string(respBody))

@@ -30,15 +30,30 @@ import time
 
 STACK = "goblog"
 
-# The groups the Go/JVM comparison is made of. turbine (Go) and rabbitmq (Erlang) are support
-# services and stay out of both groups; they are still listed per service.
+# The groups the Go/JVM comparison is made of. turbine (Go), rabbitmq (Erlang) and postgres are
+# support services and stay out of both groups; they are still listed per service.
 GO = ["accountservice", "imageservice", "vipservice"]
 JVM = ["quotes-service", "configserver", "edge-server", "zipkin", "hystrix-dashboard"]
+# postgres is accountservice's store on Swarm (issue 9): PostgreSQL's own processes, in C, neither
+# Go nor JVM, so outside both groups like the broker.
+# quotes-service with tuned JVM settings (GoVsJvm only, deploy/jvm-tuned.Dockerfile): compared
+# with the twins below, kept out of the JVM group so the stack's figures stay the stack's.
+TUNED = "quotes-service-tuned"
 LANGUAGE = {**{s: "Go" for s in GO + ["turbine"]}, **{s: "JVM" for s in JVM},
-            "rabbitmq": "Erlang", "gatling": "JVM (load generator)"}
-ORDER = GO + ["turbine"] + JVM + ["rabbitmq", "gatling"]
+            TUNED: "JVM (tuned)", "rabbitmq": "Erlang", "postgres": "PostgreSQL (C, neither)",
+            "gatling": "JVM (load generator)"}
+ORDER = GO + ["turbine"] + JVM[:1] + [TUNED] + JVM[1:] + ["rabbitmq", "postgres", "gatling"]
+# The central log store (issue 12, VictoriaLogs): what an operator pays for the logs, listed per
+# service next to what the services use, in neither group.
+ORDER += ["logstore"]
+LANGUAGE["logstore"] = "Go (log store)"
+# Observability (issue 12): what an operator pays for metrics, next to what the services use.
+LANGUAGE["prometheus"] = "Go (Prometheus)"
+ORDER.insert(ORDER.index("gatling"), "prometheus")
 # The twins GoVsJvm puts side by side.
 PAIR = ("imageservice", "quotes-service")
+# Seconds after the load's end at which the report gives each container's memory (run.sh's AFTER).
+AFTER_POINTS = [(120, "2 min"), (600, "10 min")]
 
 # The log line that says a service is ready to serve, searched in `docker logs --timestamps`.
 READY_PATTERNS = [
@@ -46,6 +61,7 @@ READY_PATTERNS = [
     re.compile(r"Started \S+ in [0-9.]+ seconds"),  # Spring Boot
     re.compile(r"Serving HTTP at "),  # Zipkin (Armeria)
     re.compile(r"Server startup complete"),  # RabbitMQ
+    re.compile(r"Server is ready to receive web requests"),  # Prometheus
 ]
 # A Go service that logs these before it serves was waiting for the config server.
 CONFIG_WAIT = re.compile(r'"attempt":\d+,"error":"loading configuration')
@@ -95,6 +111,19 @@ def host_cpu_times():
 OTHERS_BUSY = re.compile(rb"make e2e|e2e\.test|go (test|vet) -tags e2e|deploy/(up|down)\.sh")
 
 
+def others_here(pid, cmd):
+    """Whether a process that looks like an e2e run or a deploy works on this run's engine: not a
+    `flock` still waiting for the system lock, nor a deploy to another engine (DOCKER_HOST)."""
+    if os.path.basename(cmd.split(b"\0")[0]) == b"flock":
+        return False
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+    except OSError:
+        return True
+    return env.get(b"DOCKER_HOST", b"").decode() == os.environ.get("DOCKER_HOST", "")
+
+
 def scan_processes():
     """(CPU ticks and RSS in MiB of a Gatling JVM on the host, or None; whether an e2e run or a
     deploy is going on)."""
@@ -105,7 +134,7 @@ def scan_processes():
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read()
-            if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")):
+            if OTHERS_BUSY.search(cmd.replace(b"\0", b" ")) and others_here(pid, cmd):
                 busy = True
             if b"io.gatling.app.Gatling" not in cmd or b"java" not in cmd.split(b"\0")[0]:
                 continue
@@ -541,7 +570,7 @@ class Doc:
 PALETTE = {"accountservice": "#1b9e77", "imageservice": "#66a61e", "vipservice": "#2ca02c",
            "turbine": "#17becf", "quotes-service": "#d62728", "configserver": "#ff7f0e",
            "edge-server": "#9467bd", "zipkin": "#8c564b", "hystrix-dashboard": "#e377c2",
-           "rabbitmq": "#7f7f7f", "gatling": "#bcbd22"}
+           "rabbitmq": "#7f7f7f", "postgres": "#336791", "gatling": "#bcbd22", "prometheus": "#e6550d"}
 
 
 def color(key, i):
@@ -658,6 +687,10 @@ def cmd_report(run_dir):
     ramp = float(meta.get("ramp") or 0)
     full_start = load_start + ramp if load_start is not None else None
     t0 = samples[0]["t"] if samples else (idle_start or 0)
+    after = float(meta.get("after") or 0)
+    # Memory after the load: the samples within 5 s of each of these many seconds past its end,
+    # for those the AFTER tail reached.
+    after_points = [(sec, label) for sec, label in AFTER_POINTS if load_end is not None and after >= sec]
 
     per_service = series(samples)
     keys = sorted(per_service, key=lambda k: (ORDER.index(base_service(k)) if base_service(k) in ORDER
@@ -677,6 +710,8 @@ def cmd_report(run_dir):
             "peak_mem": max((p[1] for p in load), default=None),
             "load_cpu_mean": mean(p[2] for p in full),
             "peak_cpu": max((p[2] for p in load), default=None),
+            "after_mem": {label: mean(p[1] for p in window(pts, load_end + sec - 5, load_end + sec + 5))
+                          for sec, label in after_points},
             "image_bytes": f.get("image_bytes"),
             "ready_s": f.get("ready_s"),
             "config_attempts": f.get("config_attempts"),
@@ -758,6 +793,29 @@ def cmd_report(run_dir):
     if busiest and busiest[0][0] > 0:
         doc.p("Busiest containers at full load (mean CPU): " +
               ", ".join(f"{k} {c:.0f} %" for c, k in busiest) + ".")
+    if after_points:
+        labels = [label for _, label in after_points]
+        doc.p(f"Idle after the load: memory (MiB, mean of the samples within 5 s) at {', '.join(labels)} "
+              f"after the load's end (AFTER={after:g} s), beside the idle baseline before it and the "
+              "peak. Does each service give back what the load made it take?" +
+              (" **An e2e run or a deploy was going on after the load: these figures are disturbed.**"
+               if any(smp.get("others_busy") for smp in samples if smp["t"] > load_end) else ""))
+        doc.table(["service", "kind", "idle MiB (before)", "peak MiB (load)"] + [f"MiB {lab} after" for lab in labels],
+                  [[k, rows[k]["language"], fmt(rows[k]["idle_mem"]), fmt(rows[k]["peak_mem"])] +
+                   [fmt(rows[k]["after_mem"].get(lab)) for lab in labels] for k in keys],
+                  ["l", "l"] + ["r"] * (2 + len(labels)))
+
+    # --- observability (issue 12)
+    if "prometheus" in rows:
+        r = rows["prometheus"]
+        services = [k for k in keys if base_service(k) in GO + JVM + ["turbine", "rabbitmq", "postgres"]]
+        svc_idle = sum(rows[k]["idle_mem"] or 0 for k in services)
+        svc_peak = sum(rows[k]["peak_mem"] or 0 for k in services)
+        doc.p(f"Observability: Prometheus (scraping every replica every 10 s) took {fmt(r['idle_mem'])} MiB "
+              f"idle and {fmt(r['peak_mem'])} MiB at peak, CPU {fmt(r['idle_cpu'])} % idle, "
+              f"{fmt(r['load_cpu_mean'])} % mean and {fmt(r['peak_cpu'])} % peak under load; the "
+              f"services themselves {fmt(svc_idle)} MiB idle and {fmt(svc_peak)} MiB at peak (sum of "
+              "their containers).")
 
     # --- Go vs JVM
     def group(names, field):
@@ -803,14 +861,62 @@ def cmd_report(run_dir):
              ratio(j["image_bytes"], g["image_bytes"])],
         ]
         by_name = {name: s for name, s in stats}
-        gs = next((s for n, s in by_name.items() if n.startswith(go_name)), None)
-        js = next((s for n, s in by_name.items() if n.startswith(jvm_name)), None)
+        gs = next((s for n, s in by_name.items() if n.startswith(go_name + " ")), None)
+        js = next((s for n, s in by_name.items() if n.startswith(jvm_name + " ")), None)
         if gs and js:
             for lab, fld in [("p50 ms", "p50"), ("p99 ms", "p99"), ("max ms", "max")]:
                 pair_rows.append([f"latency {lab}", fmt_ms(gs[fld]), fmt_ms(js[fld]), ratio(js[fld], gs[fld])])
             pair_rows.append(["failed requests", gs["ko"], js["ko"], ""])
         doc.p(f"The twins: {go_name} (Go) and {jvm_name} (Spring Boot), both trivial JSON endpoints.")
         doc.table(["", go_name, jvm_name, "JVM / Go"], pair_rows)
+
+    # --- the tuned JVM (issue 13, item 4)
+    rate = meta.get("rate_per_service")
+    if go_name in rows and jvm_name in rows and TUNED in rows:
+        names = [go_name, jvm_name, TUNED]
+        by_name = {name: s for name, s in stats}
+
+        def request_stats(name):
+            return next((s for n, s in by_name.items() if n.startswith(name + " ")), None)
+
+        def cpu_per_request(name):
+            c = rows[name]["load_cpu_mean"]
+            return c / 100 * 1e6 / rate if c is not None and rate else None
+
+        table_rows = [
+            ["idle memory, MiB"] + [fmt(rows[n]["idle_mem"]) for n in names],
+            ["peak memory under load, MiB"] + [fmt(rows[n]["peak_mem"]) for n in names],
+        ]
+        for label in rows[go_name]["after_mem"]:
+            table_rows.append([f"memory {label} after the load, MiB"] +
+                              [fmt(rows[n]["after_mem"].get(label)) for n in names])
+        table_rows += [
+            [f"CPU per request at {rate} req/s, µs (mean CPU at full load ÷ rate)"] +
+            [fmt(cpu_per_request(n), 0) for n in names],
+            ["start → ready, s"] + [fmt(rows[n]["ready_s"], 2) +
+                                    (" (waited for the config server)" if rows[n]["config_attempts"] else "")
+                                    for n in names],
+            ["image size, MB"] + [fmt((rows[n]["image_bytes"] or 0) / 1e6) for n in names],
+        ]
+        for lab, fld in [("p50 ms", "p50"), ("p99 ms", "p99")]:
+            table_rows.append([f"latency {lab}"] + [fmt_ms((request_stats(n) or {}).get(fld)) for n in names])
+        doc.p(f"The JVM at its default and at its best: {TUNED} is the same quotes-service jar with "
+              "the settings a careful JVM user would pick for a small service (Serial GC, 64 MiB "
+              "heap, C1 only, class-data sharing archive; deploy/jvm-tuned.Dockerfile), loaded at "
+              "the same rate at the same time.")
+        doc.table(["", f"{go_name} (Go)", f"{jvm_name} (JVM, untuned)", f"{TUNED} (JVM, tuned)"],
+                  table_rows)
+        doc.table(["ratio to Go", "untuned JVM / Go", "tuned JVM / Go"], [
+            ["idle memory", ratio(rows[jvm_name]["idle_mem"], rows[go_name]["idle_mem"]),
+             ratio(rows[TUNED]["idle_mem"], rows[go_name]["idle_mem"])],
+            ["peak memory", ratio(rows[jvm_name]["peak_mem"], rows[go_name]["peak_mem"]),
+             ratio(rows[TUNED]["peak_mem"], rows[go_name]["peak_mem"])],
+            ["CPU per request", ratio(cpu_per_request(jvm_name), cpu_per_request(go_name)),
+             ratio(cpu_per_request(TUNED), cpu_per_request(go_name))],
+            ["start → ready"] + (["n/a (Go waited for the config server)"] * 2 if rows[go_name]["config_attempts"]
+                                 else [ratio(rows[jvm_name]["ready_s"], rows[go_name]["ready_s"]),
+                                       ratio(rows[TUNED]["ready_s"], rows[go_name]["ready_s"])]),
+        ])
 
     # --- targets
     doc.h("Targets of issue 5")
@@ -825,6 +931,12 @@ def cmd_report(run_dir):
         worst = max(go_peak)
         targets.append(["Go service ≤ 40 MiB under load", f"max {worst:.1f} MiB at {meta.get('label', '')}",
                         "met" if worst <= 40 else "missed"])
+    go_after = [rows[n]["after_mem"].get("2 min") for n in GO if n in rows]
+    go_after = [v for v in go_after if v is not None]
+    if go_after:
+        worst = max(go_after)
+        targets.append(["Go service ≤ 8 MiB 2 min after the load (issue 13)", f"max {worst:.1f} MiB",
+                        "met" if worst <= 8 else "missed"])
     if go_idle and jvm_idle:
         r = mean(jvm_idle) / mean(go_idle)
         targets.append(["JVM/Go idle memory ≥ 30x", f"{r:.1f}x (means)", "met" if r >= 30 else "missed"])
@@ -851,6 +963,8 @@ def cmd_report(run_dir):
     # --- charts
     phases = [("idle", idle_start, idle_end, "#f4f4f4"), ("ramp", load_start, full_start, "#fff4dd"),
               ("full load", full_start, load_end, "#ffe9c4")]
+    if after and load_end:
+        phases.append(("after", load_end, load_end + after, "#eef6ee"))
     mem_lines = [(k, color(k, i), [(t, m) for t, m, _ in per_service[k]]) for i, k in enumerate(keys)]
     cpu_lines = [(k, color(k, i), [(t, c) for t, _, c in per_service[k]]) for i, k in enumerate(keys)]
     host_line = ("whole machine", "#000000", [(s["t"], s["host_cpu"]) for s in samples])

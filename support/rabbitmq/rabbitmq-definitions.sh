@@ -24,7 +24,8 @@
 # Roles and least privilege (vhost goblog; regexes over exchange and queue names):
 #   goblog        declares and uses vip_queue (publish through the default exchange, which
 #                 RabbitMQ checks as amq.default; consume), declares the topic exchange
-#                 springCloudBus and binds its own server-named (amq.gen-*) exclusive queue to it.
+#                 springCloudBus and binds its own exclusive queue springCloudBus.anonymous.* to it
+#                 (named as Spring Cloud Stream names an anonymous group's queue).
 #                 It cannot publish to springCloudBus: only the config server announces refreshes.
 #   configserver  declares and publishes to springCloudBus, and binds and reads its anonymous
 #                 Spring Cloud Stream queue springCloudBus.anonymous.*. Nothing else.

@@ -31,11 +31,14 @@ type Config struct {
 	Accounts Accounts
 	// Health answers GET /health.
 	Health http.Handler
+	// Metrics answers GET /metrics (metrics.Handler).
+	Metrics http.Handler
 	// Info returns the body of GET /info.
 	Info func(ctx context.Context) any
 	// Testability, when not nil, enables GET /testability/healthy/{state}.
 	Testability *Testability
-	// Middleware wraps every route, e.g. the tracing middleware.
+	// Middleware wraps every route but /health and /metrics, e.g. the
+	// tracing middleware.
 	Middleware []mux.MiddlewareFunc
 	// Log returns the logger for a request (with its trace ids).
 	Log func(ctx context.Context) logrus.FieldLogger
@@ -58,13 +61,18 @@ func NewRouter(cfg Config) *mux.Router {
 		proxies: forwarded.PrivateNetworks()}
 
 	r := mux.NewRouter()
-	r.Use(cfg.Middleware...)
-	r.HandleFunc("/accounts/{id}", h.getAccount).Methods(http.MethodGet).Name("getAccount")
-	r.HandleFunc("/accounts", h.createAccount).Methods(http.MethodPost).Name("createAccount")
+	// Swarm's health check and Prometheus's scrape come every few seconds:
+	// outside the middleware, so they make no span and no request log line
+	// (as in imageservice and vipservice).
 	r.Handle("/health", cfg.Health).Methods(http.MethodGet).Name("health")
-	r.HandleFunc("/info", h.getInfo).Methods(http.MethodGet).Name("info")
+	r.Handle("/metrics", cfg.Metrics).Methods(http.MethodGet).Name("metrics")
+	traced := r.NewRoute().Subrouter()
+	traced.Use(cfg.Middleware...)
+	traced.HandleFunc("/accounts/{id}", h.getAccount).Methods(http.MethodGet).Name("getAccount")
+	traced.HandleFunc("/accounts", h.createAccount).Methods(http.MethodPost).Name("createAccount")
+	traced.HandleFunc("/info", h.getInfo).Methods(http.MethodGet).Name("info")
 	if cfg.Testability != nil {
-		r.HandleFunc("/testability/healthy/{state}", h.setHealthy).Methods(http.MethodGet).Name("testability")
+		traced.HandleFunc("/testability/healthy/{state}", h.setHealthy).Methods(http.MethodGet).Name("testability")
 	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteError(w, http.StatusNotFound, "no such route")

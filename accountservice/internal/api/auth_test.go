@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 	. "github.com/smartystreets/goconvey/convey"
 
@@ -58,7 +57,7 @@ func TestTokens(t *testing.T) {
 			So(rec.Code, ShouldEqual, http.StatusCreated)
 		})
 		Convey("every route has a scope rule, is open, or is the token-only test hook", func() {
-			bearertest.CheckRules(t, f.router.(*mux.Router), api.AuthRules(), "GET /testability/healthy/{state}")
+			bearertest.CheckRules(t, f.routes, api.AuthRules(), "GET /testability/healthy/{state}")
 		})
 		Convey("/health and /info stay open", func() {
 			So(f.do("GET", "/health", nil).Code, ShouldEqual, http.StatusOK)

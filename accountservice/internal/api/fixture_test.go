@@ -105,6 +105,7 @@ func (unavailableStore) Create(context.Context, string) (account.Account, error)
 // tracing, a fake notifier.
 type fixture struct {
 	router      http.Handler
+	routes      *mux.Router // under router
 	svc         *account.Service
 	quotes      *downstream
 	images      *downstream
@@ -181,7 +182,7 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		ServedBy:       "10.0.0.7",
 		Auth:           cfg.auth,
 	})
-	f.router, f.svc, f.testability = a.Handler, a.Accounts, a.Testability
+	f.router, f.routes, f.svc, f.testability = a.Handler, a.Router, a.Accounts, a.Testability
 	return f
 }
 

@@ -1,7 +1,8 @@
 // Package app builds accountservice from its settings and its dependencies.
 // New is the one constructor main and the handler tests share, so that the
-// tests serve what the service serves: GET /accounts/{id} goes through the
-// middleware (tracing, request log, panic recovery, token check) to api, to
+// tests serve what the service serves: GET /accounts/{id} is measured
+// (metrics.HTTP, served at GET /metrics), goes through the middleware
+// (tracing, request log, panic recovery, token check) to api, to
 // account.Service.Get, which reads the store and asks quotes-service and
 // imageservice through the circuit breaker.
 package app
@@ -11,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/accountservice/internal/account"
@@ -20,6 +22,7 @@ import (
 	"github.com/goblog/accountservice/internal/quotes"
 	"github.com/goblog/common/circuit"
 	"github.com/goblog/common/logging"
+	"github.com/goblog/common/metrics"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 )
@@ -50,6 +53,10 @@ type Dependencies struct {
 	// CircuitOptions tune the circuit breaker client (tests retry sooner).
 	CircuitOptions []circuit.Option
 	Log            *logrus.Logger
+	// Metrics is the service's registry (metrics.NewRegistry), served at GET
+	// /metrics, where the requests (metrics.HTTP) and the circuits
+	// (circuit.Metrics) are measured; nil: a registry of the App's own (tests).
+	Metrics *prometheus.Registry
 	// ServedBy names this instance in every response (the container's IP).
 	ServedBy string
 	// Auth checks the access token of every request, innermost of the
@@ -59,8 +66,10 @@ type Dependencies struct {
 
 // App is accountservice's HTTP application.
 type App struct {
-	// Handler serves every route of accountservice.
+	// Handler serves every route of accountservice, measured (metrics.HTTP).
 	Handler http.Handler
+	// Router is the routes under Handler, for tests that walk them.
+	Router *mux.Router
 	// Accounts is the business logic.
 	Accounts *account.Service
 	// Testability is the switch of GET /testability/healthy/{state}, nil
@@ -73,9 +82,14 @@ type App struct {
 // service and the routes.
 func New(cfg Config, deps Dependencies) *App {
 	log := deps.Log
+	reg := deps.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reqLog := func(ctx context.Context) logrus.FieldLogger { return logging.WithContext(log, ctx) }
+	circuitOpts := append([]circuit.Option{circuit.WithMetrics(circuit.NewMetrics(reg))}, deps.CircuitOptions...)
 	// The caller's access token goes on to quotes-service and imageservice.
-	breaker := circuit.NewClient(deps.Tracer.HTTPClient(downstream.RelayToken(deps.Transport)), deps.CircuitOptions...)
+	breaker := circuit.NewClient(deps.Tracer.HTTPClient(downstream.RelayToken(deps.Transport)), circuitOpts...)
 	a := &App{Accounts: account.NewService(account.ServiceConfig{
 		Store:    deps.Store,
 		Quotes:   quotes.New(breaker, cfg.QuotesURL, reqLog),
@@ -91,13 +105,15 @@ func New(cfg Config, deps Dependencies) *App {
 	if deps.Auth != nil {
 		middleware = append(middleware, deps.Auth)
 	}
-	a.Handler = api.NewRouter(api.Config{
+	a.Router = api.NewRouter(api.Config{
 		Accounts:    a.Accounts,
 		Health:      deps.Health.Handler(),
+		Metrics:     metrics.Handler(reg, log),
 		Info:        cfg.Info,
 		Testability: a.Testability,
 		Middleware:  middleware,
 		Log:         reqLog,
 	})
+	a.Handler = metrics.NewHTTP(reg).Instrument(a.Router)
 	return a
 }

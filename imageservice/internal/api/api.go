@@ -18,6 +18,7 @@ import (
 
 	"github.com/goblog/common/accountid"
 	"github.com/goblog/common/bearer"
+	"github.com/goblog/common/logging"
 	"github.com/goblog/common/server"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/imageservice/internal/admission"
@@ -94,7 +95,7 @@ func New(o Options) *Handler {
 
 // AuthRules are the scopes imageservice's routes need (issue 11): reading
 // an account's image is reading the account, and so are the image files and
-// the sepia filter. /health is open (bearer.IsOpen).
+// the sepia filter. /health and /metrics are open (bearer.IsOpen).
 func AuthRules() bearer.Rules {
 	return bearer.Rules{
 		"GET /accounts/{id}": bearer.ScopeRead,
@@ -103,15 +104,17 @@ func AuthRules() bearer.Rules {
 	}
 }
 
-// NewRouter serves GET /health and, traced, logged and guarded against
-// panics, the endpoints of h, behind guard when given (the token check,
-// bearer.Guard.Middleware, innermost). Unknown paths answer a JSON 404;
-// methods follow RFC 9110 (server.ApplyMethodRules: HEAD wherever GET,
-// OPTIONS, 405 with Allow).
-func NewRouter(h *Handler, tracer *tracing.Tracer, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
+// NewRouter serves GET /health, GET /metrics (metrics: the service's
+// Prometheus metrics, untraced like the health check) and, traced, logged
+// and guarded against panics, the endpoints of h, behind guard when given
+// (the token check, bearer.Guard.Middleware, innermost). Unknown paths
+// answer a JSON 404; methods follow RFC 9110 (server.ApplyMethodRules: HEAD
+// wherever GET, OPTIONS, 405 with Allow).
+func NewRouter(h *Handler, tracer *tracing.Tracer, metrics http.Handler, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
 	router := mux.NewRouter()
 	router.NotFoundHandler = notFound()
 	router.Handle("/health", server.NewHealth().Handler()).Methods(http.MethodGet)
+	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))
@@ -151,7 +154,7 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, http.StatusNotFound, fmt.Sprintf("no image named %q", name))
 		return
 	case err != nil:
-		h.opts.Log.WithError(err).WithField("image", name).Error("filtering bundled image")
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).WithField("image", name).Error("filtering bundled image")
 		server.WriteError(w, http.StatusInternalServerError, "filtering image failed")
 		return
 	}
@@ -195,7 +198,7 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 
 	header, err := imaging.ReadHeader(data, h.opts.MaxPixels)
 	if err != nil {
-		h.imageError(w, err)
+		h.imageError(w, r, err)
 		return
 	}
 	if err := held.Grow(ctx, header.Cost); err != nil {
@@ -203,22 +206,22 @@ func (h *Handler) postImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	h.writeSepia(w, data, header)
+	h.writeSepia(w, r, data, header)
 	h.reclaim(held, header.Cost)
 }
 
 // writeSepia decodes data, whose header is h, and streams the JPEG of its
-// sepia view to w.
-func (h *Handler) writeSepia(w http.ResponseWriter, data []byte, header imaging.Header) {
+// sepia view to w, the answer to r.
+func (h *Handler) writeSepia(w http.ResponseWriter, r *http.Request, data []byte, header imaging.Header) {
 	img, err := imaging.DecodePixels(data, header)
 	if err != nil {
-		h.imageError(w, err)
+		h.imageError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.WriteHeader(http.StatusOK)
 	if err := imaging.EncodeJPEG(w, imaging.NewView(img, header.Orientation)); err != nil {
-		h.opts.Log.WithError(err).Debug("writing the filtered upload") // the client went away
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).Debug("writing the filtered upload") // the client went away
 	}
 }
 
@@ -257,14 +260,14 @@ func (h *Handler) refuse(w http.ResponseWriter, err error, doing string) {
 }
 
 // imageError answers an image the imaging package refused.
-func (h *Handler) imageError(w http.ResponseWriter, err error) {
+func (h *Handler) imageError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, imaging.ErrTooLarge):
 		server.WriteError(w, http.StatusRequestEntityTooLarge, err.Error())
 	case errors.Is(err, imaging.ErrUnsupported):
 		server.WriteError(w, http.StatusBadRequest, err.Error())
 	default:
-		h.opts.Log.WithError(err).Error("filtering uploaded image")
+		logging.WithContext(h.opts.Log, r.Context()).WithError(err).Error("filtering uploaded image")
 		server.WriteError(w, http.StatusInternalServerError, "filtering image failed")
 	}
 }

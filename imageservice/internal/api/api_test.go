@@ -39,7 +39,7 @@ func newRouter(baseURL string) *mux.Router {
 	tracer, err := tracing.New("imageservice", "", "")
 	So(err, ShouldBeNil)
 	Reset(func() { _ = tracer.Close() })
-	return NewRouter(h, tracer, log)
+	return NewRouter(h, tracer, noMetrics, log)
 }
 
 func do(r http.Handler, method, target, contentType string, body io.Reader) *httptest.ResponseRecorder {
@@ -255,7 +255,7 @@ func TestPanicGuard(t *testing.T) {
 		tracer, err := tracing.New("imageservice", "", "")
 		So(err, ShouldBeNil)
 		Reset(func() { _ = tracer.Close() })
-		r := NewRouter(h, tracer, log)
+		r := NewRouter(h, tracer, noMetrics, log)
 
 		Convey("the request answers a JSON 500 and the service keeps serving", func() {
 			rec := do(r, http.MethodGet, "/file/cake.jpg", "", nil)
@@ -280,7 +280,7 @@ func newUploadHandler(budget int64, wait time.Duration) (*Handler, *mux.Router) 
 	tracer, err := tracing.New("imageservice", "", "")
 	So(err, ShouldBeNil)
 	Reset(func() { _ = tracer.Close() })
-	return h, NewRouter(h, tracer, log)
+	return h, NewRouter(h, tracer, noMetrics, log)
 }
 
 func TestUploadAdmission(t *testing.T) {
@@ -317,7 +317,7 @@ func TestUploadAdmission(t *testing.T) {
 			cancel() // the client has gone; the wait is for an hour
 			req := httptest.NewRequest(http.MethodPost, "/image", bytes.NewReader(png)).WithContext(ctx)
 			req.Header.Set("Content-Type", "image/png")
-			NewRouter(h, tracer, log).ServeHTTP(httptest.NewRecorder(), req)
+			NewRouter(h, tracer, noMetrics, log).ServeHTTP(httptest.NewRecorder(), req)
 
 			var statuses []any
 			for _, e := range hook.AllEntries() {

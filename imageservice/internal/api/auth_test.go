@@ -33,7 +33,7 @@ func TestTokens(t *testing.T) {
 			Gallery: bundle.NewGallery(func(b []byte) ([]byte, error) { return imaging.SepiaJPEG(b, imaging.MaxPixels) }),
 			Log:     log,
 		})
-		r := NewRouter(h, tracer, log, guard.Middleware)
+		r := NewRouter(h, tracer, noMetrics, log, guard.Middleware)
 		get := func(path, auth string) *httptest.ResponseRecorder {
 			req := httptest.NewRequest("GET", path, nil)
 			if auth != "" {

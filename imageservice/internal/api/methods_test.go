@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"net/http"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -28,11 +29,15 @@ func TestMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tracer.Close() })
-	router := NewRouter(h, tracer, log)
+	router := NewRouter(h, tracer, noMetrics, log)
 	methodtest.Run(t, router, router, []methodtest.Route{
 		{Template: "/health", Path: "/health", Allow: "GET, HEAD, OPTIONS"},
+		{Template: "/metrics", Path: "/metrics", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/accounts/{id}", Path: "/accounts/10000", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/file/{name}", Path: "/file/" + DefaultImage, Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/image", Path: "/image", Allow: "POST, OPTIONS"},
 	})
 }
+
+// noMetrics stands for GET /metrics, served by common/metrics (tested there).
+var noMetrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("# metrics\n")) })

@@ -34,13 +34,14 @@ type statsBody struct {
 }
 
 // AuthRules are the scopes vipservice's routes need (issue 11): its counts
-// of VIP account reads are account data, so account:read. /health and
-// /health/live are open (bearer.IsOpen).
+// of VIP account reads are account data, so account:read. /health,
+// /health/live and /metrics are open (bearer.IsOpen).
 func AuthRules() bearer.Rules {
 	return bearer.Rules{"GET /vip/stats": bearer.ScopeRead}
 }
 
-// NewRouter serves GET /health, GET /health/live and, traced, GET
+// NewRouter serves GET /health, GET /health/live, GET /metrics (metrics:
+// the service's Prometheus metrics, untraced like the health checks) and, traced, GET
 // /vip/stats → {"received":N,"rejected":M,"duplicates":D,"broker":"UP"}. Methods follow
 // RFC 9110 (server.ApplyMethodRules: HEAD wherever GET, OPTIONS, 405 with Allow).
 //
@@ -54,7 +55,7 @@ func AuthRules() bearer.Rules {
 //
 // guard, when given, is the token check of /vip/stats (bearer.Guard.Middleware,
 // innermost; AuthRules).
-func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
+func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGrace time.Duration, metrics http.Handler, log logrus.FieldLogger, guard ...mux.MiddlewareFunc) *mux.Router {
 	ready := server.NewHealth()
 	ready.Register("rabbitmq", func(context.Context) error { return broker.Healthy() })
 	live := server.NewHealth()
@@ -76,6 +77,7 @@ func NewRouter(tracer *tracing.Tracer, stats *vip.Stats, broker Broker, outageGr
 	})
 	router.Handle("/health", ready.Handler()).Methods(http.MethodGet)
 	router.Handle("/health/live", live.Handler()).Methods(http.MethodGet)
+	router.Handle("/metrics", metrics).Methods(http.MethodGet)
 
 	traced := router.NewRoute().Subrouter()
 	traced.Use(tracer.Middleware(), server.LogRequests(log), server.Recover(log))

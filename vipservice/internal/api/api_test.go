@@ -67,7 +67,7 @@ func TestRouter(t *testing.T) {
 		var stats vip.Stats
 		broker := &fakeBroker{}
 		const grace = 90 * time.Second
-		r := NewRouter(tracer, &stats, broker, grace, log)
+		r := NewRouter(tracer, &stats, broker, grace, noMetrics, log)
 
 		Convey("GET /vip/stats answers the counts and the broker state", func() {
 			code, body := get(r, "/vip/stats")

@@ -28,7 +28,7 @@ func TestTokens(t *testing.T) {
 		tracer, err := tracing.New("vipservice", "", "")
 		So(err, ShouldBeNil)
 		Reset(func() { _ = tracer.Close() })
-		r := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, log, guard.Middleware)
+		r := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, noMetrics, log, guard.Middleware)
 		get := func(path, auth string) int {
 			req := httptest.NewRequest("GET", path, nil)
 			if auth != "" {

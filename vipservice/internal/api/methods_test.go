@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -22,10 +23,14 @@ func TestMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tracer.Close() })
-	router := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, log)
+	router := NewRouter(tracer, &vip.Stats{}, &fakeBroker{}, 90*time.Second, noMetrics, log)
 	methodtest.Run(t, router, router, []methodtest.Route{
 		{Template: "/health", Path: "/health", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/health/live", Path: "/health/live", Allow: "GET, HEAD, OPTIONS"},
+		{Template: "/metrics", Path: "/metrics", Allow: "GET, HEAD, OPTIONS"},
 		{Template: "/vip/stats", Path: "/vip/stats", Allow: "GET, HEAD, OPTIONS"},
 	})
 }
+
+// noMetrics stands for GET /metrics, served by common/metrics (tested there).
+var noMetrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("# metrics\n")) })

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/goblog/common/logging"
 	"github.com/goblog/common/tracing"
 	"github.com/goblog/common/vipevent"
 	"github.com/goblog/vipservice/internal/vip"
@@ -41,7 +42,7 @@ func New(tracer *tracing.Tracer, stats *vip.Stats, seen *vip.SeenIDs, log logrus
 func (h *Handler) Handle(ctx context.Context, d amqp.Delivery) error {
 	span, ctx := h.tracer.StartConsumerSpan(ctx, SpanName, d.Headers)
 	defer span.Finish()
-	log := h.log.WithFields(tracing.LogFields(ctx))
+	log := logging.WithContext(h.log, ctx) // traceId, spanId of the consumer span
 
 	e, err := vipevent.Decode(d.Body)
 	if err != nil {

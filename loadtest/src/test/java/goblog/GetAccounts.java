@@ -18,10 +18,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * failures, but they show the landscape shedding load: the simulation counts them and writes the
  * counts to the marks file ({@code answers}, {@code fallback_quote}, {@code fallback_image}).
  *
+ * <p>With {@code postPercent} above 0 the load is write-heavy: that many requests out of every 100
+ * (taken in turn by all users together and spread evenly, so the share is exact) are {@code POST
+ * {baseUrl}/accounts} with a new name instead of a read, checked for 201 and an id. Each creates an account in the
+ * store (a committed, WAL-flushed INSERT with PostgreSQL), so the database's share of the load
+ * becomes visible.
+ *
  * <p>System properties:
  *
  * <ul>
  *   <li>{@code users} (100): virtual users at full load;
+ *   <li>{@code postPercent} (0): POSTs out of every 100 requests, 0-100;
  *   <li>{@code duration} (60): seconds of the whole run, the ramp included;
  *   <li>{@code ramp} (15): seconds over which the users start, evenly;
  *   <li>{@code baseUrl} ({@code https://localhost:8765/api}, the edge);
@@ -40,9 +47,16 @@ public class GetAccounts extends Simulation {
   private final String baseUrl = System.getProperty("baseUrl", "https://localhost:8765/api");
   private final boolean assertNoFailure =
       Boolean.parseBoolean(System.getProperty("assert", "true"));
+  private final int postPercent = Integer.getInteger("postPercent", 0);
 
   /** Every user stops at the same moment: the run lasts `duration`, however late a user began. */
   private final Deadline deadline = new Deadline(duration);
+
+  /** Every request of the run, in the order the users take their turns: which ones are POSTs. */
+  private final AtomicLong turns = new AtomicLong();
+
+  private final long runStamp = System.currentTimeMillis();
+  private final AtomicLong posts = new AtomicLong();
 
   private final AtomicLong answers = new AtomicLong();
   private final AtomicLong fallbackQuotes = new AtomicLong();
@@ -56,17 +70,41 @@ public class GetAccounts extends Simulation {
       scenario("GetAccounts")
           .asLongAs(session -> deadline.notPassed())
           .on(
-              feed(Feeders.accountIds())
-                  .exec(
-                      http("GET /accounts/{id}")
-                          .get("/accounts/#{id}")
-                          .check(
-                              status().is(200),
-                              jsonPath("$.id").isEL("#{id}"),
-                              jsonPath("$.quote.ipAddress").optional().saveAs("quoteFrom"),
-                              jsonPath("$.imageData.servedBy").optional().saveAs("imageFrom")))
-                  .exec(this::countFallbacks)
+              doIfOrElse(session -> isPost(turns.getAndIncrement()))
+                  .then(
+                      exec(
+                          http("POST /accounts")
+                              .post("/accounts")
+                              .body(StringBody(session -> newAccountJson()))
+                              .asJson()
+                              .check(status().is(201), jsonPath("$.id").exists())))
+                  .orElse(
+                      feed(Feeders.accountIds())
+                          .exec(
+                              http("GET /accounts/{id}")
+                                  .get("/accounts/#{id}")
+                                  .check(
+                                      status().is(200),
+                                      jsonPath("$.id").isEL("#{id}"),
+                                      jsonPath("$.quote.ipAddress").optional().saveAs("quoteFrom"),
+                                      jsonPath("$.imageData.servedBy")
+                                          .optional()
+                                          .saveAs("imageFrom")))
+                          .exec(this::countFallbacks))
                   .pause(Duration.ofSeconds(1)));
+
+  /**
+   * Whether turn n (0, 1, ...) is a POST: postPercent of every 100 turns, spread evenly (with 20,
+   * every fifth), so any stretch of the run has the share, not only whole hundreds.
+   */
+  private boolean isPost(long n) {
+    return (n + 1) * postPercent / 100 > n * postPercent / 100;
+  }
+
+  /** The body of a POST: a name no other run or user has, Gatling_<start millis>_<n>. */
+  private String newAccountJson() {
+    return "{\"name\":\"Gatling_" + runStamp + "_" + posts.incrementAndGet() + "\"}";
+  }
 
   /** The fallbacks of accountservice's circuits (see the landscape's request flow). */
   private Session countFallbacks(Session session) {
@@ -94,9 +132,15 @@ public class GetAccounts extends Simulation {
     Marks.write("answers", answers.get());
     Marks.write("fallback_quote", fallbackQuotes.get());
     Marks.write("fallback_image", fallbackImages.get());
+    if (postPercent > 0) {
+      Marks.write("posts", posts.get());
+    }
   }
 
   {
+    if (postPercent < 0 || postPercent > 100) {
+      throw new IllegalArgumentException("postPercent " + postPercent + " is not within 0-100");
+    }
     if (ramp.compareTo(duration) > 0) {
       throw new IllegalArgumentException("ramp " + ramp + " is longer than duration " + duration);
     }

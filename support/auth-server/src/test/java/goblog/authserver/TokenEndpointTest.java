@@ -141,6 +141,19 @@ class TokenEndpointTest {
     }
 
     @Test
+    void noScopeAskedNoScopeGranted() throws Exception {
+        String body = mvc.perform(post("/oauth2/token")
+                        .with(httpBasic(TestSecrets.MACHINE, secrets.machineSecret))
+                        .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                        .param("grant_type", "client_credentials"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.scope").doesNotExist())
+                .andReturn().getResponse().getContentAsString();
+        SignedJWT jwt = SignedJWT.parse(json.readTree(body).get("access_token").asText());
+        assertThat(jwt.getJWTClaimsSet().getClaim("scope")).isNull();
+    }
+
+    @Test
     void otherGrantTypesAreRefused() throws Exception {
         mvc.perform(post("/oauth2/token")
                         .with(httpBasic(TestSecrets.MACHINE, secrets.machineSecret))

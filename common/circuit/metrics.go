@@ -1,0 +1,137 @@
+package circuit
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/afex/hystrix-go/hystrix"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Outcomes of a call, the outcome label of goblog_circuit_calls_total:
+// Hystrix's event names (com.netflix.hystrix.HystrixEventType), in
+// Prometheus' spelling. Every call counts once as success, failure,
+// timeout, rejected or short_circuited; a call that ran its fallback counts
+// once more, as fallback_success or fallback_failure.
+const (
+	OutcomeSuccess         = "success"          // the downstream answered 2xx, or 4xx (the caller's mistake)
+	OutcomeFailure         = "failure"          // 5xx, transport error, oversized body, after every attempt
+	OutcomeTimeout         = "timeout"          // longer than the circuit's Timeout
+	OutcomeRejected        = "rejected"         // MaxConcurrentRequests calls were running
+	OutcomeShortCircuited  = "short_circuited"  // the circuit was open: no call made
+	OutcomeFallbackSuccess = "fallback_success" // the fallback answered
+	OutcomeFallbackFailure = "fallback_failure" // the fallback failed too
+)
+
+// Metrics measures the circuits of the Clients given WithMetrics:
+//
+//	goblog_circuit_calls_total{circuit,outcome}  counter
+//	goblog_circuit_open{circuit}                 gauge, 1 open, 0 closed
+//
+// circuit is the name passed to Get (a fixed set per service: quotes-service,
+// imageservice). The open state is read from the breaker at each scrape, as
+// the Hystrix stream reads it; a circuit appears once a Client has used it.
+type Metrics struct {
+	calls *prometheus.CounterVec
+	open  *prometheus.Desc
+	names sync.Map // circuit name → struct{}: the circuits used so far
+}
+
+// NewMetrics registers the circuit metrics on reg. It panics when reg has
+// them already: one Metrics per registry, shared by the service's Clients.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "goblog_circuit_calls_total",
+			Help: "Calls through a circuit breaker, by circuit and outcome (success, failure, timeout, rejected, short_circuited; fallback_success, fallback_failure besides when the fallback ran).",
+		}, []string{"circuit", "outcome"}),
+		open: prometheus.NewDesc("goblog_circuit_open",
+			"Whether the circuit is open (1: calls go to the fallback without being made) or closed (0).",
+			[]string{"circuit"}, nil),
+	}
+	reg.MustRegister(m.calls, openCollector{m})
+	return m
+}
+
+// WithMetrics counts the Client's calls on m.
+func WithMetrics(m *Metrics) Option { return func(c *Client) { c.metrics = m } }
+
+// begin starts measuring one call through circuit name: the returned
+// fallback (nil when fallback is nil) notes that it ran, and with what; end
+// counts the outcome from that and the call's error. A nil m measures nothing.
+func (m *Metrics) begin(name string, fallback Fallback) (Fallback, func(err error)) {
+	if m == nil {
+		return fallback, func(error) {}
+	}
+	if _, ok := m.names.Load(name); !ok {
+		m.names.Store(name, struct{}{})
+	}
+	var (
+		mu           sync.Mutex
+		ran          bool
+		cause, fbErr error
+	)
+	if fallback != nil {
+		inner := fallback
+		fallback = func(ctx context.Context, err error) ([]byte, error) {
+			body, ferr := inner(ctx, err)
+			mu.Lock()
+			ran, cause, fbErr = true, err, ferr
+			mu.Unlock()
+			return body, ferr
+		}
+	}
+	return fallback, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !ran {
+			m.calls.WithLabelValues(name, outcomeOf(err)).Inc()
+			return
+		}
+		m.calls.WithLabelValues(name, outcomeOf(cause)).Inc()
+		if fbErr != nil {
+			m.calls.WithLabelValues(name, OutcomeFallbackFailure).Inc()
+		} else {
+			m.calls.WithLabelValues(name, OutcomeFallbackSuccess).Inc()
+		}
+	}
+}
+
+// outcomeOf is the outcome of a call that ended with err (without a
+// fallback), or of one whose fallback was called with err.
+func outcomeOf(err error) string {
+	var se *StatusError
+	switch {
+	case err == nil, errors.As(err, &se) && se.ClientError():
+		return OutcomeSuccess
+	case errors.Is(err, ErrOpen):
+		return OutcomeShortCircuited
+	case errors.Is(err, ErrTimeout):
+		return OutcomeTimeout
+	case errors.Is(err, ErrRejected):
+		return OutcomeRejected
+	}
+	return OutcomeFailure
+}
+
+// openCollector reports goblog_circuit_open for every circuit used so far.
+type openCollector struct{ m *Metrics }
+
+func (o openCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.m.open }
+
+func (o openCollector) Collect(ch chan<- prometheus.Metric) {
+	o.m.names.Range(func(key, _ any) bool {
+		name := key.(string)
+		cb, _, err := hystrix.GetCircuit(name)
+		if err != nil {
+			return true
+		}
+		open := 0.0
+		if cb.IsOpen() {
+			open = 1
+		}
+		ch <- prometheus.MustNewConstMetric(o.m.open, prometheus.GaugeValue, open, name)
+		return true
+	})
+}
