@@ -224,7 +224,8 @@ deploy_tuned() {
         --label "com.docker.stack.namespace=$STACK" --container-label "com.docker.stack.namespace=$STACK" \
         --network "name=$NETWORK,alias=quotes-service-tuned" --endpoint-mode dnsrr \
         --limit-memory 512M --stop-grace-period 20s \
-        --env ZIPKIN_BASE_URL=http://zipkin:9411 "$ref" >/dev/null
+        --env ZIPKIN_BASE_URL=http://zipkin:9411 --env GOBLOG_QUOTES_AUTH_REQUIRED=true \
+        --env GOBLOG_QUOTES_AUTH_JWKS_URL=http://auth-server:9999/oauth2/jwks "$ref" >/dev/null
     local deadline=$((SECONDS + 300))
     until docker ps --filter "label=com.docker.swarm.service.name=$TUNED_SERVICE" --format '{{.Status}}' |
         grep -q '(healthy)'; do
