@@ -68,6 +68,14 @@
 // E2E_PROMETHEUS_URL (http://localhost:9090), E2E_PROMETHEUS_PASSWORD_FILE
 // (../.secrets/prometheus_password).
 //
+// Issue 11's stories: auth_test.go (the auth-server's tokens, its key kept
+// across a restart), edge_auth_test.go (every bad token of the issue through
+// the edge: 401 with the RFC 6750 challenge, a reader's token 403 on a create)
+// and service_auth_test.go (from the probe, inside the overlay network: each
+// Go service and quotes-service refuses a request without a token and answers
+// the suite's; quotes-service refuses a token without account:read; its
+// actuator needs none).
+//
 // nodes_test.go tells the stories of a three-node Swarm (issue 14: one task
 // per node, a drain, a node that vanishes, the data node drained); they run
 // only with E2E_NODES=3, as `make e2e NODES=3` sets it with the addresses

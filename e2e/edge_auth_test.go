@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -73,6 +74,7 @@ func TestBadTokensThroughTheEdge(t *testing.T) {
 			{"an unknown kid", mint(stranger, kidOf(&stranger.PublicKey), valid)},
 			{"one payload byte changed", parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]},
 			{"alg none", seg(map[string]any{"alg": "none"}) + "." + seg(valid) + "."},
+			{"HS256 with the public key as the HMAC secret", hs256(publicKeyPEM(&key.PublicKey), kidOf(&key.PublicKey), valid)},
 		} {
 			Convey("a token "+bad.what+" is 401 invalid_token", func() {
 				status, header, body := readWith("Bearer " + bad.token)
@@ -169,4 +171,22 @@ func mint(key *rsa.PrivateKey, kid string, claims map[string]any) string {
 		panic(err)
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// hs256 is an HS256 JWS of claims with secret as the HMAC key: signed with the public key's PEM,
+// it is the algorithm-confusion attack (RFC 8725 §2.1) on a verifier that lets the token choose.
+func hs256(secret []byte, kid string, claims map[string]any) string {
+	input := seg(map[string]any{"alg": "HS256", "kid": kid}) + "." + seg(claims)
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(input))
+	return input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// publicKeyPEM is pub as the PEM "PUBLIC KEY" (PKIX) block a JWKS client could turn it into.
+func publicKeyPEM(pub *rsa.PublicKey) []byte {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		panic(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }

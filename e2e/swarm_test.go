@@ -472,6 +472,11 @@ func (p *probeContainer) http(method, host string, port int, path, body string) 
 		}
 		token = tok.AccessToken
 	}
+	return p.httpWithToken(token, method, host, port, path, body)
+}
+
+// httpWithToken is http with token as the access token instead of the suite's; "" sends none.
+func (p *probeContainer) httpWithToken(token, method, host string, port int, path, body string) (int, []byte, error) {
 	out, err := dockerRaw(30*time.Second, nil, "exec", p.name, "timeout", "20", "bash", "-c", httpScript, "http",
 		method, host, strconv.Itoa(port), path, body, strconv.Itoa(len(body)), token)
 	if err != nil {
