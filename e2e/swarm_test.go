@@ -161,7 +161,7 @@ func authorizeEdge() error {
 	edgeTokens = systest.EdgeTokens(context.Background(), base, edgeURL, clientID, strings.TrimSpace(string(secret)),
 		"account:read", "account:write")
 	tokenlessTransport = base
-	http.DefaultTransport = systest.Bearer(base, u.Host, edgeTokens)
+	http.DefaultTransport = systest.Bearer(base, edgeTokens, u.Host)
 	return nil
 }
 

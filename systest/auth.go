@@ -27,26 +27,30 @@ func EdgeTokens(ctx context.Context, base http.RoundTripper, edgeURL, clientID, 
 	return cfg.TokenSource(ctx)
 }
 
-// Bearer is base adding "Authorization: Bearer <token>" from tokens to every request for host
-// (host:port, as in the request URL) that carries no Authorization header yet: the suites' own
-// bad-token requests keep theirs, and other hosts (Zipkin, turbine) get none.
-func Bearer(base http.RoundTripper, host string, tokens oauth2.TokenSource) http.RoundTripper {
-	return bearer{base: base, host: host, tokens: tokens}
+// Bearer is base adding "Authorization: Bearer <token>" from tokens to every request for one of
+// hosts (host:port, as in the request URL) that carries no Authorization header yet: the suites'
+// own bad-token requests keep theirs, and other hosts (Zipkin, turbine) get none.
+func Bearer(base http.RoundTripper, tokens oauth2.TokenSource, hosts ...string) http.RoundTripper {
+	b := bearer{base: base, hosts: map[string]bool{}, tokens: tokens}
+	for _, h := range hosts {
+		b.hosts[h] = true
+	}
+	return b
 }
 
 type bearer struct {
 	base   http.RoundTripper
-	host   string
+	hosts  map[string]bool
 	tokens oauth2.TokenSource
 }
 
 func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != b.host || req.Header.Get("Authorization") != "" {
+	if !b.hosts[req.URL.Host] || req.Header.Get("Authorization") != "" {
 		return b.base.RoundTrip(req)
 	}
 	tok, err := b.tokens.Token()
 	if err != nil {
-		return nil, fmt.Errorf("an access token for %s: %w", b.host, err)
+		return nil, fmt.Errorf("an access token for %s: %w", req.URL.Host, err)
 	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)

@@ -31,7 +31,7 @@ func TestBearer(t *testing.T) {
 		edge := httptest.NewServer(mux)
 		defer edge.Close()
 		tokens := EdgeTokens(context.Background(), http.DefaultTransport, edge.URL, "goblog-machine", "s3cret", "account:read", "account:write")
-		client := &http.Client{Transport: Bearer(http.DefaultTransport, edge.Listener.Addr().String(), tokens)}
+		client := &http.Client{Transport: Bearer(http.DefaultTransport, tokens, edge.Listener.Addr().String())}
 
 		get := func(header string) string {
 			req, err := http.NewRequest(http.MethodGet, edge.URL+"/api/accounts/10000", nil)
