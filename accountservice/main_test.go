@@ -82,7 +82,9 @@ func TestReadSettings(t *testing.T) {
 		}}
 		cfg := local(t, "swarm", secrets)
 		if cfg.AccountStore != "postgres" || cfg.PostgresURL != "postgres://goblog:hunter2@postgres:5432/goblog" ||
-			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" || cfg.Auth.Required || !cfg.Live.AccessLog {
+			cfg.Live.QuotesURL != "http://quotes-service:8080/api/quote?strength=4" || !cfg.Live.AccessLog ||
+			!cfg.Auth.Required || cfg.Auth.Issuer != "https://localhost:8765" ||
+			cfg.Auth.JWKSURL != "http://auth-server:9999/oauth2/jwks" || cfg.Auth.Audience != "goblog" {
 			t.Errorf("got %+v", cfg)
 		}
 	})

@@ -56,12 +56,27 @@
 // E2E_OPERATOR_URL (http://localhost:7979, the operator console: Zipkin at
 // /zipkin/, turbine's stream through the dashboard's /proxy.stream),
 // E2E_OPERATOR_PASSWORD_FILE (../.secrets/operator_password, user operator),
+// E2E_CLIENT_ID (goblog-machine) and E2E_CLIENT_SECRET_FILE
+// (../.secrets/auth_client_secret_<id>): the suite's access token, fetched
+// through the edge by the client credentials grant, renewed before it expires,
+// and sent on every request to the edge and from the probe (the services
+// require tokens on Swarm), E2E_AUTH_SIGNING_KEY_FILE
+// (../.secrets/auth_signing_key.pem: edge_auth_test.go signs wrong tokens with
+// it),
 // E2E_PROBE_IMAGE (goblog/base-jre:17), DOCKER (docker),
 // E2E_RABBITMQ_MANAGEMENT_URL (http://localhost:15672), E2E_AMQP_USER
 // (admin), E2E_AMQP_PASSWORD_FILE (../.secrets/amqp_password_admin),
 // E2E_AMQP_VHOST (goblog), E2E_ACKNOWLEDGED_FILE, E2E_REDEPLOYED,
 // E2E_PROMETHEUS_URL (http://localhost:9090), E2E_PROMETHEUS_PASSWORD_FILE
 // (../.secrets/prometheus_password).
+//
+// Issue 11's stories: auth_test.go (the auth-server's tokens, its key kept
+// across a restart), edge_auth_test.go (every bad token of the issue through
+// the edge: 401 with the RFC 6750 challenge, a reader's token 403 on a create)
+// and service_auth_test.go (from the probe, inside the overlay network: each
+// Go service and quotes-service refuses a request without a token and answers
+// the suite's; quotes-service refuses a token without account:read; its
+// actuator needs none).
 //
 // nodes_test.go tells the stories of a three-node Swarm (issue 14: one task
 // per node, a drain, a node that vanishes, the data node drained); they run

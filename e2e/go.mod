@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/goblog/systest v0.0.0
 	github.com/smartystreets/goconvey v1.8.1
+	golang.org/x/oauth2 v0.36.0
 )
 
 require (

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/goblog/systest"
+	"golang.org/x/oauth2"
 )
 
 // Where the stack is. The defaults are what `make up` deploys.
@@ -39,6 +40,12 @@ var (
 var (
 	operatorURL          = env("E2E_OPERATOR_URL", "http://localhost:7979")
 	operatorPasswordFile = env("E2E_OPERATOR_PASSWORD_FILE", "../.secrets/operator_password")
+)
+
+// The client the suite's requests through the edge and to the services get tokens as.
+var (
+	clientID         = env("E2E_CLIENT_ID", "goblog-machine")
+	clientSecretFile = env("E2E_CLIENT_SECRET_FILE", "../.secrets/auth_client_secret_"+clientID)
 )
 
 // The services of the stack (deploy/docker-stack.yml) and the host ports it may publish.
@@ -92,6 +99,10 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	if operator, err = operatorLogin(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		return 1
+	}
+	if err := authorizeEdge(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
@@ -156,6 +167,34 @@ func operatorConsole(path string) string {
 	}
 	u.User = operator
 	return u.String()
+}
+
+// edgeTokens are the suite's access tokens (client credentials of clientID, both scopes, through
+// the edge); authorizeEdge sets it.
+var edgeTokens oauth2.TokenSource
+
+// tokenlessTransport trusts the edge's CA and adds no token: for the requests that must have none.
+var tokenlessTransport http.RoundTripper
+
+// authorizeEdge makes every request of the suite to the edge carry an access token: the default
+// transport (which every client of the suite and of systest uses) adds one to requests for the
+// edge's host that have no Authorization header of their own; probe.http adds one too.
+func authorizeEdge() error {
+	secret, err := os.ReadFile(clientSecretFile)
+	if err != nil {
+		return fmt.Errorf("the client secret of %s (E2E_CLIENT_SECRET_FILE): %w (make up makes it)", clientID, err)
+	}
+	u, err := url.Parse(edgeURL)
+	if err != nil {
+		return fmt.Errorf("E2E_EDGE_URL: %w", err)
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 256 // the concurrent-creates story keeps its connections
+	edgeTokens = systest.EdgeTokens(context.Background(), base, edgeURL, clientID, strings.TrimSpace(string(secret)),
+		"account:read", "account:write")
+	tokenlessTransport = base
+	http.DefaultTransport = systest.Bearer(base, edgeTokens, u.Host)
+	return nil
 }
 
 // eventually is systest.Eventually: the bound of every wait in this suite.
@@ -448,14 +487,30 @@ func (p *probeContainer) remove() {
 // prints the whole answer. HTTP/1.0 with Connection: close: the server closes after the answer
 // and sends no chunked encoding.
 const httpScript = `exec 3<>"/dev/tcp/$2/$3" || exit 7
-printf '%s %s HTTP/1.0\r\nHost: %s:%s\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-  "$1" "$4" "$2" "$3" "$6" "$5" >&3
+auth=
+[[ -z $7 ]] || auth="Authorization: Bearer $7"$'\r\n'
+printf '%s %s HTTP/1.0\r\nHost: %s:%s\r\n%sAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+  "$1" "$4" "$2" "$3" "$auth" "$6" "$5" >&3
 cat <&3`
 
-// http sends a request to host:port inside the overlay network and returns status and body.
+// http sends a request to host:port inside the overlay network, with the suite's access token
+// (the services check it), and returns status and body.
 func (p *probeContainer) http(method, host string, port int, path, body string) (int, []byte, error) {
+	token := ""
+	if edgeTokens != nil {
+		tok, err := edgeTokens.Token()
+		if err != nil {
+			return 0, nil, fmt.Errorf("%s http://%s:%d%s: an access token: %w", method, host, port, path, err)
+		}
+		token = tok.AccessToken
+	}
+	return p.httpWithToken(token, method, host, port, path, body)
+}
+
+// httpWithToken is http with token as the access token instead of the suite's; "" sends none.
+func (p *probeContainer) httpWithToken(token, method, host string, port int, path, body string) (int, []byte, error) {
 	out, err := dockerRaw(30*time.Second, nil, "exec", p.name, "timeout", "20", "bash", "-c", httpScript, "http",
-		method, host, strconv.Itoa(port), path, body, strconv.Itoa(len(body)))
+		method, host, strconv.Itoa(port), path, body, strconv.Itoa(len(body)), token)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s http://%s:%d%s from the probe: %w", method, host, port, path, err)
 	}

@@ -128,14 +128,17 @@ func TestSettingsFrom(t *testing.T) {
 	}
 
 	Convey("Given the config repository's profiles, the settings are read without error", t, func() {
-		for profile, base := range map[string]string{"dev": "http://localhost:7777", "swarm": "http://imageservice:7777"} {
+		for profile, want := range map[string]struct {
+			base   string
+			tokens bool // required on Swarm (issue 11), off for make run
+		}{"dev": {"http://localhost:7777", false}, "swarm": {"http://imageservice:7777", true}} {
 			srcs, err := config.NewLocalLoader("../support/config-repo", app, profile).Load(context.Background())
 			So(err, ShouldBeNil)
 			cfg, err := readSettings(config.Merge(srcs), "test")
 			So(err, ShouldBeNil)
 			So(cfg.Port, ShouldEqual, 7777)
-			So(cfg.Live.ImageBaseURL, ShouldEqual, base)
-			So(cfg.Auth.Required, ShouldBeFalse) // until the stack has an authorization server
+			So(cfg.Live.ImageBaseURL, ShouldEqual, want.base)
+			So(cfg.Auth.Required, ShouldEqual, want.tokens)
 			So(cfg.Live.AccessLog, ShouldEqual, profile == "swarm")
 		}
 	})

@@ -7,7 +7,11 @@
 //	go test -race -tags landscape -count=1 ./integration/...
 //
 // or `scripts/test-integration.sh`, which starts and stops the landscape when it
-// was not up. Base URLs are overridable by environment variables (see
+// was not up. The landscape checks access tokens as Swarm does (issue 11): the
+// suite fetches one for goblog-machine through the edge (client credentials,
+// LANDSCAPE_CLIENT_ID, LANDSCAPE_CLIENT_SECRET_FILE, default
+// ../.secrets/auth_client_secret_goblog-machine) and its default transport
+// sends it on every request to the edge and the services (main_test.go). Base URLs are overridable by environment variables (see
 // landscape_test.go); a run never prints a secret.
 //
 // The stories the Swarm suite (e2e/) tells too are package systest's, written

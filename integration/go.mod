@@ -11,6 +11,7 @@ require (
 	github.com/gopherjs/gopherjs v1.17.2 // indirect
 	github.com/jtolds/gls v4.20.0+incompatible // indirect
 	github.com/smarty/assertions v1.15.0 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
 )
 
 replace github.com/goblog/systest => ../systest

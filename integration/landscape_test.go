@@ -24,6 +24,7 @@ var (
 	accountserviceURL = env("LANDSCAPE_ACCOUNTSERVICE_URL", "http://localhost:6767")
 	vipserviceURL     = env("LANDSCAPE_VIPSERVICE_URL", "http://localhost:6868")
 	quotesURL         = env("LANDSCAPE_QUOTES_URL", "http://localhost:8080")
+	imageserviceURL   = env("LANDSCAPE_IMAGESERVICE_URL", "http://localhost:7777")
 	configServerURL   = env("LANDSCAPE_CONFIGSERVER_URL", "http://localhost:8888")
 	zipkinURL         = env("LANDSCAPE_ZIPKIN_URL", "http://localhost:9411")
 	turbineURL        = env("LANDSCAPE_TURBINE_URL", "http://localhost:8282")

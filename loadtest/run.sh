@@ -224,7 +224,8 @@ deploy_tuned() {
         --label "com.docker.stack.namespace=$STACK" --container-label "com.docker.stack.namespace=$STACK" \
         --network "name=$NETWORK,alias=quotes-service-tuned" --endpoint-mode dnsrr \
         --limit-memory 512M --stop-grace-period 20s \
-        --env ZIPKIN_BASE_URL=http://zipkin:9411 "$ref" >/dev/null
+        --env ZIPKIN_BASE_URL=http://zipkin:9411 --env GOBLOG_QUOTES_AUTH_REQUIRED=true \
+        --env GOBLOG_QUOTES_AUTH_JWKS_URL=http://auth-server:9999/oauth2/jwks "$ref" >/dev/null
     local deadline=$((SECONDS + 300))
     until docker ps --filter "label=com.docker.swarm.service.name=$TUNED_SERVICE" --format '{{.Status}}' |
         grep -q '(healthy)'; do
@@ -355,6 +356,17 @@ for attempt in $(seq 1 100); do
 done
 [[ -n $SAMPLER_PID ]] || die "no quiet idle baseline within ${E2E_WAIT}s: e2e runs or deploys kept starting"
 
+# An access token for the whole run (the edge and the Go services check one): the client
+# credentials grant of the machine client through the edge, the secret on curl's standard input.
+TOKEN_FILE=$RUN_DIR/token
+TOKEN_URL=${TOKEN_URL:-https://localhost:8765/oauth2/token}
+printf 'user = "goblog-machine:%s"\n' "$(cat "$ROOT/.secrets/auth_client_secret_goblog-machine")" |
+    curl -sS --fail --cacert "$EDGE_CA_FILE" --config - \
+        -d 'grant_type=client_credentials&scope=account:read account:write' "$TOKEN_URL" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >"$TOKEN_FILE" ||
+    die "no access token from $TOKEN_URL"
+chmod 600 "$TOKEN_FILE"
+
 log "load: $SIMULATION, $LABEL, ${DURATION}s (ramp ${RAMP}s)"
 M_LOAD_STARTED=$(now)
 set +e
@@ -372,14 +384,14 @@ GetAccounts)
     timeout $((DURATION + 300)) mvn -B -f "$HERE/pom.xml" gatling:test \
         -Dgatling.simulationClass=goblog.GetAccounts -Dgatling.resultsFolder="$RUN_DIR/gatling-results" \
         -Dusers="$USERS" -DpostPercent="$POSTS" -Dduration="$DURATION" -Dramp="$RAMP" -DbaseUrl="$BASE_URL" \
-        -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
+        -DtokenFile="$TOKEN_FILE" -Dmarks="$RUN_DIR/marks" 2>&1 | tee "$RUN_DIR/gatling.log"
     M_GATLING_RC=${PIPESTATUS[0]}
     ;;
 GoVsJvm)
     LOAD_CONTAINER=$STACK-gatling-$$
     timeout $((DURATION + 300)) docker run --rm --name "$LOAD_CONTAINER" --network "$NETWORK" \
         --memory 1g -v "$RUN_DIR:/out" "$LOAD_IMAGE" \
-        -Drate="$RATE" -Dduration="$DURATION" -Dramp="$RAMP" -Dmarks=/out/marks \
+        -Drate="$RATE" -Dduration="$DURATION" -Dramp="$RAMP" -Dmarks=/out/marks -DtokenFile=/out/token \
         -DtunedUrl="$( ((TUNED)) && echo http://quotes-service-tuned:8080)" \
         io.gatling.app.Gatling --simulation goblog.GoVsJvm --results-folder /out/gatling-results \
         2>&1 | tee "$RUN_DIR/gatling.log"

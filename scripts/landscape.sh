@@ -31,6 +31,10 @@
 # and auth_client_secret_goblog-reader (support/auth-server/auth-secrets.sh). `make up` uses the
 # same files.
 #
+# Access tokens (issue 11): checked as on Swarm. The runtime copy's application-dev.yml gets
+# auth_required: true with the auth-server's issuer, JWKS (localhost:9999) and audience, and the
+# edge and quotes-service their GOBLOG_*_AUTH_REQUIRED; a request needs a token (make token).
+#
 # Secrets: the template support/config-repo/ holds none. At start the per-deployment passwords
 # are generated (kept when present), the users are applied to RabbitMQ, the config server starts
 # with ENCRYPT_KEY on the runtime copy, and the AMQP URL of user goblog (vhost goblog) is ciphered
@@ -49,6 +53,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN=$ROOT/.run/landscape
 CONFIG_REPO=$ROOT/.run/config-repo
 SECRETS=$ROOT/.secrets
+# The auth-server's keys, which every token check of the landscape fetches.
+AUTH_JWKS_URL=http://localhost:9999/oauth2/jwks
 BIN=$ROOT/bin
 DEFS=$ROOT/support/rabbitmq/rabbitmq-definitions.sh
 CONFIG_SERVER=http://localhost:8888
@@ -255,6 +261,11 @@ render_config_repo() {
 	git -C "$CONFIG_REPO" init -q -b main
 	git_repo add -A
 	git_repo commit -q -m "template from support/config-repo"
+	# Access tokens checked as on Swarm (issue 11): the auth-server runs here too. `make run`
+	# reads the template itself and keeps them off.
+	set_keys application-dev.yml auth_required=true auth_issuer=https://localhost:8765 \
+		auth_jwks_url=$AUTH_JWKS_URL auth_audience=goblog
+	git_repo commit -q -am "access tokens required, the landscape's auth-server"
 	log "runtime config repo rendered in $CONFIG_REPO"
 }
 
@@ -326,7 +337,14 @@ launch() {
 			export CONFIG_GIT_URI=file://$CONFIG_REPO SPRING_RABBITMQ_HOST=localhost \
 				SPRING_RABBITMQ_PORT=5672 SPRING_RABBITMQ_USERNAME=configserver SPRING_RABBITMQ_VIRTUAL_HOST=goblog
 			;;
-		quotes-service | edge-server) export ZIPKIN_BASE_URL=http://localhost:9411 ;;
+		quotes-service)
+			export ZIPKIN_BASE_URL=http://localhost:9411 \
+				GOBLOG_QUOTES_AUTH_REQUIRED=true GOBLOG_QUOTES_AUTH_JWKS_URL=$AUTH_JWKS_URL
+			;;
+		edge-server)
+			export ZIPKIN_BASE_URL=http://localhost:9411 \
+				GOBLOG_EDGE_AUTH_REQUIRED=true GOBLOG_EDGE_AUTH_JWKS_URL=$AUTH_JWKS_URL
+			;;
 		auth-server)
 			# The key and the client secrets are read from .secrets/ by the server itself.
 			export GOBLOG_AUTH_SECRETS_DIR=$SECRETS \
@@ -448,7 +466,7 @@ cmd_up() {
 	done
 	cat <<-URLS
 		The goblog landscape is up (stop it with 'make landscape-down' or '$0 down'):
-		  edge (public entry)   http://localhost:8765/api/accounts/10000
+		  edge (public entry)   http://localhost:8765/api/accounts/10000   (a token required: curl -H "Authorization: Bearer \$(make -s token)" …)
 		  accountservice        http://localhost:6767/accounts/10000   /info   /health
 		  hystrix stream        http://localhost:8181/hystrix.stream
 		  vipservice            http://localhost:6868/vip/stats

@@ -58,8 +58,8 @@ func ConcurrentCreatesThroughTheEdge(t *testing.T, env Environment) {
 	edge := env.EdgeURL()
 	Convey("Given the edge of the "+env.Name(), t, func() {
 		prefix := fmt.Sprintf("Concurrent_%d_", time.Now().UnixNano()%1_000_000)
-		// One connection per request: the edge sees 200 at once, not a pool's worth.
-		// The default transport: the suites set it up for the edge (its CA on Swarm).
+		// One connection per request: the edge sees 200 at once, not a pool's worth. The default
+		// transport: the suites set it up for the edge (its CA, its access token).
 		client := &http.Client{Timeout: 30 * time.Second}
 		defer client.CloseIdleConnections()
 

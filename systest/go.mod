@@ -2,7 +2,10 @@ module github.com/goblog/systest
 
 go 1.26.8
 
-require github.com/smartystreets/goconvey v1.8.1
+require (
+	github.com/smartystreets/goconvey v1.8.1
+	golang.org/x/oauth2 v0.36.0
+)
 
 require (
 	github.com/gopherjs/gopherjs v1.17.2 // indirect

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code duration} (60): seconds of the whole run, the ramp included;
  *   <li>{@code ramp} (15): seconds over which the users start, evenly;
  *   <li>{@code baseUrl} ({@code https://localhost:8765/api}, the edge);
+ *   <li>{@code tokenFile}: a file holding an OAuth 2.0 access token, sent as {@code
+ *       Authorization: Bearer} on every request (loadtest/run.sh fetches one); none: no header;
  *   <li>{@code assert} (true): any failed request (not 200, wrong id, error, timeout) fails the
  *       run;
  *   <li>{@code marks}: a file to append the start and end times to (see Marks).
@@ -61,7 +63,8 @@ public class GetAccounts extends Simulation {
   private final AtomicLong fallbackImages = new AtomicLong();
 
   private final HttpProtocolBuilder protocol =
-      http.baseUrl(baseUrl).acceptHeader("application/json").userAgentHeader("goblog-gatling");
+      AccessToken.authorize(
+          http.baseUrl(baseUrl).acceptHeader("application/json").userAgentHeader("goblog-gatling"));
 
   private final ScenarioBuilder scenario =
       scenario("GetAccounts")

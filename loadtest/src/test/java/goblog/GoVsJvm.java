@@ -48,10 +48,11 @@ public class GoVsJvm extends Simulation {
    * instead of a new connection per request (which would measure TCP set-up, not the service).
    */
   private HttpProtocolBuilder protocol(String baseUrl) {
-    return http.baseUrl(baseUrl)
-        .acceptHeader("application/json")
-        .userAgentHeader("goblog-gatling")
-        .shareConnections();
+    return AccessToken.authorize(
+        http.baseUrl(baseUrl)
+            .acceptHeader("application/json")
+            .userAgentHeader("goblog-gatling")
+            .shareConnections());
   }
 
   private final ScenarioBuilder go =
