@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
 	"github.com/goblog/common/capture"
@@ -106,7 +105,7 @@ func LogRequests(log logrus.FieldLogger, accessLog func() bool) func(http.Handle
 				fields = make(logrus.Fields, 6)
 			}
 			fields["method"] = r.Method
-			fields["route"] = routeTemplate(r)
+			fields["route"] = tracing.RouteTemplate(r)
 			fields["path"] = r.URL.Path
 			fields["status"] = status
 			fields["bytes"] = rec.Bytes()
@@ -114,20 +113,6 @@ func LogRequests(log logrus.FieldLogger, accessLog func() bool) func(http.Handle
 			log.WithFields(fields).Log(level, "request")
 		})
 	}
-}
-
-// routeTemplate is the path template of the route mux matched for r, or ""
-// outside a router's middleware.
-func routeTemplate(r *http.Request) string {
-	route := mux.CurrentRoute(r)
-	if route == nil {
-		return ""
-	}
-	tpl, err := route.GetPathTemplate()
-	if err != nil {
-		return ""
-	}
-	return tpl
 }
 
 // levelEnabled reports whether log writes entries of level, read at each

@@ -31,7 +31,7 @@ func (t *Tracer) Middleware() mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			parent := t.Extract(b3.ExtractHTTP(r))
-			route := routeTemplate(r)
+			route := RouteTemplate(r)
 			name := r.Method
 			if route != "" {
 				name += " " + route
@@ -61,8 +61,10 @@ func (t *Tracer) Middleware() mux.MiddlewareFunc {
 	}
 }
 
-// routeTemplate is the path template of the matched mux route, "" outside mux.
-func routeTemplate(r *http.Request) string {
+// RouteTemplate is the path template of the gorilla/mux route matched for r
+// ("/accounts/{id}"), "" outside a router's middleware or when the route has
+// no path template.
+func RouteTemplate(r *http.Request) string {
 	route := mux.CurrentRoute(r)
 	if route == nil {
 		return ""
