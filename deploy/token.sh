@@ -8,8 +8,8 @@
 # Where the token comes from (TOKEN_FROM=stack|landscape to choose; default: the first that runs):
 #   stack      the Swarm stack's auth-server task on this node: `docker exec` into its container,
 #              which reads the client secret from its own Docker secret and posts to 127.0.0.1:9999
-#              (the server is not published; the edge will route /oauth2/** to it later). The
-#              secret never leaves the container.
+#              (the server is not published; the edge routes /oauth2/** to it, but this way the
+#              secret never leaves the container).
 #   landscape  the process landscape's auth-server on localhost:9999 (scripts/landscape.sh), the
 #              secret from .secrets/ handed to curl on its standard input.
 #

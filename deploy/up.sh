@@ -235,7 +235,7 @@ goblog is up on Docker Swarm (stack '$STACK', $(elapsed "$START")):
 
   edge (the public API)   https://localhost:8765/api/accounts/10000   (HTTPS only, TLS 1.2+)
       its CA (trust it):  $ROOT/.secrets/edge_ca.pem
-      curl --cacert $ROOT/.secrets/edge_ca.pem https://localhost:8765/api/accounts/10000
+      curl --cacert $ROOT/.secrets/edge_ca.pem -H "Authorization: Bearer \$(make -s token)" https://localhost:8765/api/accounts/10000
   Operator console :7979  user operator, password in $ROOT/.secrets/operator_password
       Zipkin (traces):    http://localhost:7979/zipkin/   (the edge returns X-B3-TraceId)
       Hystrix dashboard:  http://localhost:7979/hystrix   paste this stream:
