@@ -15,7 +15,7 @@
 # so the old task serves until the new one is healthy (no downtime). A published service
 # (edge-server, zipkin, ...) updates stop-first: restarting it is an outage.
 #
-# Environment: SERVICES (default "imageservice quotes-service"), REPORT_ROOT (loadtest/report),
+# Environment: SERVICES (default "imageservice quotes-service"; `make loadtest-startup STARTUP_SERVICES=…`), REPORT_ROOT (loadtest/report),
 # E2E_WAIT (1800 s).
 set -euo pipefail
 
