@@ -261,11 +261,13 @@ EOF
 }
 
 SAMPLER_PID=
+TOKEN_RENEWER_PID=
 LOAD_CONTAINER=
 RUN_DIR=
 M_LOAD_STARTED=
 cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
+    [[ -n $TOKEN_RENEWER_PID ]] && kill "$TOKEN_RENEWER_PID" 2>/dev/null && wait "$TOKEN_RENEWER_PID" 2>/dev/null
     [[ -n $LOAD_CONTAINER ]] && docker rm -f "$LOAD_CONTAINER" >/dev/null 2>&1
     remove_tuned
     # A run that ended before any load leaves no half-filled report folder behind.
@@ -356,16 +358,35 @@ for attempt in $(seq 1 100); do
 done
 [[ -n $SAMPLER_PID ]] || die "no quiet idle baseline within ${E2E_WAIT}s: e2e runs or deploys kept starting"
 
-# An access token for the whole run (the edge and the Go services check one): the client
-# credentials grant of the machine client through the edge, the secret on curl's standard input.
+# The run's access token (the edge and the Go services check one): the client credentials grant
+# of the machine client through the edge, the secret on curl's standard input. Tokens live 5
+# minutes (the auth-server's goblog.auth.access-token-ttl), so a background loop fetches a fresh
+# one every TOKEN_RENEW seconds (default 240) while the load runs; the file is replaced in one
+# rename, and Gatling (AccessToken.java) reads it again when it changes.
 TOKEN_FILE=$RUN_DIR/token
 TOKEN_URL=${TOKEN_URL:-https://localhost:8765/oauth2/token}
-printf 'user = "goblog-machine:%s"\n' "$(cat "$ROOT/.secrets/auth_client_secret_goblog-machine")" |
-    curl -sS --fail --cacert "$EDGE_CA_FILE" --config - \
-        -d 'grant_type=client_credentials&scope=account:read account:write' "$TOKEN_URL" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >"$TOKEN_FILE" ||
-    die "no access token from $TOKEN_URL"
-chmod 600 "$TOKEN_FILE"
+TOKEN_RENEW=${TOKEN_RENEW:-240}
+fetch_token() {
+    printf 'user = "goblog-machine:%s"\n' "$(cat "$ROOT/.secrets/auth_client_secret_goblog-machine")" |
+        curl -sS --fail --cacert "$EDGE_CA_FILE" --config - \
+            -d 'grant_type=client_credentials&scope=account:read account:write' "$TOKEN_URL" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' >"$TOKEN_FILE.new" &&
+        chmod 600 "$TOKEN_FILE.new" && mv -f "$TOKEN_FILE.new" "$TOKEN_FILE"
+}
+fetch_token || die "no access token from $TOKEN_URL"
+(
+    # The sleep is waited for, not run in the foreground, so a TERM ends it at once and no sleep
+    # outlives the run holding its output open.
+    sleeper=
+    trap '[[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null; exit 0' TERM
+    while :; do
+        sleep "$TOKEN_RENEW" &
+        sleeper=$!
+        wait "$sleeper"
+        if fetch_token; then log "access token renewed"; else log "WARNING: access token renewal failed (the old one stays)"; fi
+    done
+) &
+TOKEN_RENEWER_PID=$!
 
 log "load: $SIMULATION, $LABEL, ${DURATION}s (ramp ${RAMP}s)"
 M_LOAD_STARTED=$(now)
@@ -401,6 +422,9 @@ GoVsJvm)
 esac
 set -e
 M_LOAD_ENDED=$(now)
+kill "$TOKEN_RENEWER_PID" 2>/dev/null || true
+wait "$TOKEN_RENEWER_PID" 2>/dev/null || true
+TOKEN_RENEWER_PID=
 # The sampler notes every second whether an e2e run or a deploy was going on.
 if e2e_running || grep -q '"others_busy": true' "$RUN_DIR/samples.jsonl" 2>/dev/null; then
     M_E2E_DURING_LOAD=yes
