@@ -123,6 +123,20 @@ func TestGet(t *testing.T) {
 			So(fb.calls.Load(), ShouldEqual, 0)
 		})
 
+		Convey("a redirect is not followed: the 3xx is a failure handed to fallback", func() {
+			target := newDownstream(http.StatusOK)
+			defer target.Close()
+			redirecting := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusFound))
+			defer redirecting.Close()
+			body, err := client.Get(context.Background(), name, redirecting.URL, fb.fn)
+			So(err, ShouldBeNil)
+			So(string(body), ShouldContainSubstring, "May the source")
+			So(target.hits.Load(), ShouldEqual, 0)
+			var se *StatusError
+			So(errors.As(fb.lastErr(), &se), ShouldBeTrue)
+			So(se.StatusCode, ShouldEqual, http.StatusFound)
+		})
+
 		Convey("an unreachable downstream is a failure handed to fallback", func() {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			So(err, ShouldBeNil)
