@@ -25,8 +25,10 @@ const ClientTimeout = 30 * time.Second
 // the incoming request (multi-header X-B3-* or single b3 header) or starts a
 // new one, in a server span named "METHOD /route/template", e.g.
 // "GET /accounts/{id}". The span is in the request context for handlers and
-// outgoing calls, and is tagged with method, path, route and status code;
-// 5xx responses are tagged as errors.
+// outgoing calls, and is tagged with method, path and route, with the status
+// code when it is not 2xx (the convention of zipkin-go's own server
+// middleware and of Brave's HttpTags.STATUS_CODE: a success needs no tag),
+// and 5xx responses are tagged as errors.
 func (t *Tracer) Middleware() mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +52,9 @@ func (t *Tracer) Middleware() mux.MiddlewareFunc {
 			rec := capture.Wrap(w)
 			defer func() {
 				status := rec.Status()
-				zipkin.TagHTTPStatusCode.Set(sp, strconv.Itoa(status))
+				if status < 200 || status > 299 {
+					zipkin.TagHTTPStatusCode.Set(sp, strconv.Itoa(status))
+				}
 				if status >= http.StatusInternalServerError {
 					zipkin.TagError.Set(sp, strconv.Itoa(status))
 				}
