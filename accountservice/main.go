@@ -155,7 +155,7 @@ func run(ctx context.Context, log *logrus.Logger, servedBy string, args []string
 	if vipRelay != nil {
 		closers = append(closers, startRelay(vipRelay, log), broker.Close)
 	}
-	closers = append(closers, guard.Close, tracing.FlushSpans(log, tracer), db.Close)
+	closers = append(closers, accounts.Close, guard.Close, tracing.FlushSpans(log, tracer), db.Close)
 
 	servers := []*http.Server{server.New(addr(cfg.ServerPort), accounts.Handler), circuit.StreamServer(addr(cfg.HystrixStreamPort))}
 	if cfg.PprofPort != 0 {

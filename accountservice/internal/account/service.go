@@ -40,6 +40,12 @@ type ServiceConfig struct {
 	ServedBy string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Go runs the quote fetch of a Get while the image is fetched on the
+	// caller's goroutine, and must start it at once (never queue it behind
+	// other work). Default: a new goroutine per call. The app passes a
+	// goroutine pool's (internal/app): a new goroutine starts with a small
+	// stack that grows, copy by copy, to the depth of a downstream call.
+	Go func(task func())
 }
 
 // Service is the accountservice business logic. It knows nothing of HTTP.
@@ -50,12 +56,16 @@ type Service struct {
 	notifier Notifier
 	servedBy string
 	now      func() time.Time
+	goFn     func(task func())
 }
 
 // NewService returns a Service; Store, Quotes, Images and Notifier are required.
 func NewService(cfg ServiceConfig) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Go == nil {
+		cfg.Go = func(task func()) { go task() }
 	}
 	return &Service{
 		store:    cfg.Store,
@@ -64,6 +74,7 @@ func NewService(cfg ServiceConfig) *Service {
 		notifier: cfg.Notifier,
 		servedBy: cfg.ServedBy,
 		now:      cfg.Now,
+		goFn:     cfg.Go,
 	}
 }
 
@@ -86,14 +97,24 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 		}
 	}
 
-	// The image is fetched on this goroutine while another fetches the
-	// quote: a second new goroutine would cost its start and the growth of
-	// its stack (the call goes deep: circuit, retry, tracing, transport) on
-	// every request, where this goroutine's stack has grown already.
-	var wg sync.WaitGroup
-	wg.Go(func() { acc.Quote = s.quotes.Quote(ctx) })
+	// The image is fetched on this goroutine while another (ServiceConfig.Go)
+	// fetches the quote. A panic of the quote fetch is raised again here,
+	// where the request's recovery answers it, whichever goroutine ran it.
+	var (
+		wg         sync.WaitGroup
+		quotePanic any
+	)
+	wg.Add(1)
+	s.goFn(func() {
+		defer wg.Done()
+		defer func() { quotePanic = recover() }()
+		acc.Quote = s.quotes.Quote(ctx)
+	})
 	acc.Image = s.images.Image(ctx, acc.ID)
 	wg.Wait()
+	if quotePanic != nil {
+		panic(quotePanic)
+	}
 
 	acc.ServedBy = s.servedBy
 	return acc, nil

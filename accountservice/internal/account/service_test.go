@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,6 +171,35 @@ func TestServiceFetchesConcurrently(t *testing.T) {
 		So(err, ShouldBeNil)
 		So(acc.Quote.Text, ShouldEqual, "together")
 		So(acc.Image.URL, ShouldEqual, "together")
+	})
+}
+
+type panickingQuotes struct{}
+
+func (panickingQuotes) Quote(context.Context) account.Quote { panic("quote client bug") }
+
+func TestServiceRunsTheQuoteFetchThroughGo(t *testing.T) {
+	Convey("Given a service whose ServiceConfig.Go counts the tasks it starts", t, func() {
+		var started atomic.Int32
+		countingGo := func(task func()) { started.Add(1); go task() }
+		svc := newService(seededStore(), &fakeNotifier{}, func(c *account.ServiceConfig) { c.Go = countingGo })
+
+		Convey("each Get hands it the quote fetch, once", func() {
+			for range 3 {
+				acc, err := svc.Get(context.Background(), "10001")
+				So(err, ShouldBeNil)
+				So(acc.Quote.Text, ShouldEqual, "q")
+			}
+			So(started.Load(), ShouldEqual, 3)
+		})
+
+		Convey("a panic of the quote fetch is raised on Get's goroutine, not lost on the other", func() {
+			svc := newService(seededStore(), &fakeNotifier{}, func(c *account.ServiceConfig) {
+				c.Go = countingGo
+				c.Quotes = panickingQuotes{}
+			})
+			So(func() { _, _ = svc.Get(context.Background(), "10001") }, ShouldPanicWith, "quote client bug")
+		})
 	})
 }
 

@@ -186,6 +186,7 @@ func newFixture(tb testing.TB, opts ...fixtureOption) *fixture {
 		ServedBy:       "10.0.0.7",
 		Auth:           cfg.auth,
 	})
+	tb.Cleanup(func() { _ = a.Close() })
 	f.router, f.routes, f.svc, f.testability = a.Handler, a.Router, a.Accounts, a.Testability
 	return f
 }

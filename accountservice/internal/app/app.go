@@ -10,8 +10,10 @@ package app
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/panjf2000/ants/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
@@ -78,6 +80,31 @@ type App struct {
 	// Testability is the switch of GET /testability/healthy/{state}, nil
 	// unless Config.Testability.
 	Testability *api.Testability
+
+	calls *ants.Pool // nil when it could not be made: a goroutine per call
+}
+
+// The goroutines that fetch the quote of a GET /accounts/{id} while the
+// request's own goroutine fetches the image (account.ServiceConfig.Go) are
+// kept between requests (github.com/panjf2000/ants): a new goroutine starts
+// with a small stack that grows, copy by copy, to the depth of a downstream
+// call (circuit, retry, tracing, transport), and those copies were 5 % of
+// accountservice's CPU under `make bench-overhead` (issue 13). A kept
+// goroutine has grown already. At most maxPooledCalls are kept; one more
+// concurrent call gets a goroutine of its own, never a wait. A goroutine idle
+// for pooledCallIdle ends, so an idle service keeps none.
+const (
+	maxPooledCalls = 1024
+	pooledCallIdle = 10 * time.Second
+)
+
+// Close releases what New started: the pooled goroutines end. Requests still
+// served afterwards fetch their quote on a goroutine of their own.
+func (a *App) Close() error {
+	if a.calls != nil {
+		a.calls.Release()
+	}
+	return nil
 }
 
 // New builds the application: the downstream clients (circuit breaker →
@@ -93,13 +120,26 @@ func New(cfg Config, deps Dependencies) *App {
 	circuitOpts := append([]circuit.Option{circuit.WithMetrics(circuit.NewMetrics(reg))}, deps.CircuitOptions...)
 	// The caller's access token goes on to quotes-service and imageservice.
 	breaker := circuit.NewClient(deps.Tracer.HTTPClient(downstream.RelayToken(deps.Transport)), circuitOpts...)
-	a := &App{Accounts: account.NewService(account.ServiceConfig{
+	a := &App{}
+	svc := account.ServiceConfig{
 		Store:    deps.Store,
 		Quotes:   quotes.New(breaker, cfg.QuotesURL, reqLog),
 		Images:   images.New(breaker, cfg.ImagesURL, reqLog),
 		Notifier: deps.Notifier,
 		ServedBy: deps.ServedBy,
-	})}
+	}
+	calls, err := ants.NewPool(maxPooledCalls, ants.WithNonblocking(true), ants.WithExpiryDuration(pooledCallIdle), ants.WithLogger(log))
+	if err != nil {
+		log.WithError(err).Warn("no pool for the downstream calls: a goroutine per call")
+	} else {
+		a.calls = calls
+		svc.Go = func(task func()) {
+			if calls.Submit(task) != nil { // all kept goroutines busy, or released
+				go task()
+			}
+		}
+	}
+	a.Accounts = account.NewService(svc)
 	if cfg.Testability {
 		a.Testability = &api.Testability{}
 		deps.Health.Register("testability", a.Testability.Check)
