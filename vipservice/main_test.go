@@ -19,6 +19,7 @@ import (
 	"github.com/goblog/common/bearer"
 	"github.com/goblog/common/config"
 	"github.com/goblog/common/servicetest"
+	"github.com/goblog/vipservice/internal/vip"
 )
 
 func TestRun(t *testing.T) {
@@ -168,6 +169,30 @@ func TestRefresh(t *testing.T) {
 			So(warning.Level, ShouldEqual, logrus.WarnLevel)
 			So(warning.Data["key"], ShouldEqual, "log_level")
 			So(fmt.Sprint(warning.Data[logrus.ErrorKey]), ShouldContainSubstring, `"loud" is not a log level`)
+		})
+	})
+}
+
+func TestIdleReturn(t *testing.T) {
+	Convey("vipservice's memory return counts the VIP events it handles", t, func() {
+		stats := &vip.Stats{}
+		r := idleReturn(stats)
+		perTick := int64(r.Tick / time.Second) // one event a second
+
+		Convey("one event a second over a tick is a busy period, even with no request", func() {
+			for range perTick {
+				stats.Received()
+			}
+			So(r.Work(), ShouldEqual, perTick)
+			So(r.Work(), ShouldBeGreaterThanOrEqualTo, r.Busy)
+		})
+		Convey("an idle tick, two health checks and a scrape, is quiet", func() {
+			So(int64(3), ShouldBeLessThanOrEqualTo, r.Quiet)
+		})
+		Convey("malformed and duplicate messages are work too", func() {
+			stats.Rejected()
+			stats.Duplicate()
+			So(r.Work(), ShouldEqual, 2)
 		})
 	})
 }

@@ -125,6 +125,17 @@ func TestHTTPMetrics(t *testing.T) {
 			So(rec.Body.String(), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`)
 			So(rec.Body.String(), ShouldContainSubstring, `goblog_http_request_duration_seconds_bucket{code="200",method="GET",route="/accounts/{id}",le="+Inf"} 1`)
 		})
+
+		Convey("GET /metrics answers in plain text when the scraper offers gzip, as Prometheus does", func() {
+			serve(h, http.MethodGet, "/accounts/1")
+			req := httptest.NewRequest(http.MethodGet, metrics.Path, nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			So(rec.Code, ShouldEqual, http.StatusOK)
+			So(rec.Header().Get("Content-Encoding"), ShouldBeEmpty)
+			So(rec.Body.String(), ShouldContainSubstring, `goblog_http_requests_total{code="200",method="GET",route="/accounts/{id}"} 1`)
+		})
 	})
 }
 

@@ -33,7 +33,7 @@ import (
 // period. A tick between Quiet and Busy is neither: it delays the return.
 // Time is counted in ticks, so a tick the watcher missed makes the return
 // later, never earlier. Work that does not come as HTTP requests (vipservice's
-// RabbitMQ deliveries) does not count.
+// RabbitMQ deliveries) counts when the service reports it through Work.
 type IdleReturn struct {
 	// Tick is how often the request count is read; zero turns IdleReturn off.
 	Tick time.Duration
@@ -45,6 +45,12 @@ type IdleReturn struct {
 	// QuietFor is how long the ticks after a busy period must stay quiet
 	// before the return.
 	QuietFor time.Duration
+	// Work, when set, reports the work done since the start that does not
+	// come as a request to the Runner's Servers (vipservice: the RabbitMQ
+	// deliveries it handled), in the same unit as the requests: it is read at
+	// every tick and added to their count. It must never decrease and be safe
+	// to call from another goroutine. Nil: requests only.
+	Work func() int64
 	// Free returns the memory; nil means returnMemory. Tests fake it.
 	Free func()
 }

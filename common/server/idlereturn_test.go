@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,6 +146,55 @@ func TestRunnerIdleReturn(t *testing.T) {
 			So(returned, ShouldBeTrue)
 			cancel()
 			So(<-stopped, ShouldBeNil)
+		})
+	})
+}
+
+func TestRunnerIdleReturnWork(t *testing.T) {
+	Convey("Given a Runner whose IdleReturn counts the service's own work besides requests", t, func() {
+		freed := make(chan struct{}, 1)
+		var work atomic.Int64
+		srv := New("127.0.0.1:0", http.NotFoundHandler())
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan error, 1)
+		go func() {
+			stopped <- Runner{Log: logrus.New(), Servers: []*http.Server{srv}, IdleReturn: IdleReturn{
+				Tick: 10 * time.Millisecond, Busy: 20, Quiet: 0, QuietFor: 10 * time.Millisecond,
+				Work: work.Load,
+				Free: func() {
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				},
+			}}.Run(ctx)
+		}()
+		defer func() { cancel(); So(<-stopped, ShouldBeNil) }()
+
+		Convey("a burst of work and no request is followed by a return of memory", func() {
+			deadline := time.After(10 * time.Second)
+			returned := false
+		burst:
+			for {
+				work.Add(100) // a busy tick whenever the watcher reads it; quiet ones between bursts
+				select {
+				case <-freed:
+					returned = true
+					break burst
+				case <-deadline:
+					break burst
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			So(returned, ShouldBeTrue)
+		})
+
+		Convey("without work or requests, nothing is returned", func() {
+			select {
+			case <-freed:
+				So("returned while idle", ShouldBeEmpty)
+			case <-time.After(200 * time.Millisecond):
+			}
 		})
 	})
 }

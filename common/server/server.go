@@ -60,7 +60,7 @@ type Runner struct {
 	HealthPath string
 	// IdleReturn returns the memory of a busy period to the OS once it is
 	// over (DefaultIdleReturn in every service); counted are the requests of
-	// all Servers. The zero value is off.
+	// all Servers, and IdleReturn.Work when set. The zero value is off.
 	IdleReturn IdleReturn
 }
 
@@ -177,15 +177,19 @@ wait:
 	return err
 }
 
-// watchIdle runs r.IdleReturn over requests until ctx is done or the
-// returned stop is called; stop waits for it to end.
+// watchIdle runs r.IdleReturn over requests (and its Work, when set) until
+// ctx is done or the returned stop is called; stop waits for it to end.
 func (r Runner) watchIdle(ctx context.Context, requests *atomic.Int64) (stop func()) {
+	count := requests.Load
+	if work := r.IdleReturn.Work; work != nil {
+		count = func() int64 { return requests.Load() + work() }
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	ticker := time.NewTicker(r.IdleReturn.Tick)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.IdleReturn.watch(ctx, requests.Load, ticker.C, r.Log)
+		r.IdleReturn.watch(ctx, count, ticker.C, r.Log)
 	}()
 	return func() {
 		cancel()

@@ -32,6 +32,12 @@ func (s *Stats) Rejected() { s.rejected.Add(1) }
 // Duplicate counts one event received again.
 func (s *Stats) Duplicate() { s.duplicates.Add(1) }
 
+// Handled returns how many messages were handled since the start: valid,
+// malformed and duplicate alike. It never decreases.
+func (s *Stats) Handled() int64 {
+	return s.received.Load() + s.rejected.Load() + s.duplicates.Load()
+}
+
 // Snapshot returns the current counts.
 func (s *Stats) Snapshot() StatsSnapshot {
 	return StatsSnapshot{Received: s.received.Load(), Rejected: s.rejected.Load(), Duplicates: s.duplicates.Load()}

@@ -21,5 +21,10 @@ func TestStats(t *testing.T) {
 		}
 		wg.Wait()
 		So(s.Snapshot(), ShouldResemble, StatsSnapshot{Received: 800, Rejected: 8})
+
+		Convey("every message handled counts once, duplicates too", func() {
+			s.Duplicate()
+			So(s.Handled(), ShouldEqual, 809)
+		})
 	})
 }
