@@ -79,10 +79,13 @@ if [[ $RAW == 1 ]]; then
     tac "$out"
     exit 0
 fi
-# One line each: time, service.slot (from the container name), level, message, trace id.
+# One line each: time, service.slot (from the container name), level, message, for a Go service's
+# access line (access_log) its method, path, status and duration, and the trace id.
 tac "$out" | jq -r --arg stack "${STACK}_" '
     def service: (.app_name // "?") | ltrimstr($stack) | split(".") | .[0:2] | join(".");
     def message: (.msg // .message // ._msg) | gsub("\n"; "\\n");
-    [._time, service, ((.level // "-") | ascii_downcase), message,
+    def request: if (.method // "") != "" and (.status // "") != "" then
+        "\(.method) \(.path // .route // "?") \(.status) \(.durationMs // "?")ms" else empty end;
+    [._time, service, ((.level // "-") | ascii_downcase), message, request,
      (if (.traceId // .trace_id // "") != "" then "traceId=" + (.traceId // .trace_id) else empty end)]
     | join("  ")'
