@@ -28,32 +28,11 @@ func BenchmarkBreakerOverhead(b *testing.B) {
 	// As in the services: a Timeout on the client, and a transport net/http
 	// does not know (there, tracing over discovery).
 	b.Run("breaker, wrapped transport, client Timeout", func(b *testing.B) {
-		name := "bench-" + b.Name()
-		s := DefaultSettings()
-		s.MaxConcurrentRequests = 1000
-		Configure(name, s)
 		client := NewClient(&http.Client{Transport: wrapped{httpClient.Transport}, Timeout: 30 * time.Second})
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := client.Get(ctx, name, srv.URL, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
+		benchBreakerGet(b, ctx, client, srv.URL, nil)
 	})
 
-	b.Run("breaker", func(b *testing.B) {
-		name := "bench-" + b.Name()
-		s := DefaultSettings()
-		s.MaxConcurrentRequests = 1000
-		Configure(name, s)
-		client := NewClient(httpClient)
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := client.Get(ctx, name, srv.URL, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("breaker", func(b *testing.B) { benchBreakerGet(b, ctx, NewClient(httpClient), srv.URL, nil) })
 }
 
 // wrapped is a RoundTripper net/http does not recognise, as the tracing one.
@@ -72,36 +51,16 @@ func BenchmarkBreakerAlone(b *testing.B) {
 	b.Run("plain", func(b *testing.B) { benchPlainGet(b, ctx, httpClient, "http://quotes/api/quote") })
 
 	b.Run("breaker", func(b *testing.B) {
-		name := "bench-" + b.Name()
-		s := DefaultSettings()
-		s.MaxConcurrentRequests = 1000
-		Configure(name, s)
-		client := NewClient(httpClient)
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := client.Get(ctx, name, "http://quotes/api/quote", nil); err != nil {
-				b.Fatal(err)
-			}
-		}
+		benchBreakerGet(b, ctx, NewClient(httpClient), "http://quotes/api/quote", nil)
 	})
 }
 
 // BenchmarkBreakerMeasured is BenchmarkBreakerAlone's breaker with
 // WithMetrics, as in the services: what counting the outcome adds.
 func BenchmarkBreakerMeasured(b *testing.B) {
-	name := "bench-" + b.Name()
-	s := DefaultSettings()
-	s.MaxConcurrentRequests = 1000
-	Configure(name, s)
 	client := NewClient(&http.Client{Transport: memoryTransport{}}, WithMetrics(NewMetrics(prometheus.NewRegistry())))
 	fallback := func(context.Context, error) ([]byte, error) { return nil, nil }
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := client.Get(ctx, name, "http://quotes/api/quote", fallback); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchBreakerGet(b, context.Background(), client, "http://quotes/api/quote", fallback)
 }
 
 // memoryTransport answers every request 200 with a quote, from memory.
@@ -116,6 +75,22 @@ func (memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(body)),
 		Request:       r,
 	}, nil
+}
+
+// benchBreakerGet measures GET url through client with fallback, in a circuit
+// of the benchmark's own (DefaultSettings, room for 1000 concurrent calls so
+// none is rejected).
+func benchBreakerGet(b *testing.B, ctx context.Context, client *Client, url string, fallback Fallback) {
+	name := "bench-" + b.Name()
+	s := DefaultSettings()
+	s.MaxConcurrentRequests = 1000
+	Configure(name, s)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := client.Get(ctx, name, url, fallback); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // benchPlainGet is the yardstick the breaker sub-benchmarks compare with: GET url with client, the
