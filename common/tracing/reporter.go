@@ -7,10 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goblog/common/tracing/internal/zipkinhttp"
 	"github.com/openzipkin/zipkin-go/model"
 	"github.com/openzipkin/zipkin-go/proto/zipkin_proto3"
 	"github.com/openzipkin/zipkin-go/reporter"
-	zipkinhttp "github.com/openzipkin/zipkin-go/reporter/http"
 	"github.com/sirupsen/logrus"
 )
 
@@ -33,8 +33,8 @@ type asyncReporter struct {
 	dropped atomic.Uint64
 }
 
-// newHTTPReporter returns zipkin-go's batching HTTP reporter behind a
-// bounded queue. Batches are sent as Zipkin v2 protobuf (Content-Type
+// newHTTPReporter returns zipkin-go's batching HTTP reporter (our copy in
+// internal/zipkinhttp, which lets sent spans go) behind a bounded queue. Batches are sent as Zipkin v2 protobuf (Content-Type
 // application/x-protobuf, accepted on /api/v2/spans by Zipkin 2.8 and
 // later): zipkin-go's JSON serializer formats every id with fmt.Sprintf and
 // each span through encoding/json, 3-4x the CPU of the proto3 one.
