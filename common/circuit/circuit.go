@@ -40,6 +40,7 @@ type Client struct {
 	maxBody   int64
 	seen      sync.Map // circuit names known to be configured
 	metrics   *Metrics // nil: calls not measured (WithMetrics)
+	accept    []string // the Accept header of every request, made once
 }
 
 // Option changes a Client.
@@ -83,6 +84,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		attempts:  DefaultAttempts,
 		interval:  DefaultRetryInterval,
 		maxBody:   DefaultMaxBodySize,
+		accept:    []string{"application/json"},
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -270,7 +272,11 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("building request GET %s: %w", url, err))
 	}
-	req.Header.Set("Accept", "application/json")
+	// The client's one value, under its canonical key: Header.Set would
+	// canonicalize the key and allocate the value on every call. Nothing
+	// below changes a header's values in place (Set and Add replace or
+	// append to the slice), so the requests can share it.
+	req.Header["Accept"] = c.accept
 	resp, err := c.transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
