@@ -166,9 +166,9 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // request's context ends, the request stops, and Get returns the fallback's
 // answer (ErrTimeout). With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
-	fallback, end := c.metrics.begin(name, fallback)
+	fallback, call := c.metrics.begin(name, fallback)
 	body, err := c.do(ctx, name, url, fallback)
-	end(err)
+	call.end(err)
 	return body, err
 }
 

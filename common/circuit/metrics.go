@@ -60,19 +60,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func WithMetrics(m *Metrics) Option { return func(c *Client) { c.metrics = m } }
 
 // begin starts measuring one call through circuit name: the returned
-// fallback (nil when fallback is nil) notes that it ran, and with what; end
-// counts the outcome from that and the call's error. A nil m measures nothing.
-// The fallback runs on Get's goroutine (hystrix.DoInline), before end.
-func (m *Metrics) begin(name string, fallback Fallback) (Fallback, func(err error)) {
+// fallback (nil when fallback is nil) notes that it ran, and with what; the
+// call's end counts the outcome from that and the call's error. A nil m
+// measures nothing (begin returns fallback and a nil call, whose end does
+// nothing). The fallback runs on Get's goroutine (hystrix.DoInline), before
+// end.
+func (m *Metrics) begin(name string, fallback Fallback) (Fallback, *measuredCall) {
 	if m == nil {
-		return fallback, func(error) {}
+		return fallback, nil
 	}
 	m.noteName(name)
 	c := &measuredCall{m: m, name: name, inner: fallback}
 	if fallback != nil {
 		fallback = c.fallback
 	}
-	return fallback, c.end
+	return fallback, c
 }
 
 // noteName remembers that circuit name is in use, for openCollector.
@@ -103,7 +105,11 @@ func (c *measuredCall) fallback(ctx context.Context, err error) ([]byte, error) 
 	return body, ferr
 }
 
+// end counts the call that ended with err; nothing on a nil c.
 func (c *measuredCall) end(err error) {
+	if c == nil {
+		return
+	}
 	calls := c.m.calls
 	if !c.ran {
 		calls.WithLabelValues(c.name, outcomeOf(err)).Inc()
