@@ -90,6 +90,12 @@ func (circuit *CircuitBreaker) toggleForceOpen(toggle bool) error {
 // IsOpen is called before any Command execution to check whether or
 // not it should be attempted. An "open" circuit means it is disabled.
 func (circuit *CircuitBreaker) IsOpen() bool {
+	return circuit.isOpenAt(time.Now())
+}
+
+// isOpenAt is IsOpen at now. goblog: upstream read the clock twice, once for
+// the volume and once for the health; DoInline passes the command's start.
+func (circuit *CircuitBreaker) isOpenAt(now time.Time) bool {
 	circuit.mutex.RLock()
 	o := circuit.forceOpen || circuit.open
 	circuit.mutex.RUnlock()
@@ -98,11 +104,11 @@ func (circuit *CircuitBreaker) IsOpen() bool {
 		return true
 	}
 
-	if uint64(circuit.metrics.Requests().Sum(time.Now())) < getSettings(circuit.Name).RequestVolumeThreshold {
+	if uint64(circuit.metrics.Requests().Sum(now)) < getSettings(circuit.Name).RequestVolumeThreshold {
 		return false
 	}
 
-	if !circuit.metrics.IsHealthy(time.Now()) {
+	if !circuit.metrics.IsHealthy(now) {
 		// too many failures, open the circuit
 		circuit.setOpen()
 		return true
@@ -115,7 +121,12 @@ func (circuit *CircuitBreaker) IsOpen() bool {
 // When the circuit is open, this call will occasionally return true to measure whether the external service
 // has recovered.
 func (circuit *CircuitBreaker) AllowRequest() bool {
-	return !circuit.IsOpen() || circuit.allowSingleTest()
+	return circuit.allowRequestAt(time.Now())
+}
+
+// allowRequestAt is AllowRequest at now (goblog: see isOpenAt).
+func (circuit *CircuitBreaker) allowRequestAt(now time.Time) bool {
+	return !circuit.isOpenAt(now) || circuit.allowSingleTest()
 }
 
 func (circuit *CircuitBreaker) allowSingleTest() bool {

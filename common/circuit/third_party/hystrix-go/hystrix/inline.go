@@ -41,7 +41,12 @@ func DoInline(ctx context.Context, name string, run runFuncC, fallback fallbackF
 	cmd.events = cmd.eventsBuf[:0]
 	defer cmd.reportAll()
 
-	if !circuit.AllowRequest() {
+	// The clock is read at the start, around the run (and by the Timeout's
+	// context) and once more when the execution is counted; the circuit's
+	// health, the pool's figures and the rolling numbers and timings use
+	// those readings: 5 reads a successful call instead of 13 (a clock read
+	// is 45 ns on the 2-core VM).
+	if !circuit.allowRequestAt(cmd.start) {
 		return cmd.fallbackFor(ctx, ErrCircuitOpen)
 	}
 	select {
@@ -53,10 +58,11 @@ func DoInline(ctx context.Context, name string, run runFuncC, fallback fallbackF
 	runCtx, cancel := context.WithTimeoutCause(ctx, getSettings(name).Timeout, ErrTimeout)
 	runStart := time.Now()
 	runErr := run(runCtx)
-	cmd.runDuration = time.Since(runStart)
+	runEnd := time.Now()
+	cmd.runDuration = runEnd.Sub(runStart)
 	timedOut := errors.Is(context.Cause(runCtx), ErrTimeout)
 	cancel()
-	circuit.executorPool.Return(cmd.ticket)
+	circuit.executorPool.returnAt(cmd.ticket, runEnd)
 
 	switch {
 	case timedOut:

@@ -57,19 +57,22 @@ func (m *metricExchange) Update(update *commandExecution) {
 	m.Mutex.RLock()
 	defer m.Mutex.RUnlock()
 
-	totalDuration := time.Since(update.Start)
+	now := time.Now() // goblog: the one clock read of the collectors' update
+	totalDuration := now.Sub(update.Start)
 	for _, collector := range m.metricCollectors {
-		m.IncrementMetrics(collector, update, totalDuration)
+		m.IncrementMetrics(collector, update, totalDuration, now)
 	}
 }
 
-func (m *metricExchange) IncrementMetrics(collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration) {
+// IncrementMetrics counts update in collector at now. goblog: now is new.
+func (m *metricExchange) IncrementMetrics(collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration, now time.Time) {
 	// granular metrics
 	r := metricCollector.MetricResult{
 		Attempts:         1,
 		TotalDuration:    totalDuration,
 		RunDuration:      update.RunDuration,
 		ConcurrencyInUse: update.ConcurrencyInUse,
+		Time:             now,
 	}
 
 	switch update.Types[0] {
