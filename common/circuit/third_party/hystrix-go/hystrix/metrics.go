@@ -130,10 +130,18 @@ func (m *metricExchange) requestsLocked() *rolling.Number {
 
 func (m *metricExchange) ErrorPercent(now time.Time) int {
 	m.Mutex.RLock()
+	reqs := m.requestsLocked().Sum(now)
+	m.Mutex.RUnlock()
+	return m.errorPercentOf(reqs, now)
+}
+
+// errorPercentOf is ErrorPercent of reqs requests. goblog: for a caller that
+// summed them already (isOpenAt).
+func (m *metricExchange) errorPercentOf(reqs float64, now time.Time) int {
+	m.Mutex.RLock()
 	defer m.Mutex.RUnlock()
 
 	var errPct float64
-	reqs := m.requestsLocked().Sum(now)
 	errs := m.DefaultCollector().Errors().Sum(now)
 
 	if reqs > 0 {
@@ -145,4 +153,9 @@ func (m *metricExchange) ErrorPercent(now time.Time) int {
 
 func (m *metricExchange) IsHealthy(now time.Time) bool {
 	return m.ErrorPercent(now) < getSettings(m.Name).ErrorPercentThreshold
+}
+
+// isHealthyOf is IsHealthy with reqs requests summed by the caller (goblog).
+func (m *metricExchange) isHealthyOf(reqs float64, now time.Time) bool {
+	return m.errorPercentOf(reqs, now) < getSettings(m.Name).ErrorPercentThreshold
 }
