@@ -166,8 +166,18 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // request's context ends, the request stops, and Get returns the fallback's
 // answer (ErrTimeout). With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
-	fallback, call := c.metrics.begin(name, fallback)
-	body, err := c.do(ctx, name, url, fallback)
+	if c.metrics == nil {
+		return c.do(ctx, name, url, fallback)
+	}
+	// call stays on this stack (do keeps no function it is given); measured
+	// is a variable of its own so that fallback, which call holds, does not
+	// flow into what do gets.
+	call := c.metrics.begin(name, fallback)
+	measured := Fallback(nil)
+	if fallback != nil {
+		measured = call.fallback
+	}
+	body, err := c.do(ctx, name, url, measured)
 	call.end(err)
 	return body, err
 }
