@@ -1,6 +1,7 @@
 // Package capture records what an HTTP handler wrote, for the middleware
-// that reports it (tracing, request logs, panic recovery): the status code
-// and the size of the body.
+// that reports it (tracing, request logs, panic recovery, metrics): the
+// status code and the size of the body, and the route template the router
+// matched.
 package capture
 
 import "net/http"
@@ -12,6 +13,7 @@ type Writer struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	route  string
 }
 
 // Wrap returns a Writer over w, or w itself when it is a *Writer already: a
@@ -64,3 +66,13 @@ func (w *Writer) Status() int {
 
 // Bytes is the number of body bytes written.
 func (w *Writer) Bytes() int { return w.bytes }
+
+// SetRoute records the path template of the route the router matched
+// ("/accounts/{id}"), for a middleware outside the router that labels the
+// request by route (metrics.HTTP): the Writer is shared by every layer of the
+// request, so the route reaches it without a copy of the request for a
+// context value.
+func (w *Writer) SetRoute(template string) { w.route = template }
+
+// Route is the template set by SetRoute, "" when none was.
+func (w *Writer) Route() string { return w.route }

@@ -47,6 +47,16 @@ func TestWriter(t *testing.T) {
 			t.Errorf("outer sees %d, %d bytes; recorder %d %q", outer.Status(), outer.Bytes(), rec.Code, rec.Body.String())
 		}
 	})
+	t.Run("the route set by one layer is read by another", func(t *testing.T) {
+		outer := Wrap(httptest.NewRecorder())
+		if outer.Route() != "" {
+			t.Errorf("route %q before any was set", outer.Route())
+		}
+		Wrap(outer).SetRoute("/accounts/{id}")
+		if outer.Route() != "/accounts/{id}" {
+			t.Errorf("route %q, want /accounts/{id}", outer.Route())
+		}
+	})
 	t.Run("Flush reaches the underlying writer", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		Wrap(rec).Flush()

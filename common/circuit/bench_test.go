@@ -63,6 +63,27 @@ func BenchmarkBreakerMeasured(b *testing.B) {
 	benchBreakerGet(b, context.Background(), client, "http://quotes/api/quote", fallback)
 }
 
+// BenchmarkBreakerParallel is BenchmarkBreakerMeasured from every core at
+// once, as the service's requests call: what the breaker's shared locks and
+// counters cost when its calls run side by side.
+func BenchmarkBreakerParallel(b *testing.B) {
+	client := NewClient(&http.Client{Transport: memoryTransport{}}, WithMetrics(NewMetrics(prometheus.NewRegistry())))
+	fallback := func(context.Context, error) ([]byte, error) { return nil, nil }
+	name := "bench-" + b.Name()
+	s := DefaultSettings()
+	s.MaxConcurrentRequests = 1000
+	Configure(name, s)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := client.Get(context.Background(), name, "http://quotes/api/quote", fallback); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // memoryTransport answers every request 200 with a quote, from memory.
 type memoryTransport struct{}
 

@@ -40,6 +40,7 @@ type Client struct {
 	maxBody   int64
 	seen      sync.Map // circuit names known to be configured
 	metrics   *Metrics // nil: calls not measured (WithMetrics)
+	accept    []string // the Accept header of every request, made once
 }
 
 // Option changes a Client.
@@ -83,6 +84,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		attempts:  DefaultAttempts,
 		interval:  DefaultRetryInterval,
 		maxBody:   DefaultMaxBodySize,
+		accept:    []string{"application/json"},
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -164,9 +166,19 @@ type Fallback func(ctx context.Context, err error) ([]byte, error)
 // request's context ends, the request stops, and Get returns the fallback's
 // answer (ErrTimeout). With WithMetrics, the call's outcome is counted.
 func (c *Client) Get(ctx context.Context, name, url string, fallback Fallback) ([]byte, error) {
-	fallback, end := c.metrics.begin(name, fallback)
-	body, err := c.do(ctx, name, url, fallback)
-	end(err)
+	if c.metrics == nil {
+		return c.do(ctx, name, url, fallback)
+	}
+	// call stays on this stack (do keeps no function it is given); measured
+	// is a variable of its own so that fallback, which call holds, does not
+	// flow into what do gets.
+	call := c.metrics.begin(name, fallback)
+	measured := Fallback(nil)
+	if fallback != nil {
+		measured = call.fallback
+	}
+	body, err := c.do(ctx, name, url, measured)
+	call.end(err)
 	return body, err
 }
 
@@ -251,18 +263,40 @@ func (c *Client) ensureConfigured(name string) {
 
 // getWithRetry makes up to c.attempts attempts, c.interval apart, stopping
 // early on a 4xx, an oversized body or a cancelled context.
+//
+// The first attempt is made before the retry policy is built: a healthy
+// downstream answers it, and cenkalti/backoff's policy, context wrapper,
+// timer and operation closure were 5 allocations a call for nothing. After
+// a failed first attempt the policy runs as before, its first operation
+// answering with that attempt's result, so which attempts are made, when,
+// and what is returned are the policy's, as they were.
 func (c *Client) getWithRetry(ctx context.Context, url string) ([]byte, error) {
+	body, err := c.attempt(ctx, url)
+	if err == nil {
+		return body, nil
+	}
 	policy := backoff.WithContext(
 		backoff.WithMaxRetries(backoff.NewConstantBackOff(c.interval), uint64(c.attempts-1)),
 		ctx,
 	)
+	first := true
 	return backoff.RetryWithData(func() ([]byte, error) {
-		body, err := c.get(ctx, url)
-		if isClientError(err) || errors.Is(err, errBodyTooLarge) {
-			return nil, backoff.Permanent(err)
+		if first {
+			first = false
+			return body, err
 		}
-		return body, err
+		return c.attempt(ctx, url)
 	}, policy)
+}
+
+// attempt is one GET of getWithRetry; the errors not worth retrying are
+// backoff.Permanent.
+func (c *Client) attempt(ctx context.Context, url string) ([]byte, error) {
+	body, err := c.get(ctx, url)
+	if isClientError(err) || errors.Is(err, errBodyTooLarge) {
+		return nil, backoff.Permanent(err)
+	}
+	return body, err
 }
 
 func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
@@ -270,7 +304,11 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("building request GET %s: %w", url, err))
 	}
-	req.Header.Set("Accept", "application/json")
+	// The client's one value, under its canonical key: Header.Set would
+	// canonicalize the key and allocate the value on every call. Nothing
+	// below changes a header's values in place (Set and Add replace or
+	// append to the slice), so the requests can share it.
+	req.Header["Accept"] = c.accept
 	resp, err := c.transport.RoundTrip(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)

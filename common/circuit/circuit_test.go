@@ -106,10 +106,13 @@ func TestGet(t *testing.T) {
 			So(se.StatusCode, ShouldEqual, http.StatusInternalServerError)
 		})
 
-		Convey("a downstream failing twice then answering succeeds without fallback", func() {
+		Convey("a downstream failing twice then answering succeeds without fallback, every attempt asking for JSON", func() {
 			var hits atomic.Int32
+			var accepts sync.Map // attempt -> its Accept values
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if hits.Add(1) <= 2 {
+				n := hits.Add(1)
+				accepts.Store(n, strings.Join(r.Header.Values("Accept"), ", "))
+				if n <= 2 {
 					w.WriteHeader(http.StatusServiceUnavailable)
 					return
 				}
@@ -121,6 +124,10 @@ func TestGet(t *testing.T) {
 			So(string(body), ShouldEqual, "third time lucky")
 			So(hits.Load(), ShouldEqual, 3)
 			So(fb.calls.Load(), ShouldEqual, 0)
+			for n := int32(1); n <= 3; n++ {
+				accept, _ := accepts.Load(n)
+				So(accept, ShouldEqual, "application/json")
+			}
 		})
 
 		Convey("a redirect is not followed: the 3xx is a failure handed to fallback", func() {

@@ -59,20 +59,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // WithMetrics counts the Client's calls on m.
 func WithMetrics(m *Metrics) Option { return func(c *Client) { c.metrics = m } }
 
-// begin starts measuring one call through circuit name: the returned
-// fallback (nil when fallback is nil) notes that it ran, and with what; end
-// counts the outcome from that and the call's error. A nil m measures nothing.
-// The fallback runs on Get's goroutine (hystrix.DoInline), before end.
-func (m *Metrics) begin(name string, fallback Fallback) (Fallback, func(err error)) {
-	if m == nil {
-		return fallback, func(error) {}
-	}
+// begin starts measuring one call through circuit name, whose fallback
+// (nil: none) is given to Get: the call's fallback method runs it and notes
+// that it ran, and with what; its end method counts the outcome from that and
+// the call's error. The fallback runs on Get's goroutine (hystrix.DoInline),
+// before end. The call is a value for Get's stack: nothing keeps it after Get.
+func (m *Metrics) begin(name string, fallback Fallback) measuredCall {
 	m.noteName(name)
-	c := &measuredCall{m: m, name: name, inner: fallback}
-	if fallback != nil {
-		fallback = c.fallback
-	}
-	return fallback, c.end
+	return measuredCall{m: m, name: name, inner: fallback}
 }
 
 // noteName remembers that circuit name is in use, for openCollector.
@@ -103,6 +97,7 @@ func (c *measuredCall) fallback(ctx context.Context, err error) ([]byte, error) 
 	return body, ferr
 }
 
+// end counts the call that ended with err.
 func (c *measuredCall) end(err error) {
 	calls := c.m.calls
 	if !c.ran {

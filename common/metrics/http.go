@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,15 +58,20 @@ func NewHTTP(reg prometheus.Registerer) *HTTP {
 // Instrument returns router measured: every request it serves counts once,
 // whatever it matched. Call it once per router, with or after its routes;
 // it adds a middleware to router that names the matched route, so it works
-// wherever the router's other middleware and subrouters are.
+// wherever the router's other middleware and subrouters are. The route
+// travels on the request's capture.Writer (capture.Wrap shares it between
+// the layers), not in a copy of the request with a context value.
 func (m *HTTP) Instrument(router *mux.Router) http.Handler {
 	router.Use(nameRoute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		route := Unmatched
 		rec := capture.Wrap(w)
-		router.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
+		router.ServeHTTP(rec, r)
 
+		route := rec.Route()
+		if route == "" {
+			route = Unmatched
+		}
 		code := rec.Status()
 		if !rec.Wrote() && r.Context().Err() != nil {
 			code = statusClientClosedRequest
@@ -78,22 +82,33 @@ func (m *HTTP) Instrument(router *mux.Router) http.Handler {
 	})
 }
 
-// routeKey is the context key of the *string Instrument's handler reads the
-// matched route template from.
-type routeKey struct{}
-
-// nameRoute is the router middleware telling Instrument which route matched.
+// nameRoute is the router middleware telling Instrument which route matched:
+// it sets the route's path template on every capture.Writer under w (the
+// router's other middleware may have wrapped Instrument's in writers of
+// their own).
 func nameRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
-			if route := mux.CurrentRoute(r); route != nil {
-				if tpl, err := route.GetPathTemplate(); err == nil {
-					*slot = tpl
-				}
+		if route := mux.CurrentRoute(r); route != nil {
+			if tpl, err := route.GetPathTemplate(); err == nil {
+				setRoute(w, tpl)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// setRoute sets tpl on each capture.Writer in w's chain of Unwrap.
+func setRoute(w http.ResponseWriter, tpl string) {
+	for w != nil {
+		if cw, ok := w.(*capture.Writer); ok {
+			cw.SetRoute(tpl)
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 // methodLabel is method when RFC 9110 defines it, else OtherMethod.

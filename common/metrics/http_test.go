@@ -39,9 +39,24 @@ func newRouter(reg *prometheus.Registry) (*mux.Router, http.Handler) {
 	traced.HandleFunc("/vip/stats", func(w http.ResponseWriter, _ *http.Request) {
 		server.WriteJSON(w, http.StatusOK, map[string]int{"count": 1})
 	}).Methods(http.MethodGet)
+	wrapped := router.NewRoute().Subrouter()
+	wrapped.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(ownWriter{w}, r)
+		})
+	})
+	wrapped.HandleFunc("/wrapped/{name}", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+	}).Methods(http.MethodPut)
 	server.ApplyMethodRules(router)
 	return router, metrics.NewHTTP(reg).Instrument(router)
 }
+
+// ownWriter is a middleware's writer of its own, unwrappable as
+// http.ResponseController expects.
+type ownWriter struct{ http.ResponseWriter }
+
+func (w ownWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func serve(h http.Handler, method, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
@@ -101,6 +116,11 @@ func TestHTTPMetrics(t *testing.T) {
 		Convey("a route of a subrouter is named by its template", func() {
 			serve(h, http.MethodGet, "/vip/stats")
 			So(requests(reg, "/vip/stats", "GET", "200"), ShouldEqual, 1)
+		})
+
+		Convey("a route behind middleware that wraps the writer in a type of its own is named by its template", func() {
+			So(serve(h, http.MethodPut, "/wrapped/x").Code, ShouldEqual, http.StatusAccepted)
+			So(requests(reg, "/wrapped/{name}", "PUT", "202"), ShouldEqual, 1)
 		})
 
 		Convey("unknown paths, 405s and unknown methods share the route unmatched and bounded methods", func() {

@@ -21,7 +21,6 @@ func requestSpans(b *testing.B, tr *Tracer) {
 		zipkin.RemoteEndpoint(remoteEndpoint("127.0.0.1:40000")))
 	zipkin.TagHTTPMethod.Set(srv, http.MethodGet)
 	zipkin.TagHTTPPath.Set(srv, "/accounts/10001")
-	zipkin.TagHTTPRoute.Set(srv, "/accounts/{id}")
 	db := tr.StartSpan("bolt get", zipkin.Parent(srv.Context()), zipkin.Tags(map[string]string{"account.id": "10001"}))
 	db.Finish()
 	for _, path := range []string{"/api/quote", "/accounts/10001"} {

@@ -70,7 +70,9 @@ func TestMiddleware(t *testing.T) {
 			So(sp.Name, ShouldEqual, "GET /accounts/{id}")
 			So(sp.Kind, ShouldEqual, model.Server)
 			So(sp.Tags, ShouldNotContainKey, "http.status_code") // 2xx: zipkin-go's and Brave's convention
-			So(sp.Tags["http.route"], ShouldEqual, "/accounts/{id}")
+			So(sp.Tags["http.method"], ShouldEqual, "GET")
+			So(sp.Tags["http.path"], ShouldEqual, "/accounts/10000")
+			So(sp.Tags, ShouldNotContainKey, "http.route") // in the name, as Brave's default parser does
 			So(sp.Tags, ShouldNotContainKey, "error")
 			So(sp.LocalEndpoint.ServiceName, ShouldEqual, "accountservice")
 			So(sp.LocalEndpoint.IPv4.String(), ShouldEqual, "10.0.0.5")

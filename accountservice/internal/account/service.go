@@ -100,24 +100,32 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	// The image is fetched on this goroutine while another (ServiceConfig.Go)
 	// fetches the quote. A panic of the quote fetch is raised again here,
 	// where the request's recovery answers it, whichever goroutine ran it.
-	var (
-		wg         sync.WaitGroup
-		quotePanic any
-	)
-	wg.Add(1)
+	// What the two goroutines share is one allocation (q), not the account,
+	// the WaitGroup and the panic moved to the heap one by one.
+	q := &quoteFetch{}
+	q.wg.Add(1)
 	s.goFn(func() {
-		defer wg.Done()
-		defer func() { quotePanic = recover() }()
-		acc.Quote = s.quotes.Quote(ctx)
+		defer q.wg.Done()
+		defer func() { q.panicked = recover() }()
+		q.quote = s.quotes.Quote(ctx)
 	})
 	acc.Image = s.images.Image(ctx, acc.ID)
-	wg.Wait()
-	if quotePanic != nil {
-		panic(quotePanic)
+	q.wg.Wait()
+	if q.panicked != nil {
+		panic(q.panicked)
 	}
+	acc.Quote = q.quote
 
 	acc.ServedBy = s.servedBy
 	return acc, nil
+}
+
+// quoteFetch is the quote fetched for Get on another goroutine: the quote,
+// or the panic of its fetch, ready once wg is done.
+type quoteFetch struct {
+	wg       sync.WaitGroup
+	quote    Quote
+	panicked any
 }
 
 // Create validates and stores a new account.

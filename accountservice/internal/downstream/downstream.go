@@ -43,12 +43,17 @@ type Client[T any] struct {
 	get Getter
 	res Resource[T]
 	log func(ctx context.Context) logrus.FieldLogger
+	// onFailure is the fallback method as a circuit.Fallback, made once:
+	// a method value made in each Fetch was an allocation per call.
+	onFailure circuit.Fallback
 }
 
 // New returns a Client fetching res through get; log gives the logger of a
 // request context.
 func New[T any](get Getter, res Resource[T], log func(ctx context.Context) logrus.FieldLogger) *Client[T] {
-	return &Client[T]{get: get, res: res, log: log}
+	c := &Client[T]{get: get, res: res, log: log}
+	c.onFailure = c.fallback
+	return c
 }
 
 // Fetch GETs url inside the circuit and decodes the answer. It never fails:
@@ -61,7 +66,7 @@ func (c *Client[T]) Fetch(ctx context.Context, url string) T {
 		c.log(ctx).Debug(c.res.URLKey + " not configured, using the fallback " + c.res.Noun)
 		return c.res.Fallback
 	}
-	body, err := c.get.Get(ctx, c.res.Circuit, url, c.fallback)
+	body, err := c.get.Get(ctx, c.res.Circuit, url, c.onFailure)
 	switch {
 	case err != nil: // e.g. a 4xx, which does not run the circuit's fallback
 		c.log(ctx).WithError(err).Warn(c.res.Circuit + " failed, using the fallback " + c.res.Noun)

@@ -33,23 +33,25 @@ func init() {
 // GetCircuit returns the circuit for the given command and whether this call created it.
 func GetCircuit(name string) (*CircuitBreaker, bool, error) {
 	circuitBreakersMutex.RLock()
-	_, ok := circuitBreakers[name]
-	if !ok {
+	// goblog: an existing circuit is returned from the one lookup; upstream
+	// looked it up a second time for the return.
+	if cb, ok := circuitBreakers[name]; ok {
 		circuitBreakersMutex.RUnlock()
-		circuitBreakersMutex.Lock()
-		defer circuitBreakersMutex.Unlock()
-		// because we released the rlock before we obtained the exclusive lock,
-		// we need to double check that some other thread didn't beat us to
-		// creation.
-		if cb, ok := circuitBreakers[name]; ok {
-			return cb, false, nil
-		}
-		circuitBreakers[name] = newCircuitBreaker(name)
-	} else {
-		defer circuitBreakersMutex.RUnlock()
+		return cb, false, nil
 	}
+	circuitBreakersMutex.RUnlock()
 
-	return circuitBreakers[name], !ok, nil
+	circuitBreakersMutex.Lock()
+	defer circuitBreakersMutex.Unlock()
+	// because we released the rlock before we obtained the exclusive lock,
+	// we need to double check that some other thread didn't beat us to
+	// creation.
+	if cb, ok := circuitBreakers[name]; ok {
+		return cb, false, nil
+	}
+	cb := newCircuitBreaker(name)
+	circuitBreakers[name] = cb
+	return cb, true, nil
 }
 
 // Flush purges all circuit and metric information from memory.
@@ -90,6 +92,12 @@ func (circuit *CircuitBreaker) toggleForceOpen(toggle bool) error {
 // IsOpen is called before any Command execution to check whether or
 // not it should be attempted. An "open" circuit means it is disabled.
 func (circuit *CircuitBreaker) IsOpen() bool {
+	return circuit.isOpenAt(time.Now())
+}
+
+// isOpenAt is IsOpen at now. goblog: upstream read the clock twice, once for
+// the volume and once for the health; DoInline passes the command's start.
+func (circuit *CircuitBreaker) isOpenAt(now time.Time) bool {
 	circuit.mutex.RLock()
 	o := circuit.forceOpen || circuit.open
 	circuit.mutex.RUnlock()
@@ -98,11 +106,14 @@ func (circuit *CircuitBreaker) IsOpen() bool {
 		return true
 	}
 
-	if uint64(circuit.metrics.Requests().Sum(time.Now())) < getSettings(circuit.Name).RequestVolumeThreshold {
+	// goblog: the requests are summed once, for the volume and the health;
+	// upstream summed them again in IsHealthy.
+	requests := circuit.metrics.Requests().Sum(now)
+	if uint64(requests) < getSettings(circuit.Name).RequestVolumeThreshold {
 		return false
 	}
 
-	if !circuit.metrics.IsHealthy(time.Now()) {
+	if !circuit.metrics.isHealthyOf(requests, now) {
 		// too many failures, open the circuit
 		circuit.setOpen()
 		return true
@@ -115,7 +126,12 @@ func (circuit *CircuitBreaker) IsOpen() bool {
 // When the circuit is open, this call will occasionally return true to measure whether the external service
 // has recovered.
 func (circuit *CircuitBreaker) AllowRequest() bool {
-	return !circuit.IsOpen() || circuit.allowSingleTest()
+	return circuit.allowRequestAt(time.Now())
+}
+
+// allowRequestAt is AllowRequest at now (goblog: see isOpenAt).
+func (circuit *CircuitBreaker) allowRequestAt(now time.Time) bool {
+	return !circuit.isOpenAt(now) || circuit.allowSingleTest()
 }
 
 func (circuit *CircuitBreaker) allowSingleTest() bool {

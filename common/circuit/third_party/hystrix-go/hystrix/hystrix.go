@@ -271,6 +271,13 @@ func (c *command) errorWithFallback(ctx context.Context, err error) {
 // errorWithFallback sends on errChan (nil: the fallback answered). goblog:
 // split from errorWithFallback for DoInline, which returns it.
 func (c *command) fallbackFor(ctx context.Context, err error) error {
+	return c.fallbackWith(ctx, err, c.fallback)
+}
+
+// fallbackWith is fallbackFor with fallback given, not read from c. goblog:
+// DoInline keeps its run and fallback out of the command (on the heap), so
+// its caller's functions, and what they capture, can stay on its stack.
+func (c *command) fallbackWith(ctx context.Context, err error, fallback fallbackFuncC) error {
 	eventType := "failure"
 	if err == ErrCircuitOpen {
 		eventType = "short-circuit"
@@ -285,16 +292,18 @@ func (c *command) fallbackFor(ctx context.Context, err error) error {
 	}
 
 	c.reportEvent(eventType)
-	return c.tryFallback(ctx, err)
+	return c.tryFallback(ctx, err, fallback)
 }
 
-func (c *command) tryFallback(ctx context.Context, err error) error {
-	if c.fallback == nil {
+// tryFallback runs fallback (goblog: given, for fallbackWith; upstream read
+// c.fallback).
+func (c *command) tryFallback(ctx context.Context, err error, fallback fallbackFuncC) error {
+	if fallback == nil {
 		// If we don't have a fallback return the original error.
 		return err
 	}
 
-	fallbackErr := c.fallback(ctx, err)
+	fallbackErr := fallback(ctx, err)
 	if fallbackErr != nil {
 		c.reportEvent("fallback-failure")
 		return fmt.Errorf("fallback failed with '%v'. run error was '%v'", fallbackErr, err)

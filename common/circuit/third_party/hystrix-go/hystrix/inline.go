@@ -32,42 +32,49 @@ func DoInline(ctx context.Context, name string, run runFuncC, fallback fallbackF
 	if err != nil {
 		return err
 	}
+	// run and fallback are not kept in the command, which lives on the heap
+	// (its events point into itself): passed along as arguments only, they
+	// and what they capture can stay on the caller's stack.
 	cmd := &command{
-		run:      run,
-		fallback: fallback,
-		start:    time.Now(),
-		circuit:  circuit,
+		start:   time.Now(),
+		circuit: circuit,
 	}
 	cmd.events = cmd.eventsBuf[:0]
 	defer cmd.reportAll()
 
-	if !circuit.AllowRequest() {
-		return cmd.fallbackFor(ctx, ErrCircuitOpen)
+	// The clock is read at the start, around the run (and by the Timeout's
+	// context) and once more when the execution is counted; the circuit's
+	// health, the pool's figures and the rolling numbers and timings use
+	// those readings: 5 reads a successful call instead of 13 (a clock read
+	// is 45 ns on the 2-core VM).
+	if !circuit.allowRequestAt(cmd.start) {
+		return cmd.fallbackWith(ctx, ErrCircuitOpen, fallback)
 	}
 	select {
 	case cmd.ticket = <-circuit.executorPool.Tickets:
 	default:
-		return cmd.fallbackFor(ctx, ErrMaxConcurrency)
+		return cmd.fallbackWith(ctx, ErrMaxConcurrency, fallback)
 	}
 
 	runCtx, cancel := context.WithTimeoutCause(ctx, getSettings(name).Timeout, ErrTimeout)
 	runStart := time.Now()
 	runErr := run(runCtx)
-	cmd.runDuration = time.Since(runStart)
+	runEnd := time.Now()
+	cmd.runDuration = runEnd.Sub(runStart)
 	timedOut := errors.Is(context.Cause(runCtx), ErrTimeout)
 	cancel()
-	circuit.executorPool.Return(cmd.ticket)
+	circuit.executorPool.returnAt(cmd.ticket, runEnd)
 
 	switch {
 	case timedOut:
-		return cmd.fallbackFor(ctx, ErrTimeout)
+		return cmd.fallbackWith(ctx, ErrTimeout, fallback)
 	case runErr == nil:
 		cmd.reportEvent("success")
 		return nil
 	case ctx.Err() != nil:
-		return cmd.fallbackFor(ctx, ctx.Err())
+		return cmd.fallbackWith(ctx, ctx.Err(), fallback)
 	}
-	return cmd.fallbackFor(ctx, runErr)
+	return cmd.fallbackWith(ctx, runErr, fallback)
 }
 
 // reportAll reports the command's events to its circuit, as GoC does.

@@ -57,19 +57,22 @@ func (m *metricExchange) Update(update *commandExecution) {
 	m.Mutex.RLock()
 	defer m.Mutex.RUnlock()
 
-	totalDuration := time.Since(update.Start)
+	now := time.Now() // goblog: the one clock read of the collectors' update
+	totalDuration := now.Sub(update.Start)
 	for _, collector := range m.metricCollectors {
-		m.IncrementMetrics(collector, update, totalDuration)
+		m.IncrementMetrics(collector, update, totalDuration, now)
 	}
 }
 
-func (m *metricExchange) IncrementMetrics(collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration) {
+// IncrementMetrics counts update in collector at now. goblog: now is new.
+func (m *metricExchange) IncrementMetrics(collector metricCollector.MetricCollector, update *commandExecution, totalDuration time.Duration, now time.Time) {
 	// granular metrics
 	r := metricCollector.MetricResult{
 		Attempts:         1,
 		TotalDuration:    totalDuration,
 		RunDuration:      update.RunDuration,
 		ConcurrencyInUse: update.ConcurrencyInUse,
+		Time:             now,
 	}
 
 	switch update.Types[0] {
@@ -127,10 +130,18 @@ func (m *metricExchange) requestsLocked() *rolling.Number {
 
 func (m *metricExchange) ErrorPercent(now time.Time) int {
 	m.Mutex.RLock()
+	reqs := m.requestsLocked().Sum(now)
+	m.Mutex.RUnlock()
+	return m.errorPercentOf(reqs, now)
+}
+
+// errorPercentOf is ErrorPercent of reqs requests. goblog: for a caller that
+// summed them already (isOpenAt).
+func (m *metricExchange) errorPercentOf(reqs float64, now time.Time) int {
+	m.Mutex.RLock()
 	defer m.Mutex.RUnlock()
 
 	var errPct float64
-	reqs := m.requestsLocked().Sum(now)
 	errs := m.DefaultCollector().Errors().Sum(now)
 
 	if reqs > 0 {
@@ -142,4 +153,9 @@ func (m *metricExchange) ErrorPercent(now time.Time) int {
 
 func (m *metricExchange) IsHealthy(now time.Time) bool {
 	return m.ErrorPercent(now) < getSettings(m.Name).ErrorPercentThreshold
+}
+
+// isHealthyOf is IsHealthy with reqs requests summed by the caller (goblog).
+func (m *metricExchange) isHealthyOf(reqs float64, now time.Time) bool {
+	return m.errorPercentOf(reqs, now) < getSettings(m.Name).ErrorPercentThreshold
 }

@@ -1,5 +1,7 @@
 package hystrix
 
+import "time"
+
 type executorPool struct {
 	Name    string
 	Metrics *poolMetrics
@@ -22,12 +24,19 @@ func newExecutorPool(name string) *executorPool {
 }
 
 func (p *executorPool) Return(ticket *struct{}) {
+	p.returnAt(ticket, time.Now())
+}
+
+// returnAt is Return at now. goblog: DoInline passes the clock read that
+// ended the run, and the update reads no clock of its own.
+func (p *executorPool) returnAt(ticket *struct{}, now time.Time) {
 	if ticket == nil {
 		return
 	}
 
 	p.Metrics.Update(poolMetricsUpdate{
 		activeCount: p.ActiveCount(),
+		at:          now,
 	})
 	p.Tickets <- ticket
 }

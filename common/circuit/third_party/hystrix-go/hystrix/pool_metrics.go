@@ -2,6 +2,7 @@ package hystrix
 
 import (
 	"sync"
+	"time"
 
 	"github.com/afex/hystrix-go/hystrix/rolling"
 )
@@ -19,6 +20,7 @@ type poolMetrics struct {
 
 type poolMetricsUpdate struct {
 	activeCount int
+	at          time.Time // goblog: the one clock read of the update
 }
 
 func newPoolMetrics(name string) *poolMetrics {
@@ -44,6 +46,6 @@ func (m *poolMetrics) Update(u poolMetricsUpdate) {
 	m.Mutex.RLock()
 	defer m.Mutex.RUnlock()
 
-	m.Executed.Increment(1)
-	m.MaxActiveRequests.UpdateMax(float64(u.activeCount))
+	m.Executed.IncrementAt(1, u.at)
+	m.MaxActiveRequests.UpdateMaxAt(float64(u.activeCount), u.at)
 }

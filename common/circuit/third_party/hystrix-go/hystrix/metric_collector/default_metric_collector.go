@@ -2,6 +2,7 @@ package metricCollector
 
 import (
 	"sync"
+	"time"
 
 	"github.com/afex/hystrix-go/hystrix/rolling"
 )
@@ -132,20 +133,26 @@ func (d *DefaultMetricCollector) Update(r MetricResult) {
 	d.mutex.RLock()
 	defer d.mutex.RUnlock()
 
-	d.numRequests.Increment(r.Attempts)
-	d.errors.Increment(r.Errors)
-	d.successes.Increment(r.Successes)
-	d.failures.Increment(r.Failures)
-	d.rejects.Increment(r.Rejects)
-	d.shortCircuits.Increment(r.ShortCircuits)
-	d.timeouts.Increment(r.Timeouts)
-	d.fallbackSuccesses.Increment(r.FallbackSuccesses)
-	d.fallbackFailures.Increment(r.FallbackFailures)
-	d.contextCanceled.Increment(r.ContextCanceled)
-	d.contextDeadlineExceeded.Increment(r.ContextDeadlineExceeded)
+	// goblog: one clock read for the whole update (r.Time), not one per
+	// number and timing.
+	now := r.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	d.numRequests.IncrementAt(r.Attempts, now)
+	d.errors.IncrementAt(r.Errors, now)
+	d.successes.IncrementAt(r.Successes, now)
+	d.failures.IncrementAt(r.Failures, now)
+	d.rejects.IncrementAt(r.Rejects, now)
+	d.shortCircuits.IncrementAt(r.ShortCircuits, now)
+	d.timeouts.IncrementAt(r.Timeouts, now)
+	d.fallbackSuccesses.IncrementAt(r.FallbackSuccesses, now)
+	d.fallbackFailures.IncrementAt(r.FallbackFailures, now)
+	d.contextCanceled.IncrementAt(r.ContextCanceled, now)
+	d.contextDeadlineExceeded.IncrementAt(r.ContextDeadlineExceeded, now)
 
-	d.totalDuration.Add(r.TotalDuration)
-	d.runDuration.Add(r.RunDuration)
+	d.totalDuration.AddAt(r.TotalDuration, now)
+	d.runDuration.AddAt(r.RunDuration, now)
 }
 
 // Reset resets all metrics in this collector to 0.

@@ -54,6 +54,9 @@ type MetricResult struct {
 	TotalDuration           time.Duration
 	RunDuration             time.Duration
 	ConcurrencyInUse        float64
+	// goblog: when the execution was counted, the one clock read for every
+	// number and timing it updates; zero: the collector reads the clock.
+	Time time.Time
 }
 
 // MetricCollector represents the contract that all collectors must fulfill to gather circuit statistics.

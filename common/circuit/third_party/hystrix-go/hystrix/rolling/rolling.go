@@ -62,19 +62,33 @@ func (r *Number) Increment(i float64) {
 	if i == 0 {
 		return
 	}
+	r.IncrementAt(i, time.Now()) // goblog: one clock read per update
+}
 
-	now := time.Now().Unix() // goblog: one clock read per update
+// IncrementAt is Increment at now. goblog: a caller updating several
+// numbers for one event reads the clock once for all of them.
+func (r *Number) IncrementAt(i float64, now time.Time) {
+	if i == 0 {
+		return
+	}
+
+	sec := now.Unix()
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
-	b := r.getCurrentBucket(now)
+	b := r.getCurrentBucket(sec)
 	b.Value += i
-	r.removeOldBuckets(now)
+	r.removeOldBuckets(sec)
 }
 
 // UpdateMax updates the maximum value in the current bucket.
 func (r *Number) UpdateMax(n float64) {
-	now := time.Now().Unix() // goblog: one clock read per update
+	r.UpdateMaxAt(n, time.Now()) // goblog: one clock read per update
+}
+
+// UpdateMaxAt is UpdateMax at now (goblog: see IncrementAt).
+func (r *Number) UpdateMaxAt(n float64, at time.Time) {
+	now := at.Unix()
 	r.Mutex.Lock()
 	defer r.Mutex.Unlock()
 
