@@ -124,3 +124,37 @@ func TestWriteTableGivesRatiosToTheReferenceOfTheRound(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteTargetsGivesTheMedianFromThreeRounds(t *testing.T) {
+	load := func(rate float64, p99 time.Duration) Load {
+		return Load{Requests: int64(rate) * 10, Elapsed: 10 * time.Second, Rate: rate, P50: time.Millisecond, P99: p99}
+	}
+	ref := func(round int) Run {
+		return Run{Round: round, Program: "reference", Reference: true, Load: load(10000, 10*time.Millisecond), CPU: 10 * time.Second}
+	}
+	// Own CPU per request 1.2x, 2.0x, 1.4x the reference's; throughput 80, 50, 75 %.
+	acc := func(round int, rate float64, cpu time.Duration) Run {
+		return Run{Round: round, Program: "accountservice", Load: load(rate, 12*time.Millisecond), CPU: cpu, SteadyWindow: 10 * time.Second}
+	}
+	runs := []Run{ref(1), acc(1, 8000, 9600*time.Millisecond), ref(2), acc(2, 5000, 10*time.Second), ref(3), acc(3, 7500, 10500*time.Millisecond)}
+
+	for _, tc := range []struct {
+		rounds int
+		want   string
+	}{
+		{2, ""},
+		{3, "median of 3 rounds, accountservice: CPU/req 1.40x (target ≤ 1.50x) met; req/s 75 % (≥ 70 %) met; p99 1.20x (≤ 1.50x) met; closed/s 0.000 % of req/s (< 0.1 %) met\n"},
+	} {
+		var b strings.Builder
+		if err := WriteTargets(&b, runs[:2*tc.rounds], "accountservice"); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(b.String(), "\n")
+		if got := lines[tc.rounds]; got != tc.want {
+			t.Errorf("%d rounds: after the rounds' lines %q, want %q", tc.rounds, got, tc.want)
+		}
+		if !strings.HasPrefix(lines[1], "round 2, accountservice: CPU/req 2.00x (target ≤ 1.50x) MISSED; req/s 50 % (≥ 70 %) MISSED") {
+			t.Errorf("round 2's line %q", lines[1])
+		}
+	}
+}
