@@ -53,8 +53,15 @@ func (g *Gate) Reserve(ctx context.Context, n int64) (*Reservation, error) {
 	return r, nil
 }
 
-// acquire takes n bytes, waiting at most the gate's wait.
+// acquire takes n bytes, waiting at most the gate's wait. Free memory with
+// nobody queued before it is taken at once, whatever the wait: Weighted.Acquire
+// fails a context that is done even when it could grant, so with a short wait
+// on a busy machine, where the deadline may pass before Acquire runs, an
+// upload was refused 503 with the whole budget free.
 func (g *Gate) acquire(ctx context.Context, n int64) error {
+	if g.sem.TryAcquire(n) {
+		return nil
+	}
 	wctx, cancel := context.WithTimeout(ctx, g.wait)
 	defer cancel()
 	if err := g.sem.Acquire(wctx, n); err != nil {

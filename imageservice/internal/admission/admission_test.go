@@ -41,6 +41,21 @@ func TestGate(t *testing.T) {
 			So(err, ShouldBeNil)
 			So(r.Bytes(), ShouldEqual, 30)
 		})
+		Convey("free memory is granted at once even when the wait is over before the gate looks", func() {
+			// A wait of 1 ns has passed by the time the semaphore is asked,
+			// as a short wait can on a loaded machine.
+			instant := NewGate(100, time.Nanosecond)
+			for range 100 {
+				r, err := instant.Reserve(ctx, 60)
+				So(err, ShouldBeNil)
+				r.Release()
+			}
+			held, err := instant.Reserve(ctx, 60)
+			So(err, ShouldBeNil)
+			_, err = instant.Reserve(ctx, 60)
+			So(errors.Is(err, ErrBusy), ShouldBeTrue)
+			held.Release()
+		})
 		Convey("a waiting job starts when another shrinks its reservation", func() {
 			held, err := gate.Reserve(ctx, 90)
 			So(err, ShouldBeNil)
