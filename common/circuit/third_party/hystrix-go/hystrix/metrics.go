@@ -152,7 +152,7 @@ func (m *metricExchange) errorPercentOf(reqs float64, now time.Time) int {
 }
 
 func (m *metricExchange) IsHealthy(now time.Time) bool {
-	return m.ErrorPercent(now) < getSettings(m.Name).ErrorPercentThreshold
+	return m.isHealthyOf(m.Requests().Sum(now), now) // goblog: the one threshold check is isHealthyOf's
 }
 
 // isHealthyOf is IsHealthy with reqs requests summed by the caller (goblog).
